@@ -1,1 +1,4 @@
-export * from "./types";
+export * from './types';
+export * from './detect';
+export * from './engine';
+export * from './walk/walker';

@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { AGENT_VERSION } from './version';
+import { registerScanCommand } from './scan/scan.command';
+
+/** Exit code for usage errors (BSD sysexits EX_USAGE). */
+export const EXIT_USAGE = 64;
+
+function buildProgram(): Command {
+  const program = new Command('log4fleet-agent')
+    .description('log4fleet endpoint agent: find log4j on this host, and serve a log4fleet controller')
+    .version(AGENT_VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+  registerScanCommand(program);
+  // Daemon commands (enroll, run) are registered here too.
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+      process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+    }
+    throw err;
+  }
+}
+
+main(process.argv).catch((err: unknown) => {
+  process.stderr.write(`log4fleet-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(70);
+});
