@@ -8,10 +8,11 @@ export type Product = 'log4j-core' | 'log4j-1.x' | 'reload4j';
 
 /**
  * Verdict for one copy:
- * - vulnerable: CVE-2021-44228 or CVE-2021-45046 applies (remote code execution), or for
- *   1.x any of its CVEs applies;
- * - mitigated: a 2.x copy whose JndiLookup class was removed, so 44228/45046 no longer
- *   apply; still lists 45105/44832 when the version carries them;
+ * - vulnerable: any CVE of the family applies and, for 2.x, JndiLookup is present (so a
+ *   2.17.0 with only CVE-2021-44832 is vulnerable, as other scanners report it; 1.x copies
+ *   with CVEs are vulnerable too, and the CLI's exit code tells products apart);
+ * - mitigated: a 2.x copy whose JndiLookup class was removed from a release that had
+ *   44228/45046; still lists 45105/44832 when the version carries them;
  * - safe: no CVE of this family applies;
  * - unknown: log4j is there but the bytes and metadata cannot decide.
  */

@@ -1,2 +1,3 @@
-// placeholder: replaced by the implementation
-export {};
+export type { EntryReader } from './entry-reader';
+export { CLASS_EXTENSIONS } from './entry-reader';
+export { detectLog4j, type DetectHint } from './detect-log4j';
