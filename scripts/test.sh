@@ -10,6 +10,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund || exit 1
 fi
 bash scripts/ensure-services.sh || exit 1
+bash scripts/ensure-tools.sh || exit 1
 npx nx run-many -t build --outputStyle=static || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 results=$(mktemp)
