@@ -128,6 +128,8 @@ export interface ScanOptions {
   limits: ScanLimits;
   /** Absolute path of the worker entry (scan-worker.js); required when threads > 0. */
   workerFile?: string;
+  /** Aborting stops the walk, terminates the workers and rejects scan() with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface ScanProgress {

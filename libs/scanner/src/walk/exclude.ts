@@ -5,8 +5,8 @@ const GLOB_CHARS = /[*?[\]{}!]/;
 
 type Rule = { pattern: string; matches: (p: string) => boolean };
 
-function prefixRule(pattern: string): Rule {
-  const prefix = pattern.length > 1 ? pattern.replace(/\/+$/, '') : pattern;
+function prefixRule(pattern: string, absolute: string): Rule {
+  const prefix = absolute.length > 1 ? absolute.replace(/\/+$/, '') : absolute;
   const withSlash = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return { pattern, matches: (p) => p === prefix || p.startsWith(withSlash) };
 }
@@ -28,7 +28,7 @@ export class ExcludeMatcher {
   constructor(patterns: string[], cwd = process.cwd()) {
     this.rules = patterns
       .filter((p) => p.trim() !== '')
-      .map((p) => (GLOB_CHARS.test(p) ? globRule(p) : prefixRule(path.resolve(cwd, p))));
+      .map((p) => (GLOB_CHARS.test(p) ? globRule(p) : prefixRule(p, path.resolve(cwd, p))));
   }
 
   get empty(): boolean {

@@ -98,7 +98,8 @@ export function classifyFsType(fsType: string): FsClass {
 /** glibc's makedev(): how st_dev encodes major:minor on Linux. */
 export function makeDev(major: number, minor: number): number {
   // Arithmetic, not shifts: JS shifts are 32-bit and signed.
-  const low = (major & 0xfff) * 0x100 + (minor & 0xff) + (Math.floor(minor / 0x100) & 0xfff) * 0x100000;
+  const low =
+    (major & 0xfff) * 0x100 + (minor & 0xff) + (Math.floor(minor / 0x100) & 0xfff) * 0x100000;
   return low + Math.floor(major / 0x1000) * 2 ** 44;
 }
 
@@ -107,7 +108,9 @@ export function makeDev(major: number, minor: number): number {
  * Works on latin1 text so that escaped bytes of multi-byte UTF-8 names reassemble.
  */
 export function unescapeMountField(latin1: string): string {
-  const bytes = latin1.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+  const bytes = latin1.replace(/\\([0-7]{3})/g, (_m, oct: string) =>
+    String.fromCharCode(parseInt(oct, 8)),
+  );
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
@@ -164,4 +167,50 @@ export class MountTable {
     const text = await readFile(path, 'latin1');
     return new MountTable(parseMountinfo(text));
   }
+}
+
+export interface MountSkipPolicy {
+  includeNetworkFs: boolean;
+  includePseudoFs: boolean;
+  oneFileSystem: boolean;
+}
+
+function isUnder(child: string, parent: string): boolean {
+  if (child === parent) return false;
+  return parent === '/' ? child.startsWith('/') : child.startsWith(`${parent}/`);
+}
+
+/** Why the walker would not enter this mount, or undefined if it would. */
+export function mountSkipReason(entry: MountEntry, policy: MountSkipPolicy): string | undefined {
+  const fsClass = classifyFsType(entry.fsType);
+  if (fsClass === 'pseudo' && !policy.includePseudoFs) return `pseudo filesystem ${entry.fsType}`;
+  if (fsClass === 'network' && !policy.includeNetworkFs)
+    return `network filesystem ${entry.fsType}`;
+  if (policy.oneFileSystem) return `another filesystem (${entry.fsType}, one-file-system)`;
+  return undefined;
+}
+
+/**
+ * The mounts below the given absolute roots that a walk will skip, outermost only, for a
+ * user to see before the scan (mounts reached through symlinks are reported by the walk).
+ */
+export function plannedMountSkips(
+  roots: string[],
+  policy: MountSkipPolicy,
+  table: MountTable,
+): { mountPoint: string; reason: string }[] {
+  const skipped: { mountPoint: string; reason: string }[] = [];
+  const sorted = [...table.entries].sort((a, b) => a.mountPoint.localeCompare(b.mountPoint));
+  for (const entry of sorted) {
+    if (!roots.some((root) => isUnder(entry.mountPoint, root))) continue;
+    if (
+      skipped.some(
+        (s) => s.mountPoint === entry.mountPoint || isUnder(entry.mountPoint, s.mountPoint),
+      )
+    )
+      continue;
+    const reason = mountSkipReason(entry, policy);
+    if (reason) skipped.push({ mountPoint: entry.mountPoint, reason });
+  }
+  return skipped;
 }

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { detectLog4j } from '../detect';
+import { problemFromError } from '../errors';
+import { DEFAULT_LIMITS, type Finding, type ScanError, type ScanLimits } from '../types';
+import {
+  BufferSource,
+  FdSource,
+  findEndOfCentralDirectory,
+  isArchiveName,
+  type RandomAccessSource,
+} from '../zip';
+import { hasZipMagic, MIN_ZIP_BYTES, scanArchive } from './archive-scan';
+import { ScanContext, type Detector } from './scan-context';
+
+export interface ScanFileOptions {
+  limits?: Partial<ScanLimits>;
+  /** Path shown in findings and errors (e.g. the jar behind /proc/PID/fd/N). Default: filePath. */
+  displayPath?: string;
+  /** Raw bytes of the displayed path when it is not valid UTF-8; without displayPath it is also what gets opened. */
+  displayRaw?: Buffer;
+  /** Replaces the log4j detector (tests). */
+  detector?: Detector;
+}
+
+export interface FileScanResult {
+  findings: Finding[];
+  errors: ScanError[];
+  /** Archives opened, the file itself and every nested one. */
+  archives: number;
+  /** Size of the file on disk. */
+  bytes: number;
+}
+
+/** A small file is read whole in the one pread that also checks its magic. */
+const HEAD_BYTES = 4096;
+const HASH_CHUNK = 1024 * 1024;
+// O_NOATIME: a scan must not touch access times on production hosts (owner or root only).
+// O_NONBLOCK: opening a FIFO (e.g. a /proc/PID/fd link to a pipe) must not wait for a writer.
+const BASE_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+const OPEN_FLAGS = BASE_FLAGS | (constants.O_NOATIME ?? 0);
+
+function openForScan(path: string | Buffer): number {
+  try {
+    return openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EPERM' || OPEN_FLAGS === BASE_FLAGS) throw err;
+    return openSync(path, BASE_FLAGS);
+  }
+}
+
+/** A name like "/proc/1/fd/5 -> /opt/app.jar (deleted)" still says archive. */
+function namedLikeArchive(displayPath: string): boolean {
+  return isArchiveName(displayPath.replace(/ \(deleted\)$/, ''));
+}
+
+/**
+ * Scans one file synchronously: is it a zip (by structure), then list, detect, recurse.
+ * Never throws: every problem is an error record in the result.
+ */
+export function scanFile(filePath: string, opts: ScanFileOptions = {}): FileScanResult {
+  const limits: ScanLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const display = opts.displayPath ?? filePath;
+  const openPath = opts.displayPath === undefined && opts.displayRaw ? opts.displayRaw : filePath;
+  const ctx = new ScanContext(
+    limits,
+    opts.detector ?? detectLog4j,
+    opts.displayRaw?.toString('base64'),
+  );
+  const chain = [display];
+  let fd: number;
+  try {
+    fd = openForScan(openPath);
+  } catch (err) {
+    ctx.addProblem(chain, problemFromError(err, 'open the file'), 'open the file');
+    return result(ctx, 0);
+  }
+  let size = 0;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return result(ctx, 0);
+    size = st.size;
+    scanOpenFile(ctx, fd, size, chain, namedLikeArchive(display));
+    if (ctx.findings.length > 0) addSha256(ctx, fd, size);
+  } catch (err) {
+    ctx.addProblem(chain, problemFromError(err, 'read the file'), 'read the file');
+  } finally {
+    closeSync(fd);
+  }
+  return result(ctx, size);
+}
+
+function result(ctx: ScanContext, bytes: number): FileScanResult {
+  return { findings: ctx.findings, errors: ctx.errors, archives: ctx.archives, bytes };
+}
+
+function scanOpenFile(
+  ctx: ScanContext,
+  fd: number,
+  size: number,
+  chain: string[],
+  archiveNamed: boolean,
+): void {
+  if (size < MIN_ZIP_BYTES) {
+    if (archiveNamed) reportTinyArchive(ctx, fd, size, chain);
+    return;
+  }
+  const fileSource = new FdSource(fd, size);
+  const head = fileSource.read(0, Math.min(size, HEAD_BYTES));
+  const source: RandomAccessSource = size <= HEAD_BYTES ? new BufferSource(head) : fileSource;
+  if (hasZipMagic(head)) {
+    scanArchive(ctx, source, chain, 0);
+    return;
+  }
+  // Not a zip at offset 0: bytes in front of one (a launch script), or no zip at all.
+  if (archiveNamed) {
+    if (findEndOfCentralDirectory(source) < 0) {
+      ctx.addError(
+        chain,
+        'not-an-archive',
+        'Named like an archive but not a zip: no zip signature and no end-of-central-directory record.',
+      );
+      return;
+    }
+    scanArchive(ctx, source, chain, 0);
+    return;
+  }
+  if (endsWithBareEocd(source)) scanArchive(ctx, source, chain, 0, true);
+}
+
+/** Cheap test for files of any name: an EOCD with no comment in the last 22 bytes. */
+function endsWithBareEocd(source: RandomAccessSource): boolean {
+  const tail = source.read(source.size - MIN_ZIP_BYTES, MIN_ZIP_BYTES);
+  return (
+    tail.length === MIN_ZIP_BYTES &&
+    tail.readUInt32LE(0) === 0x06054b50 &&
+    tail.readUInt16LE(20) === 0
+  );
+}
+
+function reportTinyArchive(ctx: ScanContext, fd: number, size: number, chain: string[]): void {
+  if (size === 0) {
+    ctx.addError(chain, 'truncated-archive', 'Named like an archive but empty (0 bytes).');
+    return;
+  }
+  const head = new FdSource(fd, size).read(0, 4);
+  if (head.length >= 2 && head[0] === 0x50 && head[1] === 0x4b) {
+    ctx.addError(
+      chain,
+      'truncated-archive',
+      `Zip cut short: ${size} bytes, smaller than any complete zip.`,
+    );
+    return;
+  }
+  ctx.addError(
+    chain,
+    'not-an-archive',
+    `Named like an archive but not a zip (${size} bytes, no zip signature).`,
+  );
+}
+
+/** sha256 of the outer file, streamed in 1 MB reads so memory stays bounded. */
+function addSha256(ctx: ScanContext, fd: number, size: number): void {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(Math.min(HASH_CHUNK, Math.max(1, size)));
+  let pos = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, pos);
+    if (n === 0) break;
+    hash.update(buf.subarray(0, n));
+    pos += n;
+  }
+  const hex = hash.digest('hex');
+  for (const f of ctx.findings) f.sha256 = hex;
+}

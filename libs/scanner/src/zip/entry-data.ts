@@ -1,0 +1,233 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { constants as zc, inflateRawSync } from 'node:zlib';
+import { Inflate } from 'fflate';
+import { ScanProblem } from '../errors';
+import type { ScanLimits } from '../types';
+import { SliceSource, type RandomAccessSource } from './source';
+import type { ZipArchive, ZipEntry } from './zip-archive';
+
+export const METHOD_STORED = 0;
+export const METHOD_DEFLATED = 8;
+
+const METHOD_NAMES: Readonly<Record<number, string>> = {
+  1: 'Shrink',
+  6: 'Implode',
+  9: 'Deflate64',
+  12: 'BZIP2',
+  14: 'LZMA',
+  93: 'Zstandard',
+  95: 'XZ',
+  98: 'PPMd',
+  99: 'AES-encrypted',
+};
+
+/** Below this size a high ratio is harmless (a few KB of zeros compresses 100:1). */
+const BOMB_MIN_BYTES = 1024 * 1024;
+const SPILL_CHUNK = 1024 * 1024;
+
+export type EntryLimits = Pick<
+  ScanLimits,
+  'maxEntryBytes' | 'maxCompressionRatio' | 'maxTotalInflatedBytes'
+>;
+
+/** Thrown once a file's inflate budget is spent: the rest of that file is not scanned. */
+export class BudgetSpent extends ScanProblem {}
+
+/** Bytes inflated so far for one outer file, across all nesting levels. */
+export class InflateBudget {
+  used = 0;
+
+  constructor(readonly max: number) {}
+
+  charge(bytes: number, name: string): void {
+    if (this.used + bytes > this.max) {
+      throw new BudgetSpent(
+        'zip-bomb',
+        `Inflating ${name} would take this file past the limit of ${this.max} inflated bytes; stopped.`,
+      );
+    }
+    this.used += bytes;
+  }
+}
+
+function methodName(method: number): string {
+  return METHOD_NAMES[method] ?? `method ${method}`;
+}
+
+/**
+ * Refuses what cannot or must not be inflated, before any byte is read. `inPlace`: a stored
+ * entry read as a slice of its parent costs no memory, so its size is not limited.
+ */
+export function checkEntry(entry: ZipEntry, limits: EntryLimits, inPlace = false): void {
+  if (entry.encrypted) throw new ScanProblem('unsupported', `Entry ${entry.name} is encrypted.`);
+  if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) {
+    throw new ScanProblem(
+      'unsupported',
+      `Entry ${entry.name} uses unsupported compression ${methodName(entry.method)}.`,
+    );
+  }
+  if (entry.method === METHOD_STORED && entry.compressedSize !== entry.uncompressedSize) {
+    throw new ScanProblem(
+      'corrupt-archive',
+      `Stored entry ${entry.name} declares different sizes.`,
+    );
+  }
+  if (
+    entry.uncompressedSize > limits.maxEntryBytes &&
+    !(inPlace && entry.method === METHOD_STORED)
+  ) {
+    throw new ScanProblem(
+      'too-large',
+      `Entry ${entry.name} declares ${entry.uncompressedSize} bytes, over the limit of ${limits.maxEntryBytes}.`,
+    );
+  }
+  const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+  if (entry.uncompressedSize >= BOMB_MIN_BYTES && ratio > limits.maxCompressionRatio) {
+    throw new ScanProblem(
+      'zip-bomb',
+      `Entry ${entry.name} expands ${entry.compressedSize} bytes to ${entry.uncompressedSize} (ratio ${Math.round(ratio)}:1, limit ${limits.maxCompressionRatio}:1).`,
+    );
+  }
+}
+
+function isBufferTooLarge(err: unknown): boolean {
+  return (
+    err instanceof RangeError || (err as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE'
+  );
+}
+
+function inflateExact(compressed: Buffer, entry: ZipEntry): Buffer {
+  const declared = entry.uncompressedSize;
+  let out: Buffer;
+  try {
+    // maxOutputLength caps memory whatever the stream really holds: a header that lies cannot blow up.
+    out = inflateRawSync(compressed, {
+      maxOutputLength: Math.max(1, declared),
+      chunkSize: Math.min(Math.max(declared + 64, 1024), 1 << 20),
+    });
+  } catch (err) {
+    if (isBufferTooLarge(err)) {
+      throw new ScanProblem(
+        'zip-bomb',
+        `Entry ${entry.name} inflates past the ${declared} bytes its header declares.`,
+      );
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ScanProblem('corrupt-archive', `Entry ${entry.name} does not inflate: ${msg}.`);
+  }
+  if (out.length !== declared) {
+    throw new ScanProblem(
+      'corrupt-archive',
+      `Entry ${entry.name} inflates to ${out.length} bytes, its header declares ${declared}.`,
+    );
+  }
+  return out;
+}
+
+/** The whole content of one entry, in memory (use only for entries whose size is bounded). */
+export function readEntryBytes(
+  zip: ZipArchive,
+  entry: ZipEntry,
+  limits: EntryLimits,
+  budget: InflateBudget,
+): Buffer {
+  checkEntry(entry, limits);
+  const start = zip.dataOffset(entry);
+  const raw = zip.source.read(start, entry.compressedSize);
+  if (entry.method === METHOD_STORED) return raw;
+  budget.charge(entry.uncompressedSize, entry.name);
+  return inflateExact(raw, entry);
+}
+
+/** A stored entry read in place inside its parent: no copy. */
+export function storedEntrySource(zip: ZipArchive, entry: ZipEntry): RandomAccessSource {
+  return new SliceSource(zip.source, zip.dataOffset(entry), entry.compressedSize);
+}
+
+/** The first bytes of an entry (magic check), inflating only its first compressed block. */
+export function peekEntry(zip: ZipArchive, entry: ZipEntry, length: number): Buffer {
+  if (entry.encrypted || (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED))
+    return Buffer.alloc(0);
+  const start = zip.dataOffset(entry);
+  if (entry.method === METHOD_STORED)
+    return zip.source.read(start, Math.min(length, entry.compressedSize));
+  // Deflate expands at most ~1032:1, so each try's output is bounded; a dynamic Huffman
+  // table may need a few hundred input bytes before the first output byte.
+  for (const input of [128, 4096]) {
+    const raw = zip.source.read(start, Math.min(entry.compressedSize, input));
+    let out: Buffer;
+    try {
+      out = inflateRawSync(raw, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: input * 1100 });
+    } catch {
+      return Buffer.alloc(0);
+    }
+    if (out.length >= length || raw.length === entry.compressedSize) return out.subarray(0, length);
+  }
+  return Buffer.alloc(0);
+}
+
+/**
+ * Inflates a big deflated entry into `filePath` chunk by chunk (fflate's synchronous
+ * streaming inflater: zlib offers no synchronous streaming API), so memory stays at a few MB.
+ */
+export function spillEntry(
+  zip: ZipArchive,
+  entry: ZipEntry,
+  limits: EntryLimits,
+  budget: InflateBudget,
+  filePath: string,
+): void {
+  checkEntry(entry, limits);
+  const start = zip.dataOffset(entry);
+  budget.charge(entry.uncompressedSize, entry.name);
+  const fd = openSync(filePath, 'wx', 0o600);
+  try {
+    if (entry.method === METHOD_STORED) {
+      copyStored(zip.source, start, entry.compressedSize, fd);
+      return;
+    }
+    inflateToFd(zip.source, start, entry, fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function copyStored(source: RandomAccessSource, start: number, size: number, fd: number): void {
+  for (let pos = 0; pos < size; pos += SPILL_CHUNK) {
+    const chunk = source.read(start + pos, Math.min(SPILL_CHUNK, size - pos));
+    writeSync(fd, chunk);
+  }
+}
+
+function inflateToFd(source: RandomAccessSource, start: number, entry: ZipEntry, fd: number): void {
+  let written = 0;
+  let ended = false;
+  const inflater = new Inflate((chunk, final) => {
+    written += chunk.length;
+    if (written > entry.uncompressedSize) {
+      throw new ScanProblem(
+        'zip-bomb',
+        `Entry ${entry.name} inflates past the ${entry.uncompressedSize} bytes its header declares.`,
+      );
+    }
+    writeSync(fd, chunk);
+    if (final) ended = true;
+  });
+  const size = entry.compressedSize;
+  try {
+    for (let pos = 0; pos < size && !ended; pos += SPILL_CHUNK) {
+      const n = Math.min(SPILL_CHUNK, size - pos);
+      inflater.push(source.read(start + pos, n), pos + n >= size);
+    }
+  } catch (err) {
+    if (err instanceof ScanProblem) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ScanProblem('corrupt-archive', `Entry ${entry.name} does not inflate: ${msg}.`);
+  }
+  if (written !== entry.uncompressedSize) {
+    throw new ScanProblem(
+      'corrupt-archive',
+      `Entry ${entry.name} inflates to ${written} bytes, its header declares ${entry.uncompressedSize}.`,
+    );
+  }
+}

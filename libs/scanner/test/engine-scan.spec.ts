@@ -1,0 +1,230 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { scan, scanDirectoryTree } from '../src/engine';
+import {
+  DEFAULT_LIMITS,
+  type Finding,
+  type ScanError,
+  type ScanOptions,
+  type ScanProgress,
+} from '../src/types';
+import { buildZip, fixturePath, readFixtureEntries, renameExt } from './support/jar-builder';
+import { buildScript, buildWorker, makeTempDir } from './engine-support';
+
+const core214 = readFileSync(fixturePath('log4j-core-2.14.1.jar'));
+const core2171 = readFileSync(fixturePath('log4j-core-2.17.1.jar'));
+const v1 = readFileSync(fixturePath('log4j-1.2.17.jar'));
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({ dir, cleanup } = makeTempDir('engine-scan')));
+afterEach(() => cleanup());
+
+function put(rel: string, data: Buffer | string): string {
+  const p = join(dir, rel);
+  mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(p, data);
+  return p;
+}
+
+function options(paths: string[], over: Partial<ScanOptions> = {}): ScanOptions {
+  return {
+    paths,
+    exclude: [],
+    includeNetworkFs: false,
+    oneFileSystem: false,
+    threads: 0,
+    nice: false,
+    limits: DEFAULT_LIMITS,
+    ...over,
+  };
+}
+
+interface Collected {
+  findings: Finding[];
+  errors: ScanError[];
+  progress: ScanProgress[];
+}
+
+async function run(
+  opts: ScanOptions,
+  internals = {},
+): Promise<Collected & { summary: Awaited<ReturnType<typeof scan>> }> {
+  const c: Collected = { findings: [], errors: [], progress: [] };
+  const summary = await scan(
+    opts,
+    {
+      finding: (f) => c.findings.push(f),
+      error: (e) => c.errors.push(e),
+      progress: (p) => c.progress.push(p),
+    },
+    internals,
+  );
+  return { ...c, summary };
+}
+
+function view(c: Collected): { findings: string[]; errors: string[] } {
+  return {
+    findings: c.findings.map((f) => `${f.path} ${f.version} ${f.status} ${f.sha256 ?? '-'}`).sort(),
+    errors: c.errors.map((e) => `${e.path} ${e.code}`).sort(),
+  };
+}
+
+async function explode(into: string, fixture: string, classExt = '.class'): Promise<void> {
+  const entries = renameExt(await readFixtureEntries(fixture), '.class', classExt);
+  for (const e of entries) put(join(into, e.name), e.data);
+}
+
+/** A small tree: jars, a nested war, exploded copies, filler files over several batches. */
+async function makeTree(): Promise<void> {
+  put('opt/a/log4j-core-2.14.1.jar', core214);
+  put(
+    'opt/b/app.war',
+    await buildZip([{ name: 'WEB-INF/lib/log4j-core-2.17.1.jar', data: core2171 }]),
+  );
+  put('opt/c/legacy.jar', v1);
+  put('opt/d/broken.jar', 'not a zip but named like one');
+  for (let i = 0; i < 300; i++) put(`var/filler/f${i}.txt`, `line ${i}\n`.repeat(i % 7));
+  await explode('srv/app/WEB-INF/classes', 'log4j-core-2.14.1.jar');
+  await explode('srv/old/classes', 'log4j-1.2.17.jar');
+}
+
+describe('scan', () => {
+  it('finds exploded copies once each, reported at the directory holding the package root', async () => {
+    await makeTree();
+    await explode('srv/agent/classes', 'log4j-core-2.17.1.jar', '.esclazz');
+    const r = await scanDirectoryTree(join(dir, 'srv'));
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => [f.path, f.chain, f.version, f.sha256])).toEqual(
+      expect.arrayContaining([
+        [
+          join(dir, 'srv/app/WEB-INF/classes'),
+          [join(dir, 'srv/app/WEB-INF/classes')],
+          '2.14.1',
+          undefined,
+        ],
+        [join(dir, 'srv/old/classes'), [join(dir, 'srv/old/classes')], '1.2.17', undefined],
+        [join(dir, 'srv/agent/classes'), [join(dir, 'srv/agent/classes')], '2.17.1', undefined],
+      ]),
+    );
+    expect(r.findings).toHaveLength(3);
+  });
+
+  it('walks directories and files, streams findings and errors, and reports progress and a summary', async () => {
+    await makeTree();
+    const missing = join(dir, 'no/such/path');
+    const single = join(dir, 'opt/a/log4j-core-2.14.1.jar');
+    const r = await run(options([join(dir, 'opt'), join(dir, 'var'), missing, single]));
+    expect(view(r).errors).toEqual(
+      [`${missing} io-error`, `${join(dir, 'opt/d/broken.jar')} not-an-archive`].sort(),
+    );
+    expect(r.findings.map((f) => `${f.path} ${f.version}`).sort()).toEqual([
+      `${join(dir, 'opt/a/log4j-core-2.14.1.jar')} 2.14.1`,
+      `${join(dir, 'opt/a/log4j-core-2.14.1.jar')} 2.14.1`,
+      `${join(dir, 'opt/b/app.war')}!/WEB-INF/lib/log4j-core-2.17.1.jar 2.17.1`,
+      `${join(dir, 'opt/c/legacy.jar')} 1.2.17`,
+    ]);
+    expect(r.summary).toMatchObject({
+      files: 305,
+      findings: 4,
+      errors: 2,
+      vulnerable: 3,
+      safe: 1,
+      archives: 5,
+    });
+    const last = r.progress[r.progress.length - 1];
+    expect(last).toEqual({
+      files: 305,
+      directories: r.summary.directories,
+      archives: 5,
+      bytes: r.summary.bytes,
+      findings: 4,
+      errors: 2,
+    });
+  });
+
+  describe('with worker threads', () => {
+    let workerFile: string;
+    let workerDir: { dir: string; cleanup(): void };
+    beforeAll(async () => {
+      workerDir = makeTempDir('worker');
+      workerFile = await buildWorker(workerDir.dir);
+    }, 60_000);
+    afterAll(() => workerDir.cleanup());
+
+    it('finds the same as a scan in the calling thread', async () => {
+      await makeTree();
+      const inThread = await run(options([dir]));
+      const workers = await run(options([dir], { threads: 2, workerFile }));
+      const niceWorkers = await run(options([dir], { threads: 2, workerFile, nice: true }));
+      expect(view(inThread).findings).toHaveLength(5);
+      expect(view(workers)).toEqual(view(inThread));
+      expect(view(niceWorkers)).toEqual(view(inThread));
+      expect(workers.summary).toMatchObject({
+        files: inThread.summary.files,
+        archives: inThread.summary.archives,
+        bytes: inThread.summary.bytes,
+      });
+    }, 60_000);
+
+    it.each([0, 2])(
+      'stops when aborted (threads %i): the scan rejects with an AbortError',
+      async (threads) => {
+        await makeTree();
+        const ac = new AbortController();
+        const seen: Finding[] = [];
+        const sink = {
+          finding: (f: Finding) => (seen.push(f), ac.abort()),
+          error: () => undefined,
+        };
+        const opts = options([dir], { threads, workerFile, signal: ac.signal });
+        await expect(scan(opts, sink)).rejects.toMatchObject({ name: 'AbortError' });
+        expect(seen.length).toBeGreaterThanOrEqual(1);
+        expect(seen.length).toBeLessThan(5);
+      },
+      60_000,
+    );
+
+    it('replaces a crashed worker: the file it was on becomes an internal error, nothing else is lost', async () => {
+      await makeTree();
+      const victim = join(dir, 'var/filler/f7.txt');
+      const expected = await run(options([dir]));
+      const r = await run(options([dir], { threads: 1, workerFile }), { crashOnPath: victim });
+      expect(view(r).findings).toEqual(view(expected).findings);
+      expect(view(r).errors).toEqual([...view(expected).errors, `${victim} internal`].sort());
+      expect(r.errors.find((e) => e.code === 'internal')?.error).toMatch(/crashed/);
+    }, 60_000);
+  });
+
+  it('fails the scan with an error naming the worker file when that file cannot run', async () => {
+    put('a.txt', 'x');
+    const bad = put('bad-worker.js', 'throw new Error("broken bundle");');
+    await expect(run(options([dir], { threads: 2, workerFile: bad }))).rejects.toThrow(
+      /bad-worker\.js keeps dying/,
+    );
+  });
+
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot(
+    'reports a file it may not read as permission-denied (scanned as nobody)',
+    async () => {
+      chmodSync(dir, 0o755);
+      const locked = put('locked.jar', core214);
+      chmodSync(locked, 0o000);
+      const script = await buildScript(
+        dir,
+        'as-nobody',
+        `import { scanFile } from '../src/engine';
+       process.setuid('nobody');
+       process.stdout.write(JSON.stringify(scanFile(process.argv[2])));`,
+      );
+      chmodSync(script, 0o644);
+      const out = JSON.parse(
+        execFileSync(process.execPath, [script, locked], { encoding: 'utf8' }),
+      ) as { errors: ScanError[] };
+      expect(out.errors.map((e) => [e.path, e.code])).toEqual([[locked, 'permission-denied']]);
+    },
+    60_000,
+  );
+});
