@@ -15,6 +15,8 @@ export interface ScanCliOptions {
   threads?: number;
   nice?: boolean;
   processes?: boolean;
+  /** false with --no-jvms: a full scan leaves running JVMs out. */
+  jvms?: boolean;
   progress: boolean;
   output?: string;
   verbose?: boolean;

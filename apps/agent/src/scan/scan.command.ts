@@ -25,6 +25,7 @@ import {
   toScanOptions,
   type ScanCliOptions,
 } from './scan-options';
+import { mergeSummaries } from './process-scan';
 
 /** Same contract as the scanner engine's scan(), for running JVMs instead of paths. */
 export type ProcessScanner = (options: ScanOptions, sink: ScanSink) => Promise<ScanSummary>;
@@ -157,6 +158,11 @@ async function runScan(paths: string[], opts: ScanCliOptions, cmd: Command): Pro
     summary = await (opts.processes && processScanner
       ? processScanner(options, sink)
       : scan(options, sink));
+    // A full scan of the host (no PATH given) covers the running JVMs too: a jar patched on
+    // disk may still be the old one in memory.
+    if (!opts.processes && paths.length === 0 && opts.jvms !== false && processScanner) {
+      summary = mergeSummaries(summary, await processScanner(options, sink));
+    }
   } finally {
     progress?.clear();
   }
@@ -209,6 +215,7 @@ export function registerScanCommand(program: Command): void {
       'be gentle: lowest CPU priority, and rest between batches (about half of each core used)',
     )
     .option('--processes', 'inspect running JVMs only, not the filesystem')
+    .option('--no-jvms', 'with no PATH, scan the filesystem only (a full scan includes running JVMs)')
     .option('--no-progress', 'no progress line on stderr')
     .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .option('-v, --verbose', 'list skipped mounts on stderr')
