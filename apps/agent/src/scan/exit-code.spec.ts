@@ -1,5 +1,5 @@
 import type { Product, Status } from '@log4fleet/scanner';
-import { exitCodeFor, ScanExit } from './exit-code';
+import { ExitCodeTracker, exitCodeFor, ScanExit } from './exit-code';
 
 const f = (product: Product, status: Status) => ({ product, status });
 
@@ -31,5 +31,13 @@ describe('exitCodeFor', () => {
   it('is 3 when errors left the scan incomplete and nothing needing attention was found', () => {
     expect(exitCodeFor([f('log4j-core', 'safe')], 1)).toBe(ScanExit.INCOMPLETE);
     expect(exitCodeFor([], 1)).toBe(3);
+  });
+
+  it('stays 0 when the only errors are symlink loops, since what they point to was scanned', () => {
+    const tracker = new ExitCodeTracker();
+    tracker.onError({ code: 'symlink-loop' });
+    expect(tracker.code()).toBe(ScanExit.CLEAN);
+    tracker.onError({ code: 'permission-denied' });
+    expect(tracker.code()).toBe(ScanExit.INCOMPLETE);
   });
 });

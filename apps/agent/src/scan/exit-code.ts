@@ -16,6 +16,7 @@ Exit codes:
   1   only mitigated or undecided log4j-core copies, or log4j 1.x / reload4j (end of life, CVEs in optional classes)
   2   at least one vulnerable log4j-core (CVE-2021-44228 / CVE-2021-45046)
   3   scan errors (unreadable, corrupt or too deep files) and nothing above was found: the scan is incomplete
+      (symlink loops are reported but do not count: what they point to was scanned)
   64  usage error (bad option or value)
 `;
 
@@ -40,7 +41,10 @@ export class ExitCodeTracker {
     }
   }
 
-  onError(_e?: ScanError): void {
+  onError(e?: Pick<ScanError, 'code'>): void {
+    // A symlink loop is reported, but nothing was left unread: the directory it points to is
+    // an ancestor, walked through its real path (Debian ships /usr/bin/X11 -> .).
+    if (e?.code === 'symlink-loop') return;
     this.errors++;
   }
 
