@@ -134,10 +134,10 @@ describe('log4fleet-agent scan (built)', () => {
     }
   });
 
-  it('exits 64 for --processes when running-JVM inspection is not built in', () => {
-    const r = agent('scan', '--processes');
+  it('exits 64 for --processes given a PATH: it inspects running JVMs only', () => {
+    const r = agent('scan', '--processes', '/tmp');
     expect(r.code).toBe(64);
-    expect(r.stderr).toContain('running-JVM inspection is not available in this build');
+    expect(r.stderr).toContain('--processes inspects running JVMs and takes no PATH');
   });
 
   it('documents the exit codes in --help', () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scan, scanDirectoryTree } from '../src/engine';
 import {
@@ -69,6 +70,20 @@ function view(c: Collected): { findings: string[]; errors: string[] } {
     findings: c.findings.map((f) => `${f.path} ${f.version} ${f.status} ${f.sha256 ?? '-'}`).sort(),
     errors: c.errors.map((e) => `${e.path} ${e.code}`).sort(),
   };
+}
+
+/** Threads of this process whose nice value is 19 (field 19 of /proc/self/task/TID/stat). */
+function threadsAtNice19(): number {
+  let n = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16] === '19') n++;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return n;
 }
 
 async function explode(into: string, fixture: string, classExt = '.class'): Promise<void> {
@@ -168,6 +183,19 @@ describe('scan', () => {
       });
     }, 60_000);
 
+    it('runs at nice 19 in the calling thread and the workers when asked, and restores the caller', async () => {
+      await makeTree();
+      const before = getPriority();
+      let niceThreads = 0;
+      const sink = {
+        finding: () => (niceThreads = Math.max(niceThreads, threadsAtNice19())),
+        error: () => undefined,
+      };
+      await scan(options([dir], { threads: 2, workerFile, nice: true }), sink);
+      expect(niceThreads).toBeGreaterThanOrEqual(3);
+      expect(getPriority()).toBe(before);
+    }, 60_000);
+
     it.each([0, 2])(
       'stops when aborted (threads %i): the scan rejects with an AbortError',
       async (threads) => {
@@ -185,6 +213,21 @@ describe('scan', () => {
       },
       60_000,
     );
+
+    it('fails the scan when the sink throws, in worker mode as in the calling thread', async () => {
+      await makeTree();
+      const sink = {
+        finding: () => {
+          throw new Error('report disk full');
+        },
+        error: () => undefined,
+      };
+      for (const threads of [0, 2]) {
+        await expect(scan(options([dir], { threads, workerFile }), sink)).rejects.toThrow(
+          'report disk full',
+        );
+      }
+    }, 60_000);
 
     it('replaces a crashed worker: the file it was on becomes an internal error, nothing else is lost', async () => {
       await makeTree();

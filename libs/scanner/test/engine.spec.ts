@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanFile } from '../src/engine';
+import { removeSpills, spillPrefix } from '../src/engine/archive.scanner';
 import type { ScanError } from '../src/types';
 import { buildZip, fixturePath, readFixtureEntries, relocate } from './support/jar-builder';
 import { makeTempDir, yazlZip } from './engine-support';
@@ -239,6 +240,19 @@ describe('scanFile', () => {
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith(prefix))).toEqual(before);
   });
 
+  it('removes the temp files a crashed worker thread left, and only those', () => {
+    const mine = join(tmpdir(), `${spillPrefix(process.pid, 4242)}1-abcd.zip`);
+    const other = join(tmpdir(), `${spillPrefix(process.pid, 4243)}1-abcd.zip`);
+    writeFileSync(mine, 'x');
+    writeFileSync(other, 'x');
+    try {
+      removeSpills(process.pid, 4242);
+      expect([existsSync(mine), existsSync(other)]).toEqual([false, true]);
+    } finally {
+      rmSync(other, { force: true });
+    }
+  });
+
   it('reads a stored inner jar in place whatever its size, but refuses to inflate past maxEntryBytes', async () => {
     const p = put(
       'app.jar',
@@ -252,6 +266,20 @@ describe('scanFile', () => {
     expect(r.errors.map(brief)).toEqual([
       { path: `${p}!/lib/log4j-core-2.17.1.jar`, code: 'too-large' },
     ]);
+  });
+
+  it('names the entry the detector could not read, once, and still reports the copy', async () => {
+    const jar = await buildZip(await readFixtureEntries('log4j-core-2.14.1.jar'));
+    const name = Buffer.from('org/apache/logging/log4j/core/net/JndiManager.class');
+    const rec = jar.lastIndexOf(name) - 46; // the central directory's copy of the name
+    expect(jar.readUInt32LE(rec)).toBe(0x02014b50);
+    jar.writeUInt16LE(12, rec + 10); // BZIP2 in the central directory
+    const p = put('bzip.jar', jar);
+    const r = scanFile(p);
+    expect(r.errors.map(brief)).toEqual([
+      { path: `${p}!/${name.toString()}`, code: 'unsupported' },
+    ]);
+    expect(r.findings.map((f) => f.product)).toEqual(['log4j-core']);
   });
 
   it('reports a missing file as an io-error', () => {

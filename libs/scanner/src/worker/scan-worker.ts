@@ -5,14 +5,14 @@
 import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { scanFile } from '../engine/scan-file';
+import { scanFile } from '../engine/file.scanner';
 import {
   statsViews,
   type BatchMessage,
   type FromWorker,
   type WorkerInit,
   type WireFile,
-} from '../engine/worker-protocol';
+} from '../engine/worker.protocol';
 
 /** In nice mode a worker rests as long as it worked, at most this long: about half a core each. */
 const MAX_NICE_PAUSE_MS = 200;

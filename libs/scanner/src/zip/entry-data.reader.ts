@@ -3,8 +3,8 @@ import { constants as zc, inflateRawSync } from 'node:zlib';
 import { Inflate } from 'fflate';
 import { ScanProblem } from '../errors';
 import type { ScanLimits } from '../types';
-import { SliceSource, type RandomAccessSource } from './source';
-import type { ZipArchive, ZipEntry } from './zip-archive';
+import { SliceSource, type RandomAccessSource } from './random-access.source';
+import type { ZipArchive, ZipEntry } from './zip-archive.reader';
 
 export const METHOD_STORED = 0;
 export const METHOD_DEFLATED = 8;
@@ -24,6 +24,8 @@ const METHOD_NAMES: Readonly<Record<number, string>> = {
 /** Below this size a high ratio is harmless (a few KB of zeros compresses 100:1). */
 const BOMB_MIN_BYTES = 1024 * 1024;
 const SPILL_CHUNK = 1024 * 1024;
+/** Deflated entries with more compressed bytes than this are inflated as a stream. */
+const STREAM_ABOVE = 1024 * 1024;
 
 export type EntryLimits = Pick<
   ScanLimits,
@@ -132,8 +134,19 @@ export function readEntryBytes(
   budget: InflateBudget,
 ): Buffer {
   checkEntry(entry, limits);
-  const start = zip.dataOffset(entry);
-  const raw = zip.source.read(start, entry.compressedSize);
+  if (entry.method === METHOD_DEFLATED && entry.compressedSize > STREAM_ABOVE) {
+    // Big entries stream from the source: only the output is ever whole in memory.
+    const { start } = zip.readLocal(entry, 0);
+    budget.charge(entry.uncompressedSize, entry.name);
+    const out = Buffer.allocUnsafe(entry.uncompressedSize);
+    let at = 0;
+    inflateChunks(zip.source, start, entry, (chunk) => {
+      out.set(chunk, at);
+      at += chunk.length;
+    });
+    return out;
+  }
+  const raw = zip.readLocal(entry, entry.compressedSize).head;
   if (entry.method === METHOD_STORED) return raw;
   budget.charge(entry.uncompressedSize, entry.name);
   return inflateExact(raw, entry);
@@ -148,13 +161,14 @@ export function storedEntrySource(zip: ZipArchive, entry: ZipEntry): RandomAcces
 export function peekEntry(zip: ZipArchive, entry: ZipEntry, length: number): Buffer {
   if (entry.encrypted || (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED))
     return Buffer.alloc(0);
-  const start = zip.dataOffset(entry);
-  if (entry.method === METHOD_STORED)
-    return zip.source.read(start, Math.min(length, entry.compressedSize));
+  const FIRST_TRY = 128;
+  const { start, head } = zip.readLocal(entry, entry.method === METHOD_STORED ? length : FIRST_TRY);
+  if (entry.method === METHOD_STORED) return head;
   // Deflate expands at most ~1032:1, so each try's output is bounded; a dynamic Huffman
   // table may need a few hundred input bytes before the first output byte.
-  for (const input of [128, 4096]) {
-    const raw = zip.source.read(start, Math.min(entry.compressedSize, input));
+  for (const input of [FIRST_TRY, 4096]) {
+    const raw =
+      input === FIRST_TRY ? head : zip.source.read(start, Math.min(entry.compressedSize, input));
     let out: Buffer;
     try {
       out = inflateRawSync(raw, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: input * 1100 });
@@ -186,7 +200,7 @@ export function spillEntry(
       copyStored(zip.source, start, entry.compressedSize, fd);
       return;
     }
-    inflateToFd(zip.source, start, entry, fd);
+    inflateChunks(zip.source, start, entry, (chunk) => writeSync(fd, chunk));
   } finally {
     closeSync(fd);
   }
@@ -199,7 +213,16 @@ function copyStored(source: RandomAccessSource, start: number, size: number, fd:
   }
 }
 
-function inflateToFd(source: RandomAccessSource, start: number, entry: ZipEntry, fd: number): void {
+/**
+ * Inflates an entry chunk by chunk (fflate's synchronous streaming inflater: zlib has no
+ * synchronous streaming API), handing each piece to `sink`; never more than declared.
+ */
+function inflateChunks(
+  source: RandomAccessSource,
+  start: number,
+  entry: ZipEntry,
+  sink: (chunk: Uint8Array) => void,
+): void {
   let written = 0;
   let ended = false;
   const inflater = new Inflate((chunk, final) => {
@@ -210,7 +233,7 @@ function inflateToFd(source: RandomAccessSource, start: number, entry: ZipEntry,
         `Entry ${entry.name} inflates past the ${entry.uncompressedSize} bytes its header declares.`,
       );
     }
-    writeSync(fd, chunk);
+    sink(chunk);
     if (final) ended = true;
   });
   const size = entry.compressedSize;

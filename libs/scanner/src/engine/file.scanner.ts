@@ -10,8 +10,8 @@ import {
   isArchiveName,
   type RandomAccessSource,
 } from '../zip';
-import { hasZipMagic, MIN_ZIP_BYTES, scanArchive } from './archive-scan';
-import { ScanContext, type Detector } from './scan-context';
+import { hasZipMagic, MIN_ZIP_BYTES, scanArchive } from './archive.scanner';
+import { ScanContext, type Detector } from './scan.context';
 
 export interface ScanFileOptions {
   limits?: Partial<ScanLimits>;
@@ -59,7 +59,7 @@ function namedLikeArchive(displayPath: string): boolean {
  * Never throws: every problem is an error record in the result.
  */
 export function scanFile(filePath: string, opts: ScanFileOptions = {}): FileScanResult {
-  const limits: ScanLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limits: ScanLimits = opts.limits ? { ...DEFAULT_LIMITS, ...opts.limits } : DEFAULT_LIMITS;
   const display = opts.displayPath ?? filePath;
   const openPath = opts.displayPath === undefined && opts.displayRaw ? opts.displayRaw : filePath;
   const ctx = new ScanContext(
@@ -94,6 +94,33 @@ function result(ctx: ScanContext, bytes: number): FileScanResult {
   return { findings: ctx.findings, errors: ctx.errors, archives: ctx.archives, bytes };
 }
 
+/** Reused for every file's first read: most files are not archives and need nothing more. */
+const headBuf = Buffer.allocUnsafe(HEAD_BYTES);
+const tailBuf = Buffer.allocUnsafe(MIN_ZIP_BYTES);
+
+function readAt(fd: number, buf: Buffer, length: number, position: number): Buffer {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buf.subarray(0, done);
+}
+
+/** Cheap test for files of any name: an EOCD with no comment in the last 22 bytes. */
+function endsWithBareEocd(fd: number, size: number, head: Buffer): boolean {
+  const tail =
+    size <= head.length
+      ? head.subarray(size - MIN_ZIP_BYTES)
+      : readAt(fd, tailBuf, MIN_ZIP_BYTES, size - MIN_ZIP_BYTES);
+  return (
+    tail.length === MIN_ZIP_BYTES &&
+    tail.readUInt32LE(0) === 0x06054b50 &&
+    tail.readUInt16LE(20) === 0
+  );
+}
+
 function scanOpenFile(
   ctx: ScanContext,
   fd: number,
@@ -105,37 +132,32 @@ function scanOpenFile(
     if (archiveNamed) reportTinyArchive(ctx, fd, size, chain);
     return;
   }
-  const fileSource = new FdSource(fd, size);
-  const head = fileSource.read(0, Math.min(size, HEAD_BYTES));
-  const source: RandomAccessSource = size <= HEAD_BYTES ? new BufferSource(head) : fileSource;
-  if (hasZipMagic(head)) {
+  const head = readAt(fd, headBuf, Math.min(size, HEAD_BYTES), 0);
+  const zipAtStart = hasZipMagic(head);
+  // The hot path: one small read tells most files apart from zips.
+  if (!zipAtStart && !archiveNamed && !endsWithBareEocd(fd, size, head)) return;
+  const source: RandomAccessSource =
+    size <= HEAD_BYTES && head.length === size
+      ? new BufferSource(Buffer.from(head))
+      : new FdSource(fd, size);
+  if (zipAtStart) {
     scanArchive(ctx, source, chain, 0);
     return;
   }
   // Not a zip at offset 0: bytes in front of one (a launch script), or no zip at all.
-  if (archiveNamed) {
-    if (findEndOfCentralDirectory(source) < 0) {
-      ctx.addError(
-        chain,
-        'not-an-archive',
-        'Named like an archive but not a zip: no zip signature and no end-of-central-directory record.',
-      );
-      return;
-    }
-    scanArchive(ctx, source, chain, 0);
+  if (!archiveNamed) {
+    scanArchive(ctx, source, chain, 0, true);
     return;
   }
-  if (endsWithBareEocd(source)) scanArchive(ctx, source, chain, 0, true);
-}
-
-/** Cheap test for files of any name: an EOCD with no comment in the last 22 bytes. */
-function endsWithBareEocd(source: RandomAccessSource): boolean {
-  const tail = source.read(source.size - MIN_ZIP_BYTES, MIN_ZIP_BYTES);
-  return (
-    tail.length === MIN_ZIP_BYTES &&
-    tail.readUInt32LE(0) === 0x06054b50 &&
-    tail.readUInt16LE(20) === 0
-  );
+  if (findEndOfCentralDirectory(source) < 0) {
+    ctx.addError(
+      chain,
+      'not-an-archive',
+      'Named like an archive but not a zip: no zip signature and no end-of-central-directory record.',
+    );
+    return;
+  }
+  scanArchive(ctx, source, chain, 0);
 }
 
 function reportTinyArchive(ctx: ScanContext, fd: number, size: number, chain: string[]): void {

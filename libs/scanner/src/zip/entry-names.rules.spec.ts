@@ -1,4 +1,4 @@
-import { isArchiveName, isLog4jRelatedName, isManifestName, nestedHint } from './names';
+import { isArchiveName, isLog4jRelatedName, isManifestName, nestedHint } from './entry-names.rules';
 
 function on(name: string, fn: (b: Buffer, s: number, e: number) => unknown): unknown {
   // Embed the name in a larger buffer, as in a central directory.

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { removeSpills } from './archive.scanner';
 import type { Finding, ScanError, ScanLimits } from '../types';
 import {
   STATS_BYTES,
@@ -7,7 +8,7 @@ import {
   type FromWorker,
   type WireFile,
   type WorkerInit,
-} from './worker-protocol';
+} from './worker.protocol';
 
 /** Batches in flight per worker: one running, one queued so a worker never waits for the main thread. */
 const IN_FLIGHT_PER_WORKER = 2;
@@ -29,6 +30,8 @@ export interface PoolOptions {
 
 interface Slot {
   worker: Worker;
+  /** Kept: worker.threadId reads -1 once the thread is gone. */
+  threadId: number;
   stats: SharedArrayBuffer;
   inFlight: BatchMessage[];
   completedAny: boolean;
@@ -92,6 +95,8 @@ export class WorkerPool {
       this.retire(s);
     }
     await Promise.all(all.map((s) => s.worker.terminate()));
+    // A worker terminated mid-spill (abort) leaves its temp file behind.
+    for (const s of all) removeSpills(process.pid, s.threadId);
   }
 
   private retire(slot: Slot): void {
@@ -127,7 +132,14 @@ export class WorkerPool {
       crashOnPath: this.opts.crashOnPath,
     };
     const worker = new Worker(this.opts.workerFile, { workerData: init });
-    const slot: Slot = { worker, stats, inFlight: [], completedAny: false, exited: false };
+    const slot: Slot = {
+      worker,
+      threadId: worker.threadId,
+      stats,
+      inFlight: [],
+      completedAny: false,
+      exited: false,
+    };
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
     worker.on('error', (err: Error) => this.onCrash(slot, err.message));
     worker.on('exit', (code) => this.onCrash(slot, `worker thread exited with code ${code}`));
@@ -148,8 +160,13 @@ export class WorkerPool {
   private onMessage(slot: Slot, msg: FromWorker): void {
     switch (msg.type) {
       case 'result':
-        for (const f of msg.findings) this.cb.finding(f);
-        for (const e of msg.errors) this.cb.error(e);
+        try {
+          for (const f of msg.findings) this.cb.finding(f);
+          for (const e of msg.errors) this.cb.error(e);
+        } catch (err) {
+          // A sink that throws fails the scan, as it would in the calling thread.
+          this.abort(err instanceof Error ? err : new Error(String(err)));
+        }
         return;
       case 'done':
         slot.completedAny = true;
@@ -163,7 +180,7 @@ export class WorkerPool {
   private onCrash(slot: Slot, reason: string): void {
     if (slot.exited) return;
     slot.exited = true;
-    void slot.worker.terminate();
+    void slot.worker.terminate().then(() => removeSpills(process.pid, slot.threadId));
     this.retire(slot);
     const { position } = statsViews(slot.stats);
     const requeue = this.recoverBatches(

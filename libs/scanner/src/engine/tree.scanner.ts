@@ -13,11 +13,11 @@ import {
   type ScanSummary,
 } from '../types';
 import { walk } from '../walk/walker';
-import { explodedRootOf, scanExplodedRoot } from './exploded';
-import { log } from './logger';
-import { scanFile } from './scan-file';
-import { WorkerPool } from './worker-pool';
-import type { WireFile } from './worker-protocol';
+import { explodedRootOf, scanExplodedRoot } from './exploded.scanner';
+import { log } from './scanner.logger';
+import { scanFile } from './file.scanner';
+import { WorkerPool } from './worker.pool';
+import type { WireFile } from './worker.protocol';
 
 /** Files per message to a worker: big enough that messaging costs nothing, small enough to share work. */
 const BATCH_FILES = 128;

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { detectLog4j, type EntryReader } from '../detect';
 import { problemFromError, ScanProblem } from '../errors';
 import { DEFAULT_LIMITS, type Finding, type ScanError, type ScanLimits } from '../types';
-import { ScanContext, type Detector } from './scan-context';
+import { ScanContext, type Detector } from './scan.context';
 
 /** A log4j package root found on disk, and the directory its names are relative to. */
 export interface ExplodedRoot {

@@ -1,6 +1,6 @@
 import { ScanProblem } from '../errors';
-import type { RandomAccessSource } from './source';
-import { decodeCp437 } from './names';
+import type { RandomAccessSource } from './random-access.source';
+import { decodeCp437 } from './entry-names.rules';
 
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
@@ -15,6 +15,8 @@ export const LOCAL_HEADER_SIZE = 30;
 const MAX_COMMENT = 0xffff;
 /** Most archives have no comment: a first small tail read finds the EOCD without reading 64 KB. */
 const FIRST_TAIL = 1024;
+/** The directory is held in memory while an archive is listed: ~1.5 million typical entries. */
+const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
 const FLAG_ENCRYPTED = 0x1;
 const FLAG_UTF8 = 0x800;
 
@@ -177,6 +179,12 @@ export class ZipArchive {
         `Archive declares ${end.entries} entries, more than the limit of ${maxEntries}.`,
       );
     }
+    if (end.cdSize > MAX_CENTRAL_DIRECTORY_BYTES) {
+      throw new ScanProblem(
+        'too-large',
+        `Central directory of ${end.cdSize} bytes, over the limit of ${MAX_CENTRAL_DIRECTORY_BYTES}.`,
+      );
+    }
     const { start, shift } = locateCentralDirectory(source, end);
     const cd = source.read(start, end.cdSize);
     if (cd.length < end.cdSize) {
@@ -310,23 +318,38 @@ export class ZipArchive {
     return undefined;
   }
 
-  /** Offset of the entry's data, found by reading its local header (its name/extra lengths differ from the CD's). */
-  dataOffset(entry: ZipEntry): number {
+  /**
+   * Where the entry's data starts (from its local header: its name/extra lengths may differ
+   * from the central directory's) and its first `prefetch` bytes, read along with the header
+   * in one read when the lengths match.
+   */
+  readLocal(entry: ZipEntry, prefetch: number): { start: number; head: Buffer } {
     const at = entry.localHeaderOffset;
-    const head = this.source.read(at, LOCAL_HEADER_SIZE);
-    if (head.length < LOCAL_HEADER_SIZE || head.readUInt32LE(0) !== SIG_LOCAL) {
+    const rec = this.starts[entry.index];
+    const guess = this.cd.readUInt16LE(rec + 28) + this.cd.readUInt16LE(rec + 30);
+    const want = Math.min(prefetch, entry.compressedSize);
+    const buf = this.source.read(at, LOCAL_HEADER_SIZE + guess + want);
+    if (buf.length < LOCAL_HEADER_SIZE || buf.readUInt32LE(0) !== SIG_LOCAL) {
       throw new ScanProblem(
         'corrupt-archive',
         `Entry ${entry.name} has no local header at offset ${at}.`,
       );
     }
-    const start = at + LOCAL_HEADER_SIZE + head.readUInt16LE(26) + head.readUInt16LE(28);
+    const rel = LOCAL_HEADER_SIZE + buf.readUInt16LE(26) + buf.readUInt16LE(28);
+    const start = at + rel;
     if (start + entry.compressedSize > this.source.size) {
       throw new ScanProblem(
         'truncated-archive',
         `Entry ${entry.name} (${entry.compressedSize} bytes at offset ${start}) runs past the end of the archive.`,
       );
     }
-    return start;
+    const head =
+      rel + want <= buf.length ? buf.subarray(rel, rel + want) : this.source.read(start, want);
+    return { start, head };
+  }
+
+  /** Offset of the entry's data. */
+  dataOffset(entry: ZipEntry): number {
+    return this.readLocal(entry, 0).start;
   }
 }

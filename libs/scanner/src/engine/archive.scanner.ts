@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -22,7 +22,7 @@ import {
   type ZipEntry,
 } from '../zip';
 import type { EntryReader } from '../detect';
-import type { ScanContext } from './scan-context';
+import type { ScanContext } from './scan.context';
 
 /** Smallest possible zip: an empty archive's end-of-central-directory record. */
 export const MIN_ZIP_BYTES = 22;
@@ -108,13 +108,17 @@ function detectIn(
   index: Map<string, number>,
   chain: readonly string[],
 ): void {
+  const failed = new Map<string, unknown>();
   const reader: EntryReader = {
     read(name: string): Buffer | undefined {
       const i = index.get(name);
       if (i === undefined) return undefined;
+      // The detector may ask twice for an entry that cannot be read: record it once.
+      if (failed.has(name)) throw failed.get(name);
       try {
         return readEntryBytes(zip, zip.entry(i), ctx.limits, ctx.budget);
       } catch (err) {
+        failed.set(name, err);
         ctx.addProblem([...chain, name], err, `read entry ${name}`);
         throw err;
       }
@@ -172,11 +176,26 @@ function scanNestedEntry(
 
 let spillSeq = 0;
 
+/** Temp files of one thread start with this, so a crashed worker's files can be removed. */
+export function spillPrefix(pid: number, thread: number): string {
+  return `log4fleet-spill-${pid}-${thread}-`;
+}
+
 function spillPath(): string {
-  return join(
-    tmpdir(),
-    `log4fleet-spill-${process.pid}-${threadId}-${++spillSeq}-${randomBytes(4).toString('hex')}.zip`,
-  );
+  const unique = `${++spillSeq}-${randomBytes(4).toString('hex')}`;
+  return join(tmpdir(), `${spillPrefix(process.pid, threadId)}${unique}.zip`);
+}
+
+/** Removes the temp files a thread left behind (it crashed or was terminated mid-spill). */
+export function removeSpills(pid: number, thread: number): void {
+  const prefix = spillPrefix(pid, thread);
+  try {
+    for (const name of readdirSync(tmpdir())) {
+      if (name.startsWith(prefix)) rmSync(join(tmpdir(), name), { force: true });
+    }
+  } catch {
+    // best effort: a temp dir we cannot list holds nothing of ours we could remove
+  }
 }
 
 /**

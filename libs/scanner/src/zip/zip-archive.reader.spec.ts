@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -5,9 +6,9 @@ import { buildZip } from '../../test/support/jar-builder';
 import { makeTempDir, yazlZip } from '../../test/engine-support';
 import { ScanProblem } from '../errors';
 import { DEFAULT_LIMITS } from '../types';
-import { InflateBudget, peekEntry, readEntryBytes, spillEntry } from './entry-data';
-import { BufferSource, FdSource } from './source';
-import { ZipArchive } from './zip-archive';
+import { InflateBudget, peekEntry, readEntryBytes, spillEntry } from './entry-data.reader';
+import { BufferSource, FdSource } from './random-access.source';
+import { ZipArchive } from './zip-archive.reader';
 
 const CLASS = Buffer.from('cafebabe'.repeat(300), 'hex');
 const TEXT = Buffer.from('Manifest-Version: 1.0\r\nImplementation-Version: 2.14.1\r\n');
@@ -225,6 +226,26 @@ describe('inflating within limits', () => {
     expect(problem(() => readEntryBytes(zip, zip.entry(1), DEFAULT_LIMITS, budget)).code).toBe(
       'zip-bomb',
     );
+  });
+
+  it('streams big deflated entries into memory with the same bytes, capped at the declared size', async () => {
+    const data = Buffer.concat([randomBytes(1_500_000), Buffer.alloc(500_000, 7)]);
+    const buf = await buildZip([{ name: 'big.jar', data }]);
+    const zip = open(buf);
+    expect(zip.entry(0).compressedSize).toBeGreaterThan(1024 * 1024);
+    expect(readEntryBytes(zip, zip.entry(0), DEFAULT_LIMITS, new InflateBudget(1e12))).toEqual(
+      data,
+    );
+
+    buf.writeUInt32LE(1_600_000, cdRecord(buf) + 24); // declares less than it holds
+    const liar = open(buf);
+    const p = problem(() =>
+      readEntryBytes(liar, liar.entry(0), DEFAULT_LIMITS, new InflateBudget(1e12)),
+    );
+    expect(p).toEqual({
+      code: 'zip-bomb',
+      message: expect.stringContaining('past the 1600000 bytes'),
+    });
   });
 
   it('spills a deflated entry to a file with the same bytes as inflating it in memory', async () => {
