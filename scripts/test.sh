@@ -14,7 +14,7 @@ bash scripts/ensure-tools.sh || exit 1
 npx nx run-many -t build --outputStyle=static || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 results=$(mktemp)
-npx jest --json --outputFile="$results" "$@"
+npx jest --json --outputFile="$results" --forceExit "$@"
 code=$?
 node -e '
   const r = require(process.argv[1]);

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { AGENT_VERSION } from './version';
-import { registerScanCommand } from './scan/scan.command';
+import { registerScanCommand, setProcessScanner } from './scan/scan.command';
+import { makeProcessScanner } from './scan/process-scan';
+import { registerDaemonCommands } from './daemon/daemon.command';
 
 /** Exit code for usage errors (BSD sysexits EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -11,8 +13,9 @@ function buildProgram(): Command {
     .version(AGENT_VERSION)
     .exitOverride()
     .showHelpAfterError();
+  setProcessScanner(makeProcessScanner((line) => process.stderr.write(`${line}\n`)));
   registerScanCommand(program);
-  // Daemon commands (enroll, run) are registered here too.
+  registerDaemonCommands(program);
   return program;
 }
 

@@ -1,0 +1,35 @@
+import os from 'node:os';
+import { collectHostFacts, fqdnFromHosts, parseOsRelease } from './host-facts';
+
+describe('host facts', () => {
+  it('reads os-release(5) with and without quotes', () => {
+    const text =
+      'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID=\'12\'\nID=debian\n# comment\n';
+    expect(parseOsRelease(text)).toMatchObject({
+      NAME: 'Debian GNU/Linux',
+      VERSION_ID: '12',
+      ID: 'debian',
+    });
+  });
+
+  it('finds the fully qualified name in /etc/hosts, not through DNS', () => {
+    const hosts = '127.0.0.1 localhost\n10.0.0.5 web-1.corp.example web-1 # app server\n';
+    expect(fqdnFromHosts(hosts, 'web-1')).toBe('web-1.corp.example');
+    expect(fqdnFromHosts(hosts, 'db-1')).toBeUndefined();
+  });
+
+  it('describes this machine, with overrides for hosts that share a machine id', async () => {
+    const facts = await collectHostFacts({
+      LOG4FLEET_HOSTNAME: 'node-7',
+      LOG4FLEET_MACHINE_ID: ' abc123\n',
+    });
+    expect(facts).toMatchObject({
+      hostname: 'node-7',
+      machineId: 'abc123',
+      kernel: os.release(),
+      arch: os.arch(),
+    });
+    expect(facts.addresses.length).toBeLessThanOrEqual(64);
+    expect(facts.addresses).not.toContain('127.0.0.1');
+  });
+});

@@ -1,0 +1,128 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { AgentDaemon } from './agent-daemon';
+import type { BackoffOptions } from './backoff';
+import { createAgentClient } from './channel';
+import { CommandExecutor } from './command-executor';
+import { parseControllerUrl } from './controller-url';
+import { loadCredentials } from './credentials';
+import { ExecutedLog } from './executed-log';
+import { collectHostFacts } from './host-facts';
+import type { Logger } from './logger';
+import { Outbox } from './outbox';
+import { acquirePidLock } from './pid-lock';
+import type { ScanFn } from './scan-mapping';
+import { ensurePrivateDir } from './state-dir';
+import { Uploader } from './uploader';
+import { createInventoryReporter } from '../inventory/create-reporter';
+
+export interface RunOptions {
+  stateDir: string;
+  log: Logger;
+  scan: ScanFn;
+  /** Inspection of running JVMs, when this build has it. */
+  processScan?: ScanFn;
+  agentVersion: string;
+  workerFile?: string;
+  /** Overrides the interval the controller gave at enrollment. */
+  heartbeatMs?: number;
+  reconnectWindowMs: number;
+  backoff: BackoffOptions;
+  /** How often an inventory snapshot is sent besides each (re)connect. */
+  inventoryIntervalMs?: number;
+}
+
+export interface RunningDaemon {
+  /** Resolves when the daemon stopped (after stop()). */
+  done: Promise<void>;
+  /** SIGTERM path: current chunk writes finish, the stream is closed, nothing is lost. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_HEARTBEAT_S = 30;
+
+export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
+  const { stateDir, log } = options;
+  const credentials = await loadCredentials(stateDir);
+  const address = parseControllerUrl(credentials.controllerUrl);
+  await ensurePrivateDir(stateDir);
+  const releaseLock = await acquirePidLock(stateDir);
+  const workDir = path.join(stateDir, 'work');
+  // Spools of scans a killed process left behind: those commands were not recorded as
+  // executed, so the controller delivers them again and they start over.
+  await fsp.rm(workDir, { recursive: true, force: true });
+  const outbox = await Outbox.open(stateDir);
+  const executed = await ExecutedLog.open(stateDir);
+  // The one channel of this process's life (TOOLCHAIN.md: recreating channels leaks connections).
+  const client = createAgentClient(address, credentials.tls);
+  const uploader = new Uploader({
+    client,
+    outbox,
+    credentials,
+    log: log.child({ part: 'uploader' }),
+    backoff: options.backoff,
+  });
+  // The executor reports through the daemon, which needs the executor: bound late.
+  const control: { daemon?: AgentDaemon } = {};
+  const executor = new CommandExecutor({
+    scan: options.scan,
+    processScan: options.processScan,
+    outbox,
+    executed,
+    workDir,
+    log: log.child({ part: 'executor' }),
+    report: (update) => control.daemon?.report(update),
+    workerFile: options.workerFile,
+  });
+  outbox.onPut(() => uploader.wake());
+  const heartbeatMs =
+    options.heartbeatMs ?? (credentials.heartbeatIntervalS || DEFAULT_HEARTBEAT_S) * 1000;
+  const inventory = createInventoryReporter({
+    client,
+    credentials,
+    log: log.child({ part: 'inventory' }),
+    agentVersion: options.agentVersion,
+    intervalMs: options.inventoryIntervalMs,
+  });
+  const daemon = new AgentDaemon({
+    client,
+    credentials,
+    executor,
+    executed,
+    uploader,
+    outbox,
+    log: log.child({ part: 'control' }),
+    agentVersion: options.agentVersion,
+    hostFacts: await collectHostFacts(),
+    heartbeatMs,
+    reconnectWindowMs: options.reconnectWindowMs,
+    backoff: options.backoff,
+    onConnected: () => inventory.onConnected(),
+  });
+  log.info(
+    {
+      controller: address.target,
+      agentId: credentials.agentId,
+      stateDir,
+      outboxChunks: await outbox.count(),
+      heartbeatMs,
+    },
+    'agent daemon starting',
+  );
+  control.daemon = daemon;
+  uploader.start();
+  const done = daemon.run();
+  return {
+    done,
+    stop: async () => {
+      await executor.shutdown();
+      daemon.shutdown();
+      inventory.stop();
+      await uploader.close();
+      await done;
+      client.close();
+      await releaseLock();
+      log.info('agent daemon stopped');
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import os from 'node:os';
+import type {
+  Finding as FindingMessage,
+  ScanCommand,
+  ScanError as ScanErrorMessage,
+  ScanSummary as ScanSummaryMessage,
+} from '@log4fleet/contracts';
+import {
+  DEFAULT_LIMITS,
+  type Finding,
+  type ScanError,
+  type ScanOptions,
+  type ScanSink,
+  type ScanSummary,
+} from '@log4fleet/scanner';
+
+/** The engine's entry point; the signal asks a running scan to stop early. */
+export type ScanFn = (
+  options: ScanOptions,
+  sink: ScanSink,
+  signal?: AbortSignal,
+) => Promise<ScanSummary>;
+
+const MAX_CHAIN = 16;
+const MAX_EVIDENCE = 32;
+const MAX_CVES = 16;
+const MAX_MESSAGE_BYTES = 1024;
+
+/** ScanCommand (0 = agent default) -> the engine's ScanOptions. */
+export function toScanOptions(command: ScanCommand, workerFile: string | undefined): ScanOptions {
+  const paths = command.paths.map((p) => Buffer.from(p).toString('utf8'));
+  const threads = command.threads > 0 ? command.threads : os.availableParallelism();
+  return {
+    paths: paths.length > 0 ? paths : ['/'],
+    exclude: [...command.exclude],
+    includeNetworkFs: command.includeNetworkFs,
+    oneFileSystem: command.oneFileSystem,
+    // Without a worker file (tests, odd builds) the engine runs in this thread.
+    threads: workerFile ? threads : 0,
+    nice: command.nice,
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxDepth: command.maxDepth > 0 ? command.maxDepth : DEFAULT_LIMITS.maxDepth,
+      maxNestedBytes:
+        command.maxNestedBytes > 0 ? command.maxNestedBytes : DEFAULT_LIMITS.maxNestedBytes,
+    },
+    workerFile,
+  };
+}
+
+/** One summary for a filesystem scan followed by an inspection of running JVMs. */
+export function mergeSummaries(a: ScanSummary, b: ScanSummary): ScanSummary {
+  return {
+    files: a.files + b.files,
+    directories: a.directories + b.directories,
+    archives: a.archives + b.archives,
+    bytes: a.bytes + b.bytes,
+    findings: a.findings + b.findings,
+    errors: a.errors + b.errors,
+    vulnerable: a.vulnerable + b.vulnerable,
+    mitigated: a.mitigated + b.mitigated,
+    safe: a.safe + b.safe,
+    unknown: a.unknown + b.unknown,
+    durationMs: a.durationMs + b.durationMs,
+    startedAt: a.startedAt,
+    finishedAt: b.finishedAt,
+  };
+}
+
+export function toFindingMessage(f: Finding): FindingMessage {
+  return {
+    chain: chainBytes(f.chain, f.pathBytesBase64),
+    product: f.product,
+    version: f.version.slice(0, 64),
+    versionExact: f.versionExact,
+    status: f.status,
+    cves: f.cves.slice(0, MAX_CVES),
+    evidence: f.evidence.slice(0, MAX_EVIDENCE).map((e) => truncateUtf8(e, 512)),
+    packageRoot: f.packageRoot,
+    sha256: f.sha256 ?? '',
+  };
+}
+
+export function toScanErrorMessage(e: ScanError): ScanErrorMessage {
+  return {
+    chain: chainBytes(e.chain.length > 0 ? e.chain : [e.path], e.pathBytesBase64),
+    code: e.code,
+    message: truncateUtf8(e.error, MAX_MESSAGE_BYTES),
+  };
+}
+
+export function toSummaryMessage(s: ScanSummary): ScanSummaryMessage {
+  return {
+    files: s.files,
+    directories: s.directories,
+    archives: s.archives,
+    bytes: s.bytes,
+    findings: s.findings,
+    errors: s.errors,
+    vulnerable: s.vulnerable,
+    mitigated: s.mitigated,
+    safe: s.safe,
+    unknown: s.unknown,
+    durationMs: s.durationMs,
+    startedAtMs: Date.parse(s.startedAt) || 0,
+    finishedAtMs: Date.parse(s.finishedAt) || 0,
+  };
+}
+
+/** chain[0] is the on-disk path: its raw bytes when the engine had to give them in base64. */
+function chainBytes(chain: string[], pathBytesBase64: string | undefined): Buffer[] {
+  const out = chain.slice(0, MAX_CHAIN).map((part) => Buffer.from(part, 'utf8'));
+  if (pathBytesBase64 && out.length > 0) out[0] = Buffer.from(pathBytesBase64, 'base64');
+  return out;
+}
+
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  // Drop a trailing partial character instead of emitting U+FFFD.
+  return bytes
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
+import { AgentRegistry } from '../connections/agent-registry.service';
+import { HostsService } from '../hosts/hosts.service';
+import { AgentEntity } from './agent.entity';
+import { parseAgentAuthorization } from './agent-credential';
+import { AgentDto, AgentPrincipal } from './agents.dto';
+import { toAgentDto } from './agents.mapper';
+
+// Heartbeats arrive every interval from every agent; last-seen is written every other one at most.
+const LAST_SEEN_WRITES_PER_HEARTBEATS = 2;
+const MAX_TRACKED_LAST_SEEN = 100_000;
+
+@Injectable()
+export class AgentsService {
+  private readonly lastSeenWrites = new Map<string, number>();
+  private readonly lastSeenWriteIntervalMs: number;
+
+  constructor(
+    @InjectRepository(AgentEntity) private readonly agents: Repository<AgentEntity>,
+    private readonly hosts: HostsService,
+    private readonly registry: AgentRegistry,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.lastSeenWriteIntervalMs =
+      config.heartbeatIntervalS * 1000 * LAST_SEEN_WRITES_PER_HEARTBEATS;
+  }
+
+  /** Checks "Bearer <agent_id>.<secret>"; a revoked agent is refused as if unknown. */
+  async authenticate(authorization: string | undefined): Promise<AgentPrincipal> {
+    const parsed = parseAgentAuthorization(authorization);
+    if (!parsed)
+      throw new DomainException(
+        DomainErrorCode.Unauthenticated,
+        'missing or malformed agent credential',
+      );
+    const agent = await this.agents.findOneBy({ id: parsed.agentId });
+    if (!agent || !hashMatches(parsed.secret, agent.credentialHash)) {
+      throw new DomainException(
+        DomainErrorCode.Unauthenticated,
+        'unknown agent or wrong credential',
+      );
+    }
+    if (agent.revoked)
+      throw new DomainException(DomainErrorCode.Unauthenticated, `agent ${agent.id} is revoked`);
+    return { agentId: agent.id, hostId: agent.hostId };
+  }
+
+  /** A new agent for an enrolling host; older agents of the host are revoked in the same transaction. */
+  async createForHost(
+    hostId: string,
+    version: string,
+    manager: EntityManager,
+  ): Promise<{ agentId: string; secret: string; revokedAgentIds: string[] }> {
+    const repo = manager.getRepository(AgentEntity);
+    const previous = await repo.findBy({ hostId, revoked: false });
+    const now = new Date();
+    if (previous.length > 0)
+      await repo.update({ id: In(previous.map((a) => a.id)) }, { revoked: true, revokedAt: now });
+    const secret = newSecret(32);
+    const agent: AgentEntity = {
+      id: randomUUID(),
+      hostId,
+      credentialHash: sha256Hex(secret),
+      version,
+      lastSeenAt: now,
+      revoked: false,
+      revokedAt: null,
+      createdAt: now,
+    };
+    await repo.insert(agent);
+    return { agentId: agent.id, secret, revokedAgentIds: previous.map((a) => a.id) };
+  }
+
+  async revoke(id: string, actor: string): Promise<AgentDto> {
+    const agent = await this.agents.findOneBy({ id });
+    if (!agent) throw DomainException.notFound('agent', id);
+    if (!agent.revoked) {
+      agent.revoked = true;
+      agent.revokedAt = new Date();
+      await this.agents.update({ id }, { revoked: true, revokedAt: agent.revokedAt });
+      await this.audit.record({
+        actor,
+        action: 'agent.revoked',
+        hostId: agent.hostId,
+        details: { agentId: id },
+      });
+    }
+    this.cutOff(id);
+    return toAgentDto(agent, false);
+  }
+
+  /** Ends the open stream of an agent that lost its credential. */
+  cutOff(agentId: string): void {
+    this.registry.disconnect(agentId, 'revoked', `agent ${agentId} is revoked`);
+  }
+
+  async listForHost(hostId: string): Promise<AgentDto[]> {
+    const rows = await this.agents.find({ where: { hostId }, order: { createdAt: 'DESC' } });
+    return rows.map((a) => toAgentDto(a, this.registry.isConnected(a.id)));
+  }
+
+  /** The agent that receives the host's commands: its newest one not revoked. */
+  async activeAgentOf(hostId: string): Promise<string | null> {
+    const agent = await this.agents.findOne({
+      where: { hostId, revoked: false },
+      order: { createdAt: 'DESC' },
+    });
+    return agent?.id ?? null;
+  }
+
+  async recordHello(principal: AgentPrincipal, version: string): Promise<void> {
+    const now = new Date();
+    await this.agents.update({ id: principal.agentId }, { version, lastSeenAt: now });
+    this.lastSeenWrites.set(principal.agentId, now.getTime());
+  }
+
+  /**
+   * Throttled last-seen write. It doubles as a revocation check: an agent revoked through
+   * another controller process (whose registry does not hold its stream) is found here.
+   * Returns false when the agent is revoked.
+   */
+  async touchLastSeen(principal: AgentPrincipal): Promise<boolean> {
+    const now = Date.now();
+    const last = this.lastSeenWrites.get(principal.agentId);
+    if (last !== undefined && now - last < this.lastSeenWriteIntervalMs) return true;
+    if (this.lastSeenWrites.size >= MAX_TRACKED_LAST_SEEN) this.lastSeenWrites.clear();
+    this.lastSeenWrites.set(principal.agentId, now);
+    const seenAt = new Date(now);
+    const result = await this.agents.update(
+      { id: principal.agentId, revoked: false },
+      { lastSeenAt: seenAt },
+    );
+    if (!result.affected) return false;
+    await this.hosts.touchLastSeen(principal.hostId, seenAt);
+    return true;
+  }
+}

@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AgentsModule } from './agents/agents.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { CommandsModule } from './commands/commands.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { EnrollmentModule } from './enrollment/enrollment.module';
+import { FleetOperationsModule } from './queues/fleet-operations.module';
+import { GrpcModule } from './grpc/grpc.module';
+import { HealthModule } from './health/health.module';
+import { InventoryModule } from './inventory/inventory.module';
+import { HostsApiModule } from './hosts/hosts-api.module';
+import { ResultsModule } from './results/results.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        AuditModule,
+        AuthModule,
+        AgentsModule,
+        EnrollmentModule,
+        HostsApiModule,
+        CommandsModule,
+        ResultsModule,
+        HealthModule,
+        InventoryModule,
+        GrpcModule,
+        FleetOperationsModule,
+      ],
+    };
+  }
+}

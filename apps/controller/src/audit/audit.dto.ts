@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../common/pagination.dto';
+
+export class AuditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) actor?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) action?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() hostId?: string;
+  @ApiPropertyOptional({ description: 'ISO-8601 timestamp, inclusive' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+  @ApiPropertyOptional({ description: 'ISO-8601 timestamp, exclusive' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+}
+
+export class AuditEventDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() at!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty() action!: string;
+  @ApiProperty({ nullable: true, type: String }) hostId!: string | null;
+  @ApiProperty({ type: Object }) details!: Record<string, unknown>;
+}
+
+export interface AuditRecord {
+  actor: string;
+  action: string;
+  hostId?: string | null;
+  details?: Record<string, unknown>;
+}

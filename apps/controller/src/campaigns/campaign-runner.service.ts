@@ -1,0 +1,258 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { CommandsService } from '../commands/commands.service';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { parseJsonObject } from '../common/json-column';
+import { loggerFor } from '../common/logger';
+import { JobName, jobId } from '../queues/queue-names';
+import { QueuesService } from '../queues/queues.service';
+import { CampaignCommandsAdapter } from './campaign-commands.adapter';
+import { isSettled } from './campaign-coverage';
+import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
+import { dispatchFlow } from './campaign-fanout';
+import { CampaignReportService } from './campaign-report.service';
+import { CampaignsRepository } from './campaigns.repository';
+import { CampaignScanOptionsDto } from './campaigns.dto';
+import type { CampaignExpireJobData } from './jobs/campaign-expire.job';
+import type { CampaignMonitorJobData } from './jobs/campaign-monitor.job';
+
+/** The creator tag of a campaign's commands (commands.created_by): also how a retry finds them. */
+export const campaignActor = (campaignId: string): string => `campaign:${campaignId}`;
+const MIN_COMMAND_TTL_S = 60;
+const monitorSchedulerId = (campaignId: string): string => jobId('campaign', campaignId, 'monitor');
+
+/** Drives a campaign through BullMQ: fan-out, canary gate, failure threshold, expiry, completion. */
+@Injectable()
+export class CampaignRunner {
+  private readonly logger = loggerFor(CampaignRunner.name);
+
+  constructor(
+    private readonly repo: CampaignsRepository,
+    private readonly queues: QueuesService,
+    private readonly commands: CommandsService,
+    private readonly adapter: CampaignCommandsAdapter,
+    private readonly report: CampaignReportService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Enqueues everything a new (or resumed) campaign needs; every id is deterministic. */
+  async start(campaign: CampaignEntity): Promise<void> {
+    const expireData: CampaignExpireJobData = { campaignId: campaign.id };
+    await this.queues.add(JobName.CampaignExpire, expireData, {
+      jobId: jobId('campaign', campaign.id, 'expire'),
+      delay: Math.max(0, campaign.expiresAt.getTime() - Date.now()),
+    });
+    await this.startMonitor(campaign.id);
+    await this.dispatchPending(campaign);
+  }
+
+  async startMonitor(campaignId: string): Promise<void> {
+    const data: CampaignMonitorJobData = { campaignId };
+    await this.queues.upsertScheduler(
+      monitorSchedulerId(campaignId),
+      { every: this.queues.settings.monitorEveryMs },
+      JobName.CampaignMonitor,
+      data,
+    );
+  }
+
+  async stopMonitor(campaignId: string): Promise<void> {
+    await this.queues.removeScheduler(JobName.CampaignMonitor, monitorSchedulerId(campaignId));
+  }
+
+  /** The hosts still waiting: the canaries alone while the canary gate is closed, else all. */
+  async dispatchPending(campaign: CampaignEntity): Promise<void> {
+    const canaryPhase = campaign.status === 'canary';
+    const pending = await this.repo.pendingTargets(campaign.id, canaryPhase ? true : undefined);
+    if (pending.length === 0) return;
+    await this.queues.addFlow(
+      dispatchFlow({
+        campaignId: campaign.id,
+        phase: canaryPhase ? 'canary' : 'main',
+        attempt: campaign.resumeCount,
+        hostIds: pending.map((p) => p.hostId),
+        pacePerSecond: campaign.pacePerSecond,
+        jitter:
+          campaign.jitterWindowS && campaign.runKey
+            ? { runKey: campaign.runKey, windowS: campaign.jitterWindowS }
+            : null,
+      }),
+    );
+  }
+
+  /** Row first (the core's CommandsService), then the push; a retried job creates nothing twice. */
+  async dispatchHost(campaignId: string, hostId: string, claimer: string): Promise<void> {
+    const campaign = await this.repo.findById(campaignId);
+    if (!campaign || campaign.status === 'paused' || FINAL_CAMPAIGN_STATUSES.has(campaign.status))
+      return;
+    const claim = await this.repo.claimTarget(campaignId, hostId, claimer);
+    if (!claim) return;
+    const actor = campaignActor(campaignId);
+    if (claim === 'reclaimed') {
+      // A retry of this job: its first attempt may have created the command before it crashed.
+      const earlier = await this.repo.commandCreatedFor(hostId, actor);
+      if (earlier) {
+        await this.repo.settleTarget(campaignId, hostId, {
+          state: 'dispatched',
+          commandId: earlier.id,
+          agentId: earlier.agentId,
+          dispatchedAt: new Date(),
+        });
+        return;
+      }
+    }
+    const ttlS = Math.ceil((campaign.expiresAt.getTime() - Date.now()) / 1000);
+    if (ttlS < MIN_COMMAND_TTL_S) {
+      await this.repo.settleTarget(campaignId, hostId, {
+        state: 'expired',
+        reason: 'the campaign expires before a command could run',
+      });
+      return;
+    }
+    const scan = parseJsonObject(campaign.options) as CampaignScanOptionsDto;
+    let command;
+    try {
+      command = await this.commands.createScan(hostId, { ...scan, expiresInSeconds: ttlS }, actor);
+    } catch (error) {
+      if (
+        error instanceof DomainException &&
+        (error.code === DomainErrorCode.FailedPrecondition ||
+          error.code === DomainErrorCode.NotFound)
+      ) {
+        await this.repo.settleTarget(campaignId, hostId, {
+          state: 'skipped',
+          reason: error.message,
+        });
+        return;
+      }
+      throw error;
+    }
+    const linked = await this.repo.settleTarget(campaignId, hostId, {
+      state: 'dispatched',
+      commandId: command.id,
+      agentId: command.agentId,
+      dispatchedAt: new Date(),
+    });
+    const now = await this.repo.findById(campaignId);
+    if (!linked || (now && (now.status === 'cancelled' || now.status === 'expired'))) {
+      // The campaign was cancelled while this command was being created: cancel it too.
+      await this.adapter.cancelOne(
+        { commandId: command.id, hostId, agentId: command.agentId, state: 'queued' },
+        now?.createdBy ?? 'system',
+        campaignId,
+      );
+    }
+  }
+
+  /** Canary gate, failure threshold and completion, from the live coverage. */
+  async monitor(campaignId: string): Promise<void> {
+    const campaign = await this.repo.findById(campaignId);
+    if (!campaign) return this.stopMonitor(campaignId);
+    if (FINAL_CAMPAIGN_STATUSES.has(campaign.status)) return this.stopMonitor(campaignId);
+    if (campaign.status === 'paused') return;
+    if (campaign.status === 'canary' && (await this.checkCanary(campaign))) return;
+    const coverage = await this.report.coverage(campaignId);
+    if (campaign.failureThreshold !== null && coverage.failed > campaign.failureThreshold) {
+      await this.pause(
+        campaign,
+        `${coverage.failed} hosts failed, over the failure threshold of ${campaign.failureThreshold}`,
+      );
+      return;
+    }
+    if (campaign.status === 'running' && isSettled(coverage)) {
+      if (
+        await this.repo.update(campaignId, { status: 'completed', finishedAt: new Date() }, [
+          'running',
+        ])
+      ) {
+        await this.audit.record({
+          actor: 'system',
+          action: 'campaign.completed',
+          details: { campaignId, coverage },
+        });
+      }
+      await this.stopMonitor(campaignId);
+    }
+  }
+
+  /** True when the campaign changed state (paused, or released past the canary). */
+  private async checkCanary(campaign: CampaignEntity): Promise<boolean> {
+    const canaries = await this.repo.canaryRows(campaign.id);
+    const failed = canaries.find(
+      (c) =>
+        c.commandState === 'failed' ||
+        c.commandState === 'expired' ||
+        c.commandState === 'cancelled' ||
+        c.targetState === 'skipped' ||
+        c.targetState === 'expired',
+    );
+    if (failed) {
+      const why = failed.message ?? failed.commandState ?? failed.targetState;
+      await this.pause(
+        campaign,
+        `canary host ${failed.hostname ?? failed.hostId} did not succeed (${why})`,
+      );
+      return true;
+    }
+    const passed =
+      canaries.length > 0 &&
+      canaries.every((c) => c.commandState === 'succeeded' || c.commandState === 'verified');
+    if (!passed) return true;
+    if (
+      !(await this.repo.update(campaign.id, { status: 'running', canaryPassedAt: new Date() }, [
+        'canary',
+      ]))
+    )
+      return true;
+    await this.audit.record({
+      actor: 'system',
+      action: 'campaign.canary_passed',
+      details: { campaignId: campaign.id, canaries: canaries.length },
+    });
+    await this.dispatchPending({ ...campaign, status: 'running' });
+    return true;
+  }
+
+  async pause(campaign: CampaignEntity, reason: string): Promise<void> {
+    if (
+      !(await this.repo.update(
+        campaign.id,
+        { status: 'paused', statusReason: reason, pausedAt: new Date() },
+        ['canary', 'running'],
+      ))
+    )
+      return;
+    this.logger.warn({ campaignId: campaign.id, reason }, 'campaign paused');
+    await this.audit.record({
+      actor: 'system',
+      action: 'campaign.paused',
+      details: { campaignId: campaign.id, reason },
+    });
+  }
+
+  /** At expiresAt: commands never started expire, hosts never dispatched too. */
+  async expire(campaignId: string): Promise<void> {
+    const campaign = await this.repo.findById(campaignId);
+    if (!campaign) return;
+    const now = new Date();
+    const expired = await this.adapter.expireOverdue(campaignId, now);
+    const undispatched = await this.repo.settlePendingTargets(
+      campaignId,
+      'expired',
+      'the campaign expired before this host got its command',
+    );
+    if (!FINAL_CAMPAIGN_STATUSES.has(campaign.status)) {
+      await this.repo.update(campaignId, { status: 'expired', finishedAt: now }, [
+        'canary',
+        'running',
+        'paused',
+      ]);
+      await this.audit.record({
+        actor: 'system',
+        action: 'campaign.expired',
+        details: { campaignId, expiredCommands: expired, undispatched },
+      });
+    }
+    await this.stopMonitor(campaignId);
+  }
+}

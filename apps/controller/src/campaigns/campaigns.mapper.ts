@@ -1,0 +1,27 @@
+import { parseJsonObject } from '../common/json-column';
+import { CampaignEntity } from './campaign.entity';
+import { CampaignDto } from './campaigns.dto';
+
+export function toCampaignDto(entity: CampaignEntity): CampaignDto {
+  return {
+    id: entity.id,
+    name: entity.name,
+    kind: entity.kind,
+    status: entity.status,
+    statusReason: entity.statusReason,
+    selector: parseJsonObject(entity.selector),
+    scan: parseJsonObject(entity.options),
+    pacePerSecond: entity.pacePerSecond,
+    canarySize: entity.canarySize,
+    failureThreshold: entity.failureThreshold,
+    jitterWindowS: entity.jitterWindowS,
+    targetCount: entity.targetCount,
+    scheduleId: entity.scheduleId,
+    createdBy: entity.createdBy,
+    createdAt: entity.createdAt.toISOString(),
+    expiresAt: entity.expiresAt.toISOString(),
+    canaryPassedAt: entity.canaryPassedAt?.toISOString() ?? null,
+    pausedAt: entity.pausedAt?.toISOString() ?? null,
+    finishedAt: entity.finishedAt?.toISOString() ?? null,
+  };
+}

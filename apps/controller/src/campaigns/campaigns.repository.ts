@@ -1,0 +1,336 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, FindOptionsWhere, In, Repository } from 'typeorm';
+import { CommandEntity, CommandStateName } from '../commands/command.entity';
+import { jsonElementPattern } from '../common/json-column';
+import { HostEntity } from '../hosts/host.entity';
+import { FindingEntity } from '../results/finding.entity';
+import { ScanRunEntity } from '../results/scan-run.entity';
+import { CampaignEntity, CampaignTargetEntity, TargetState } from './campaign.entity';
+import { CampaignQueryDto, CampaignSelectorDto } from './campaigns.dto';
+
+const INSERT_CHUNK = 500;
+/** Log4Shell lives in log4j-core: a host is vulnerable when that copy is (same rule as result ingestion). */
+const VULNERABLE_PRODUCT = 'log4j-core';
+
+export interface CoverageRow {
+  targetState: TargetState;
+  commandState: CommandStateName | null;
+  overdue: boolean;
+  count: number;
+}
+
+export interface CampaignCommandRow {
+  commandId: string;
+  hostId: string;
+  agentId: string;
+  state: CommandStateName;
+}
+
+export interface CanaryRow {
+  hostId: string;
+  hostname: string | null;
+  targetState: TargetState;
+  commandState: CommandStateName | null;
+  message: string | null;
+}
+
+/**
+ * Storage of campaigns and their targets, and the read-only queries a campaign's report needs
+ * over the core's hosts, commands, scan runs and findings (no writes to those here).
+ */
+@Injectable()
+export class CampaignsRepository {
+  constructor(
+    @InjectRepository(CampaignEntity) private readonly campaigns: Repository<CampaignEntity>,
+    @InjectRepository(CampaignTargetEntity)
+    private readonly targets: Repository<CampaignTargetEntity>,
+    @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
+  ) {}
+
+  findById(id: string): Promise<CampaignEntity | null> {
+    return this.campaigns.findOneBy({ id });
+  }
+
+  findByRun(scheduleId: string, runKey: string): Promise<CampaignEntity | null> {
+    return this.campaigns.findOneBy({ scheduleId, runKey });
+  }
+
+  async list(query: CampaignQueryDto): Promise<[CampaignEntity[], number]> {
+    const qb = this.campaigns.createQueryBuilder('c');
+    if (query.status) qb.andWhere('c.status = :status', { status: query.status });
+    if (query.kind) qb.andWhere('c.kind = :kind', { kind: query.kind });
+    if (query.scheduleId)
+      qb.andWhere('c.schedule_id = :scheduleId', { scheduleId: query.scheduleId });
+    if (query.createdAfter)
+      qb.andWhere('c.created_at >= :after', { after: new Date(query.createdAfter).toISOString() });
+    return qb
+      .orderBy('c.created_at', 'DESC')
+      .addOrderBy('c.id', 'ASC')
+      .skip((query.page - 1) * query.pageSize)
+      .take(query.pageSize)
+      .getManyAndCount();
+  }
+
+  /** Host ids the selector matches now, in a stable order (the dispatch order). */
+  async resolveSelector(selector: CampaignSelectorDto): Promise<string[]> {
+    const qb = this.hosts.createQueryBuilder('h').select('h.id', 'id');
+    if (selector.tags?.length) {
+      const clauses = selector.tags.map((_, i) => `h.tags LIKE :tag${i} ESCAPE '\\'`);
+      const params = Object.fromEntries(
+        selector.tags.map((tag, i) => [`tag${i}`, jsonElementPattern(tag)]),
+      );
+      qb.andWhere(`(${clauses.join(' OR ')})`, params);
+    }
+    if (selector.hostIds?.length)
+      qb.andWhere('h.id IN (:...hostIds)', { hostIds: selector.hostIds });
+    if (selector.statuses?.length)
+      qb.andWhere('h.status IN (:...statuses)', { statuses: selector.statuses });
+    const rows = await qb
+      .orderBy('h.hostname', 'ASC')
+      .addOrderBy('h.id', 'ASC')
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  async insertWithTargets(
+    campaign: CampaignEntity,
+    hostIds: string[],
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.getRepository(CampaignEntity).insert(campaign);
+    const rows: CampaignTargetEntity[] = hostIds.map((hostId, position) => ({
+      campaignId: campaign.id,
+      hostId,
+      position,
+      canary: position < campaign.canarySize,
+      state: 'pending',
+      reason: null,
+      commandId: null,
+      agentId: null,
+      dispatchedAt: null,
+    }));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+      await manager.getRepository(CampaignTargetEntity).insert(rows.slice(i, i + INSERT_CHUNK));
+  }
+
+  async update(
+    id: string,
+    patch: Partial<CampaignEntity>,
+    onlyIfStatusIn?: readonly string[],
+  ): Promise<boolean> {
+    const where: FindOptionsWhere<CampaignEntity> = onlyIfStatusIn
+      ? { id, status: In([...onlyIfStatusIn]) }
+      : { id };
+    const result = await this.campaigns.update(where, patch);
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Claims a pending target for one dispatch job (its id kept in reason): two jobs for the same
+   * host (a resume while the first was still delayed) never both create a command, and a retry
+   * of the job that claimed it carries on.
+   */
+  async claimTarget(
+    campaignId: string,
+    hostId: string,
+    claimer: string,
+  ): Promise<'claimed' | 'reclaimed' | null> {
+    const result = await this.targets.update(
+      { campaignId, hostId, state: 'pending' },
+      { state: 'dispatching', reason: claimer },
+    );
+    if ((result.affected ?? 0) > 0) return 'claimed';
+    const mine = await this.targets.existsBy({
+      campaignId,
+      hostId,
+      state: 'dispatching',
+      reason: claimer,
+    });
+    return mine ? 'reclaimed' : null;
+  }
+
+  /** Settles a target being dispatched; false when a cancel or an expiry settled it first. */
+  async settleTarget(
+    campaignId: string,
+    hostId: string,
+    patch: Partial<CampaignTargetEntity>,
+  ): Promise<boolean> {
+    const result = await this.targets.update(
+      { campaignId, hostId, state: In(['pending', 'dispatching']) },
+      { reason: null, ...patch },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async settlePendingTargets(
+    campaignId: string,
+    state: TargetState,
+    reason: string,
+  ): Promise<number> {
+    const result = await this.targets.update(
+      { campaignId, state: In(['pending', 'dispatching']) },
+      { state, reason },
+    );
+    return result.affected ?? 0;
+  }
+
+  /** Targets still waiting for their command, in dispatch order (optionally canaries only). */
+  async pendingTargets(
+    campaignId: string,
+    canaryOnly?: boolean,
+  ): Promise<Array<{ hostId: string; position: number }>> {
+    const where: FindOptionsWhere<CampaignTargetEntity> =
+      canaryOnly === undefined
+        ? { campaignId, state: 'pending' }
+        : { campaignId, state: 'pending', canary: canaryOnly };
+    const rows = await this.targets.find({
+      where,
+      select: { hostId: true, position: true },
+      order: { position: 'ASC' },
+    });
+    return rows.map((r) => ({ hostId: r.hostId, position: r.position }));
+  }
+
+  /** A command the campaign created for the host before a crash, found by its creator tag. */
+  async commandCreatedFor(
+    hostId: string,
+    actor: string,
+  ): Promise<{ id: string; agentId: string } | null> {
+    const row = await this.targets.manager.getRepository(CommandEntity).findOne({
+      where: { hostId, createdBy: actor },
+      select: { id: true, agentId: true },
+      order: { createdAt: 'ASC' },
+    });
+    return row ? { id: row.id, agentId: row.agentId } : null;
+  }
+
+  async coverageRows(campaignId: string, now: Date): Promise<CoverageRow[]> {
+    const rows = await this.targets
+      .createQueryBuilder('t')
+      .leftJoin(CommandEntity, 'c', 'c.id = t.command_id')
+      .select('t.state', 'target_state')
+      .addSelect('c.state', 'command_state')
+      .addSelect('CASE WHEN c.expires_at <= :now THEN 1 ELSE 0 END', 'overdue')
+      .addSelect('COUNT(*)', 'n')
+      .where('t.campaign_id = :campaignId', { campaignId, now: now.toISOString() })
+      .groupBy('t.state')
+      .addGroupBy('c.state')
+      .addGroupBy('CASE WHEN c.expires_at <= :now THEN 1 ELSE 0 END')
+      .getRawMany<{
+        target_state: TargetState;
+        command_state: CommandStateName | null;
+        overdue: number | string;
+        n: number | string;
+      }>();
+    return rows.map((r) => ({
+      targetState: r.target_state,
+      commandState: r.command_state,
+      overdue: Number(r.overdue) === 1,
+      count: Number(r.n),
+    }));
+  }
+
+  /** The campaign's commands in the given states (for connectivity, cancel and expiry). */
+  async commandsInStates(
+    campaignId: string,
+    states: readonly CommandStateName[],
+    opts: { notExpiredAt?: Date; expiredAt?: Date } = {},
+  ): Promise<CampaignCommandRow[]> {
+    const qb = this.targets
+      .createQueryBuilder('t')
+      .innerJoin(CommandEntity, 'c', 'c.id = t.command_id')
+      .select([
+        'c.id AS command_id',
+        'c.host_id AS host_id',
+        'c.agent_id AS agent_id',
+        'c.state AS state',
+      ])
+      .where('t.campaign_id = :campaignId', { campaignId })
+      .andWhere('c.state IN (:...states)', { states });
+    if (opts.notExpiredAt)
+      qb.andWhere('c.expires_at > :now', { now: opts.notExpiredAt.toISOString() });
+    if (opts.expiredAt) qb.andWhere('c.expires_at <= :now', { now: opts.expiredAt.toISOString() });
+    const rows = await qb.getRawMany<{
+      command_id: string;
+      host_id: string;
+      agent_id: string;
+      state: CommandStateName;
+    }>();
+    return rows.map((r) => ({
+      commandId: r.command_id,
+      hostId: r.host_id,
+      agentId: r.agent_id,
+      state: r.state,
+    }));
+  }
+
+  async canaryRows(campaignId: string): Promise<CanaryRow[]> {
+    const rows = await this.targets
+      .createQueryBuilder('t')
+      .leftJoin(CommandEntity, 'c', 'c.id = t.command_id')
+      .leftJoin(HostEntity, 'h', 'h.id = t.host_id')
+      .select([
+        't.host_id AS host_id',
+        'h.hostname AS hostname',
+        't.state AS target_state',
+        'c.state AS command_state',
+        'c.message AS message',
+      ])
+      .where('t.campaign_id = :campaignId AND t.canary = :canary', { campaignId, canary: true })
+      .getRawMany<{
+        host_id: string;
+        hostname: string | null;
+        target_state: TargetState;
+        command_state: CommandStateName | null;
+        message: string | null;
+      }>();
+    return rows.map((r) => ({
+      hostId: r.host_id,
+      hostname: r.hostname,
+      targetState: r.target_state,
+      commandState: r.command_state,
+      message: r.message,
+    }));
+  }
+
+  async findingsSummary(campaignId: string): Promise<{
+    scanned: number;
+    vulnerableHosts: number;
+    byHostAndCves: Array<{ hostId: string; cves: string; count: number }>;
+  }> {
+    const scanned = await this.targets
+      .createQueryBuilder('t')
+      .innerJoin(ScanRunEntity, 'r', 'r.command_id = t.command_id')
+      .where('t.campaign_id = :campaignId AND r.finished_at IS NOT NULL', { campaignId })
+      .getCount();
+    const vulnerable = await this.targets
+      .createQueryBuilder('t')
+      .innerJoin(ScanRunEntity, 'r', 'r.command_id = t.command_id AND r.finished_at IS NOT NULL')
+      .innerJoin(FindingEntity, 'f', 'f.scan_run_id = r.id')
+      .select('COUNT(DISTINCT t.host_id)', 'n')
+      .where('t.campaign_id = :campaignId AND f.product = :product AND f.status = :status', {
+        campaignId,
+        product: VULNERABLE_PRODUCT,
+        status: 'vulnerable',
+      })
+      .getRawOne<{ n: number | string }>();
+    const byHost = await this.targets
+      .createQueryBuilder('t')
+      .innerJoin(ScanRunEntity, 'r', 'r.command_id = t.command_id AND r.finished_at IS NOT NULL')
+      .innerJoin(FindingEntity, 'f', 'f.scan_run_id = r.id')
+      .select(['t.host_id AS host_id', 'f.cves AS cves', 'COUNT(*) AS n'])
+      .where('t.campaign_id = :campaignId AND f.status = :status', {
+        campaignId,
+        status: 'vulnerable',
+      })
+      .groupBy('t.host_id')
+      .addGroupBy('f.cves')
+      .getRawMany<{ host_id: string; cves: string; n: number | string }>();
+    return {
+      scanned,
+      vulnerableHosts: Number(vulnerable?.n ?? 0),
+      byHostAndCves: byHost.map((r) => ({ hostId: r.host_id, cves: r.cves, count: Number(r.n) })),
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobHandler } from '../../queues/job-handler';
+import { JobName } from '../../queues/queue-names';
+import { CampaignRunner } from '../campaign-runner.service';
+
+export interface CampaignExpireJobData {
+  campaignId: string;
+}
+
+/** Delayed to the campaign's expiresAt: commands never started become expired. */
+@Injectable()
+@HandlesJob(JobName.CampaignExpire)
+export class CampaignExpireJob implements JobHandler<CampaignExpireJobData> {
+  constructor(private readonly runner: CampaignRunner) {}
+
+  handle(data: CampaignExpireJobData): Promise<void> {
+    return this.runner.expire(data.campaignId);
+  }
+}

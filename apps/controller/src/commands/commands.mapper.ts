@@ -1,0 +1,72 @@
+import type { Command } from '@log4fleet/contracts';
+import { parseJsonObject } from '../common/json-column';
+import { CommandEntity, CommandStateName } from './command.entity';
+import { CommandDto, ScanParams } from './commands.dto';
+
+export function toCommandDto(entity: CommandEntity): CommandDto {
+  const stamps: Array<[CommandStateName, Date | null]> = [
+    ['queued', entity.createdAt],
+    ['delivered', entity.deliveredAt],
+    ['started', entity.startedAt],
+    ['succeeded', entity.succeededAt],
+    ['failed', entity.failedAt],
+    ['verified', entity.verifiedAt],
+    ['expired', entity.expiredAt],
+    ['cancelled', entity.cancelledAt],
+  ];
+  const timestamps: Partial<Record<CommandStateName, string>> = {};
+  for (const [state, at] of stamps) if (at) timestamps[state] = at.toISOString();
+  return {
+    id: entity.id,
+    hostId: entity.hostId,
+    agentId: entity.agentId,
+    kind: entity.kind,
+    payload: parseJsonObject(entity.payload),
+    state: entity.state,
+    message: entity.message,
+    totalChunks: entity.totalChunks,
+    createdBy: entity.createdBy,
+    createdAt: entity.createdAt.toISOString(),
+    expiresAt: entity.expiresAt.toISOString(),
+    timestamps,
+  };
+}
+
+/** The wire form of a stored command. */
+export function toProtoCommand(entity: CommandEntity): Command {
+  if (entity.kind !== 'scan')
+    throw new Error(`command ${entity.id}: kind ${entity.kind} has no wire form yet`);
+  const params = parseJsonObject(entity.payload) as unknown as ScanParams;
+  return {
+    id: entity.id,
+    issuedAtMs: entity.createdAt.getTime(),
+    expiresAtMs: entity.expiresAt.getTime(),
+    kind: {
+      $case: 'scan',
+      value: {
+        paths: params.paths.map((p) => Buffer.from(p, 'utf8')),
+        exclude: params.exclude,
+        includeNetworkFs: params.includeNetworkFs,
+        oneFileSystem: params.oneFileSystem,
+        maxDepth: params.maxDepth,
+        maxNestedBytes: params.maxNestedBytes,
+        threads: params.threads,
+        nice: params.nice,
+        processes: params.processes,
+        processesOnly: params.processesOnly,
+      },
+    },
+    signature: Buffer.alloc(0),
+  };
+}
+
+export const STATE_TIMESTAMP: Record<CommandStateName, keyof CommandEntity | null> = {
+  queued: null,
+  delivered: 'deliveredAt',
+  started: 'startedAt',
+  succeeded: 'succeededAt',
+  failed: 'failedAt',
+  verified: 'verifiedAt',
+  expired: 'expiredAt',
+  cancelled: 'cancelledAt',
+};

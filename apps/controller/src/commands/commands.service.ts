@@ -1,0 +1,217 @@
+import { loggerFor } from '../common/logger';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import type { Command } from '@log4fleet/contracts';
+import { AgentsService } from '../agents/agents.service';
+import { AuditService } from '../audit/audit.service';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { toJson } from '../common/json-column';
+import { AgentRegistry } from '../connections/agent-registry.service';
+import { HostsService } from '../hosts/hosts.service';
+import { CommandEntity } from './command.entity';
+import { canMoveTo } from './command-state';
+import { CommandDto, CommandUpdateInput, CreateScanDto, ScanParams } from './commands.dto';
+import { STATE_TIMESTAMP, toCommandDto, toProtoCommand } from './commands.mapper';
+
+const PENDING_STATES = ['queued', 'delivered'] as const;
+const MAX_PENDING_PUSH = 100;
+
+@Injectable()
+export class CommandsService {
+  private readonly logger = loggerFor(CommandsService.name);
+
+  constructor(
+    @InjectRepository(CommandEntity) private readonly commands: Repository<CommandEntity>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly hosts: HostsService,
+    private readonly agents: AgentsService,
+    private readonly registry: AgentRegistry,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The command is a row first; the push to a connected agent is only a hint. */
+  async createScan(hostId: string, dto: CreateScanDto, actor: string): Promise<CommandDto> {
+    await this.hosts.require(hostId);
+    const agentId = await this.agents.activeAgentOf(hostId);
+    if (!agentId)
+      throw new DomainException(
+        DomainErrorCode.FailedPrecondition,
+        `host ${hostId} has no active agent to run a scan`,
+      );
+    const now = new Date();
+    const entity = this.commands.create({
+      id: randomUUID(),
+      hostId,
+      agentId,
+      kind: 'scan',
+      payload: toJson(scanParams(dto)),
+      state: 'queued',
+      message: null,
+      totalChunks: null,
+      createdBy: actor,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + (dto.expiresInSeconds ?? this.config.commandTtlS) * 1000),
+      deliveredAt: null,
+      startedAt: null,
+      succeededAt: null,
+      failedAt: null,
+      verifiedAt: null,
+      expiredAt: null,
+      cancelledAt: null,
+    });
+    await this.commands.insert(entity);
+    await this.audit.record({
+      actor,
+      action: 'command.created',
+      hostId,
+      details: { commandId: entity.id, kind: 'scan', agentId },
+    });
+    const pushed = this.registry.send(agentId, {
+      kind: { $case: 'command', value: toProtoCommand(entity) },
+    });
+    return { ...toCommandDto(entity), pushed };
+  }
+
+  async get(id: string): Promise<CommandDto> {
+    const entity = await this.commands.findOneBy({ id });
+    if (!entity) throw DomainException.notFound('command', id);
+    return toCommandDto(entity);
+  }
+
+  async listForHost(hostId: string): Promise<CommandDto[]> {
+    await this.hosts.require(hostId);
+    const rows = await this.commands.find({
+      where: { hostId },
+      order: { createdAt: 'DESC' },
+      take: 200,
+    });
+    return rows.map(toCommandDto);
+  }
+
+  /** What a (re)connecting agent missed: queued or delivered-but-not-started, not expired. Expired ones are marked. */
+  async pendingFor(agentId: string): Promise<Command[]> {
+    await this.expireOverdue(agentId);
+    const rows = await this.commands.find({
+      where: { agentId, state: In([...PENDING_STATES]), expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'ASC' },
+      take: MAX_PENDING_PUSH,
+    });
+    return rows.map(toProtoCommand);
+  }
+
+  /** Applies an agent's report; stale or backward reports are ignored, not errors. */
+  async applyUpdate(agentId: string, update: CommandUpdateInput): Promise<CommandDto | null> {
+    const entity = await this.commands.findOneBy({ id: update.commandId, agentId });
+    if (!entity)
+      throw DomainException.notFound('command', `${update.commandId} of agent ${agentId}`);
+    if (!canMoveTo(entity.state, update.state)) {
+      this.logger.debug(
+        { commandId: entity.id, from: entity.state, to: update.state },
+        'ignored a command update that does not move forward',
+      );
+      return null;
+    }
+    const previous = entity.state;
+    const patch: Partial<CommandEntity> = { state: update.state };
+    const column = STATE_TIMESTAMP[update.state];
+    if (column) Object.assign(patch, { [column]: new Date() });
+    if (update.message) patch.message = update.message;
+    if (update.state === 'succeeded' && update.totalChunks > 0 && entity.totalChunks === null)
+      patch.totalChunks = update.totalChunks;
+    // The WHERE on the old state makes two racing updates apply once.
+    const result = await this.commands.update({ id: entity.id, state: previous }, patch);
+    if (!result.affected) return null;
+    Object.assign(entity, patch);
+    await this.audit.record({
+      actor: agentId,
+      action: `command.${update.state}`,
+      hostId: entity.hostId,
+      details: {
+        commandId: entity.id,
+        from: previous,
+        message: update.message || undefined,
+        agentAtMs: update.atMs || undefined,
+      },
+    });
+    return toCommandDto(entity);
+  }
+
+  async findForUpload(agentId: string, commandId: string): Promise<CommandEntity> {
+    const entity = await this.commands.findOneBy({ id: commandId, agentId });
+    if (!entity) throw DomainException.notFound('command', `${commandId} of agent ${agentId}`);
+    return entity;
+  }
+
+  /** Locks the agent's command for an upload (row lock on PostgreSQL; SQLite serializes writers). */
+  async lockForUpload(
+    agentId: string,
+    commandId: string,
+    manager: EntityManager,
+    pessimistic: boolean,
+  ): Promise<CommandEntity> {
+    const qb = manager
+      .getRepository(CommandEntity)
+      .createQueryBuilder('c')
+      .where('c.id = :commandId AND c.agent_id = :agentId', { commandId, agentId });
+    if (pessimistic) qb.setLock('pessimistic_write');
+    const entity = await qb.getOne();
+    if (!entity) throw DomainException.notFound('command', `${commandId} of agent ${agentId}`);
+    return entity;
+  }
+
+  async setTotalChunks(
+    commandId: string,
+    totalChunks: number,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.getRepository(CommandEntity).update({ id: commandId }, { totalChunks });
+  }
+
+  /** Whether a change that fixes log4j (remediation) succeeded on the host. No such command kind exists yet. */
+  async hasRecordedRemediation(hostId: string, manager: EntityManager): Promise<boolean> {
+    const count = await manager
+      .getRepository(CommandEntity)
+      .countBy({ hostId, kind: 'remediate', state: In(['succeeded', 'verified']) });
+    return count > 0;
+  }
+
+  private async expireOverdue(agentId: string): Promise<void> {
+    const now = new Date();
+    const overdue = await this.commands.find({
+      where: { agentId, state: In([...PENDING_STATES]), expiresAt: LessThanOrEqual(now) },
+      take: 1000,
+    });
+    for (const entity of overdue) {
+      const result = await this.commands.update(
+        { id: entity.id, state: entity.state },
+        { state: 'expired', expiredAt: now },
+      );
+      if (!result.affected) continue;
+      await this.audit.record({
+        actor: 'system',
+        action: 'command.expired',
+        hostId: entity.hostId,
+        details: { commandId: entity.id, from: entity.state },
+      });
+    }
+  }
+}
+
+function scanParams(dto: CreateScanDto): ScanParams {
+  return {
+    paths: dto.paths ?? [],
+    exclude: dto.exclude ?? [],
+    includeNetworkFs: dto.includeNetworkFs ?? false,
+    oneFileSystem: dto.oneFileSystem ?? false,
+    maxDepth: dto.maxDepth ?? 0,
+    maxNestedBytes: dto.maxNestedBytes ?? 0,
+    threads: dto.threads ?? 0,
+    nice: dto.nice ?? false,
+    processes: dto.processes ?? true,
+    processesOnly: dto.processesOnly ?? false,
+  };
+}

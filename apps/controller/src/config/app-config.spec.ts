@@ -1,0 +1,64 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  const insecure = { GRPC_INSECURE: '1' };
+
+  it('applies the documented defaults', () => {
+    const config = loadConfig(insecure);
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.grpc).toMatchObject({
+      port: 50051,
+      insecure: true,
+      maxStreams: 15000,
+      maxReceiveBytes: 4 * 1024 * 1024,
+    });
+    expect(config.database).toEqual({ type: 'sqlite', path: './.log4fleet/controller.sqlite' });
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    expect(loadConfig({ ...insecure, DATABASE_URL: 'postgres://u@db:5432/l4f' }).database).toEqual({
+      type: 'postgres',
+      url: 'postgres://u@db:5432/l4f',
+    });
+  });
+
+  it('refuses to start without TLS unless plaintext is asked for explicitly', () => {
+    expect(() => loadConfig({})).toThrow(/GRPC_TLS_CERT and GRPC_TLS_KEY, or GRPC_INSECURE=1/);
+    expect(() => loadConfig({ GRPC_INSECURE: 'true' })).toThrow(ConfigError);
+    expect(loadConfig({ ROLE: 'worker' }).role).toBe('worker');
+  });
+
+  it('names every bad variable at once', () => {
+    try {
+      loadConfig({
+        ...insecure,
+        HTTP_PORT: '99999',
+        MAX_AGENT_STREAMS: '0',
+        REDIS_URL: 'http://x',
+        GRPC_TLS_CERT: '/nope.pem',
+      });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toContain('HTTP_PORT');
+      expect(problems).toContain('MAX_AGENT_STREAMS');
+      expect(problems).toContain('REDIS_URL');
+      expect(problems).toContain('GRPC_TLS_CERT and GRPC_TLS_KEY must be set together');
+    }
+  });
+
+  it('reads the process role', () => {
+    expect(loadConfig(insecure).role).toBe('all');
+    expect(loadConfig({ ...insecure, ROLE: 'worker' }).role).toBe('worker');
+    expect(() => loadConfig({ ...insecure, ROLE: 'boss' })).toThrow(/ROLE/);
+  });
+
+  it('checks the shape of a configured admin token', () => {
+    expect(() => loadConfig({ ...insecure, LOG4FLEET_ADMIN_TOKEN: 'hunter2' })).toThrow(
+      /LOG4FLEET_ADMIN_TOKEN/,
+    );
+    const token = `l4f_abcdef0123456789_${'x'.repeat(40)}`;
+    expect(loadConfig({ ...insecure, LOG4FLEET_ADMIN_TOKEN: token }).adminToken).toBe(token);
+  });
+});

@@ -1,0 +1,147 @@
+import { existsSync } from 'node:fs';
+
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+
+export interface GrpcConfig {
+  host: string;
+  port: number;
+  tls?: { certPath: string; keyPath: string };
+  insecure: boolean;
+  maxStreams: number;
+  maxReceiveBytes: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  maxConnectionIdleMs: number;
+}
+
+export interface AppConfig {
+  http: { host: string; port: number };
+  grpc: GrpcConfig;
+  database: DatabaseConfig;
+  redisUrl: string;
+  adminToken?: string;
+  heartbeatIntervalS: number;
+  commandTtlS: number;
+  logLevel: LogLevel;
+  /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
+  role: 'all' | 'worker';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const MB = 1024 * 1024;
+
+/** Reads and validates the environment once; the only place that looks at process.env values. */
+export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+  const readPort = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      problems.push(`${name} must be a port number 0-65535, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const readInt = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer ${min}-${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const config: AppConfig = {
+    http: { host: env.HTTP_HOST || '127.0.0.1', port: readPort('HTTP_PORT', 8080) },
+    grpc: {
+      host: env.GRPC_HOST || '0.0.0.0',
+      port: readPort('GRPC_PORT', 50051),
+      tls: readTls(env, problems),
+      insecure: env.GRPC_INSECURE === '1',
+      maxStreams: readInt('MAX_AGENT_STREAMS', 15000, 1, 1_000_000),
+      maxReceiveBytes: 4 * MB,
+      // TOOLCHAIN.md: keepalive 60 s held 10,000 agents; idle 30-60 s removes orphan connections.
+      keepaliveTimeMs: readInt('GRPC_KEEPALIVE_MS', 60_000, 1_000, 3_600_000),
+      keepaliveTimeoutMs: 20_000,
+      maxConnectionIdleMs: readInt('GRPC_MAX_CONNECTION_IDLE_MS', 60_000, 1_000, 3_600_000),
+    },
+    database: readDatabase(env),
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    adminToken: env.LOG4FLEET_ADMIN_TOKEN || undefined,
+    heartbeatIntervalS: readInt('HEARTBEAT_INTERVAL_S', 30, 1, 3600),
+    commandTtlS: readInt('COMMAND_TTL_S', 86_400, 60, 30 * 86_400),
+    logLevel: readLogLevel(env.LOG_LEVEL, problems),
+    role: readRole(env.ROLE, problems),
+  };
+
+  // A worker serves no agents, so it needs no gRPC transport settings.
+  if (config.role === 'all' && !config.grpc.tls && !config.grpc.insecure) {
+    problems.push(
+      'gRPC needs TLS: set GRPC_TLS_CERT and GRPC_TLS_KEY, or GRPC_INSECURE=1 to accept plaintext explicitly',
+    );
+  }
+  if (config.database.type === 'postgres' && !/^postgres(ql)?:\/\//.test(config.database.url)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  if (!/^rediss?:\/\//.test(config.redisUrl))
+    problems.push('REDIS_URL must start with redis:// or rediss://');
+  if (
+    config.adminToken !== undefined &&
+    !/^l4f_[a-z0-9]{8,32}_[A-Za-z0-9]{32,128}$/.test(config.adminToken)
+  ) {
+    problems.push(
+      'LOG4FLEET_ADMIN_TOKEN must look like l4f_<8-32 lowercase alphanumerics>_<32-128 alphanumerics>',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readTls(env: Env, problems: string[]): GrpcConfig['tls'] {
+  const certPath = env.GRPC_TLS_CERT;
+  const keyPath = env.GRPC_TLS_KEY;
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) {
+    problems.push('GRPC_TLS_CERT and GRPC_TLS_KEY must be set together');
+    return undefined;
+  }
+  for (const [name, path] of [
+    ['GRPC_TLS_CERT', certPath],
+    ['GRPC_TLS_KEY', keyPath],
+  ] as const) {
+    if (!existsSync(path)) problems.push(`${name} points to a missing file: ${path}`);
+  }
+  return { certPath, keyPath };
+}
+
+function readDatabase(env: Env): DatabaseConfig {
+  if (env.DATABASE_URL) return { type: 'postgres', url: env.DATABASE_URL };
+  return { type: 'sqlite', path: env.SQLITE_PATH || './.log4fleet/controller.sqlite' };
+}
+
+function readLogLevel(raw: string | undefined, problems: string[]): LogLevel {
+  if (!raw) return 'info';
+  const level = LOG_LEVELS.find((l) => l === raw);
+  if (!level) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return level ?? 'info';
+}
+
+function readRole(raw: string | undefined, problems: string[]): 'all' | 'worker' {
+  if (!raw || raw === 'all') return 'all';
+  if (raw === 'worker') return 'worker';
+  problems.push(`ROLE must be "all" or "worker", got "${raw}"`);
+  return 'all';
+}

@@ -1,0 +1,36 @@
+import { AgentEntity } from '../agents/agent.entity';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+import { ApiTokenEntity } from '../auth/api-token.entity';
+import { CommandEntity } from '../commands/command.entity';
+import { EnrollmentTokenEntity } from '../enrollment/enrollment-token.entity';
+import { HostEntity } from '../hosts/host.entity';
+import { FindingEntity } from '../results/finding.entity';
+import { ResultChunkEntity } from '../results/result-chunk.entity';
+import { ScanErrorEntity } from '../results/scan-error.entity';
+import { ScanRunEntity } from '../results/scan-run.entity';
+import { CampaignEntity, CampaignTargetEntity } from '../campaigns/campaign.entity';
+import { ScheduleEntity } from '../schedules/schedule.entity';
+import { InventorySnapshotEntity } from '../inventory/inventory-snapshot.entity';
+import { InventorySnapshots1764500000000 } from './migrations/1764500000000-inventory-snapshots.migration';
+import { CampaignsSchedules1764400000000 } from './migrations/1764400000000-campaigns-schedules.migration';
+import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
+
+export const ENTITIES = [
+  HostEntity,
+  AgentEntity,
+  EnrollmentTokenEntity,
+  CommandEntity,
+  ScanRunEntity,
+  FindingEntity,
+  ScanErrorEntity,
+  ResultChunkEntity,
+  AuditEventEntity,
+  ApiTokenEntity,
+  // campaigns/schedules feature
+  CampaignEntity,
+  CampaignTargetEntity,
+  ScheduleEntity,
+  InventorySnapshotEntity,
+];
+
+export const MIGRATIONS = [InitialSchema1764300000000, CampaignsSchedules1764400000000, InventorySnapshots1764500000000];

@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { toJson } from '../common/json-column';
+import { hashMatches, newSecret, newShortId, sha256Hex } from '../common/secrets';
+import { EnrollmentTokenEntity } from './enrollment-token.entity';
+import { formatEnrollmentToken, parseEnrollmentToken } from './enrollment-token.format';
+import {
+  CreateEnrollmentTokenDto,
+  CreatedEnrollmentTokenDto,
+  EnrollmentTokenDto,
+} from './enrollment.dto';
+import { toEnrollmentTokenDto } from './enrollment.mapper';
+
+@Injectable()
+export class EnrollmentTokensService {
+  constructor(
+    @InjectRepository(EnrollmentTokenEntity)
+    private readonly tokens: Repository<EnrollmentTokenEntity>,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(dto: CreateEnrollmentTokenDto, actor: string): Promise<CreatedEnrollmentTokenDto> {
+    const id = newShortId();
+    const secret = newSecret();
+    const now = new Date();
+    const entity: EnrollmentTokenEntity = {
+      id,
+      name: dto.name,
+      tokenHash: sha256Hex(secret),
+      expiresAt: new Date(now.getTime() + (dto.expiresInHours ?? 24) * 3_600_000),
+      maxUses: dto.maxUses ?? 1,
+      uses: 0,
+      tags: toJson([...new Set(dto.tags ?? [])]),
+      revoked: false,
+      createdBy: actor,
+      createdAt: now,
+    };
+    await this.tokens.insert(entity);
+    await this.audit.record({
+      actor,
+      action: 'enrollment_token.created',
+      details: {
+        tokenId: id,
+        name: dto.name,
+        maxUses: entity.maxUses,
+        expiresAt: entity.expiresAt.toISOString(),
+      },
+    });
+    return { ...toEnrollmentTokenDto(entity), token: formatEnrollmentToken(id, secret) };
+  }
+
+  async list(): Promise<EnrollmentTokenDto[]> {
+    const rows = await this.tokens.find({ order: { createdAt: 'DESC' }, take: 1000 });
+    return rows.map(toEnrollmentTokenDto);
+  }
+
+  async get(id: string): Promise<EnrollmentTokenDto> {
+    return toEnrollmentTokenDto(await this.require(id));
+  }
+
+  async revoke(id: string, actor: string): Promise<EnrollmentTokenDto> {
+    const entity = await this.require(id);
+    if (!entity.revoked) {
+      entity.revoked = true;
+      await this.tokens.update({ id }, { revoked: true });
+      await this.audit.record({
+        actor,
+        action: 'enrollment_token.revoked',
+        details: { tokenId: id, name: entity.name },
+      });
+    }
+    return toEnrollmentTokenDto(entity);
+  }
+
+  /**
+   * Spends one use of a token; the conditional UPDATE makes the last use go to exactly one
+   * enrollment even when hosts race. Failures say why, without telling a guesser which ids exist.
+   */
+  async consume(raw: string, manager: EntityManager): Promise<EnrollmentTokenEntity> {
+    const entity = await this.verify(raw, manager.getRepository(EnrollmentTokenEntity));
+    const result = await manager
+      .getRepository(EnrollmentTokenEntity)
+      .createQueryBuilder()
+      .update(EnrollmentTokenEntity)
+      .set({ uses: () => 'uses + 1' })
+      .where('id = :id AND uses < max_uses AND revoked = :revoked', {
+        id: entity.id,
+        revoked: false,
+      })
+      .execute();
+    if (!result.affected)
+      throw new DomainException(
+        DomainErrorCode.PermissionDenied,
+        `enrollment token ${entity.id} has no uses left (${entity.maxUses})`,
+      );
+    entity.uses += 1;
+    return entity;
+  }
+
+  /** Whether a token may enroll a host now; throws the reason when not. Spends nothing. */
+  async verify(
+    raw: string,
+    repo: Repository<EnrollmentTokenEntity> = this.tokens,
+  ): Promise<EnrollmentTokenEntity> {
+    const parsed = parseEnrollmentToken(raw);
+    if (!parsed)
+      throw new DomainException(DomainErrorCode.Unauthenticated, 'malformed enrollment token');
+    const entity = await repo.findOneBy({ id: parsed.id });
+    if (!entity || !hashMatches(parsed.secret, entity.tokenHash))
+      throw new DomainException(DomainErrorCode.Unauthenticated, 'unknown enrollment token');
+    if (entity.revoked)
+      throw new DomainException(
+        DomainErrorCode.PermissionDenied,
+        `enrollment token ${entity.id} is revoked`,
+      );
+    if (entity.expiresAt <= new Date())
+      throw new DomainException(
+        DomainErrorCode.PermissionDenied,
+        `enrollment token ${entity.id} expired at ${entity.expiresAt.toISOString()}`,
+      );
+    if (entity.uses >= entity.maxUses)
+      throw new DomainException(
+        DomainErrorCode.PermissionDenied,
+        `enrollment token ${entity.id} has no uses left (${entity.maxUses})`,
+      );
+    return entity;
+  }
+
+  private async require(id: string): Promise<EnrollmentTokenEntity> {
+    const entity = await this.tokens.findOneBy({ id });
+    if (!entity) throw DomainException.notFound('enrollment token', id);
+    return entity;
+  }
+}

@@ -1,0 +1,163 @@
+import { loggerFor } from '../common/logger';
+
+import { ServerDuplexStream, status, StatusObject } from '@grpc/grpc-js';
+import type { AgentMessage, ControllerMessage } from '@log4fleet/contracts';
+import { AgentPrincipal } from '../agents/agents.dto';
+import { AgentsService } from '../agents/agents.service';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { CommandsService } from '../commands/commands.service';
+import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-registry.service';
+import { HostsService } from '../hosts/hosts.service';
+import { grpcStatus, toGrpcStatus } from './grpc-errors';
+import { validateCommandUpdate, validateHostFacts } from './message-validation';
+
+export interface SessionDeps {
+  agents: AgentsService;
+  hosts: HostsService;
+  commands: CommandsService;
+  registry: AgentRegistry;
+  maxStreams: number;
+}
+
+const CLOSE_STATUS: Record<CloseReason, status> = {
+  replaced: status.ABORTED,
+  revoked: status.PERMISSION_DENIED,
+  shutdown: status.UNAVAILABLE,
+};
+
+/**
+ * One agent's Connect stream. Messages are handled one at a time, in order, after the
+ * credential check; a malformed message ends the stream with INVALID_ARGUMENT.
+ */
+export class ConnectSession implements AgentStream {
+  private readonly logger = loggerFor(ConnectSession.name);
+  private principal: AgentPrincipal | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private ended = false;
+
+  constructor(
+    private readonly call: ServerDuplexStream<AgentMessage, ControllerMessage>,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  start(): void {
+    this.call.on('data', (message: AgentMessage) => this.enqueue(() => this.handle(message)));
+    this.call.on('end', () => this.finish(grpcStatus(status.OK, 'stream closed by the agent')));
+    this.call.on('cancelled', () => this.forget());
+    this.call.on('close', () => this.forget());
+    this.call.on('error', () => this.forget());
+    this.enqueue(() => this.open());
+  }
+
+  send(message: ControllerMessage): boolean {
+    if (this.ended) return false;
+    return this.call.write(message);
+  }
+
+  close(reason: CloseReason, details: string): void {
+    this.finish(grpcStatus(CLOSE_STATUS[reason], details));
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.ended) return;
+      try {
+        await work();
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+  }
+
+  private async open(): Promise<void> {
+    const header = this.call.metadata.get('authorization')[0];
+    const principal = await this.deps.agents.authenticate(
+      typeof header === 'string' ? header : undefined,
+    );
+    if (
+      !this.deps.registry.isConnected(principal.agentId) &&
+      this.deps.registry.size >= this.deps.maxStreams
+    ) {
+      throw new DomainException(
+        DomainErrorCode.ResourceExhausted,
+        `this controller holds its maximum of ${this.deps.maxStreams} agent streams; retry later`,
+      );
+    }
+    this.principal = principal;
+    this.deps.registry.register(principal.agentId, this);
+    await this.stillActive(principal);
+    const pending = await this.deps.commands.pendingFor(principal.agentId);
+    for (const command of pending) this.send({ kind: { $case: 'command', value: command } });
+  }
+
+  private async handle(message: AgentMessage): Promise<void> {
+    const principal = this.principal;
+    if (!principal) return;
+    const kind = message.kind;
+    if (!kind)
+      throw DomainException.invalid('agent message carries none of hello, heartbeat, update');
+    switch (kind.$case) {
+      case 'hello': {
+        const facts = kind.value.host ? validateHostFacts(kind.value.host, false) : null;
+        await this.deps.agents.recordHello(principal, kind.value.agentVersion.slice(0, 64));
+        if (facts) await this.deps.hosts.updateFacts(principal.hostId, facts, new Date());
+        return;
+      }
+      case 'heartbeat':
+        this.send({ kind: { $case: 'heartbeatAck', value: { serverTimeMs: Date.now() } } });
+        await this.stillActive(principal);
+        return;
+      case 'update':
+        await this.applyUpdate(principal, kind.value);
+        return;
+    }
+  }
+
+  private async stillActive(principal: AgentPrincipal): Promise<void> {
+    if (await this.deps.agents.touchLastSeen(principal)) return;
+    throw new DomainException(
+      DomainErrorCode.PermissionDenied,
+      `agent ${principal.agentId} is revoked`,
+    );
+  }
+
+  private async applyUpdate(
+    principal: AgentPrincipal,
+    raw: Parameters<typeof validateCommandUpdate>[0],
+  ): Promise<void> {
+    const update = validateCommandUpdate(raw);
+    try {
+      await this.deps.commands.applyUpdate(principal.agentId, update);
+    } catch (error) {
+      // A stale update for a command this agent does not own is dropped, not fatal to the stream.
+      if (error instanceof DomainException && error.code === DomainErrorCode.NotFound) {
+        this.logger.warn(
+          { agentId: principal.agentId, commandId: update.commandId },
+          'update for an unknown command ignored',
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.finish(toGrpcStatus(error, { rpc: 'Connect', agentId: this.principal?.agentId }));
+  }
+
+  private finish(statusObject: StatusObject): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.forget();
+    if (statusObject.code === status.OK) {
+      this.call.end();
+      return;
+    }
+    this.call.emit('error', statusObject);
+  }
+
+  private forget(): void {
+    if (this.principal) this.deps.registry.unregister(this.principal.agentId, this);
+    this.ended = true;
+  }
+}

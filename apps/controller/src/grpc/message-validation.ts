@@ -1,0 +1,172 @@
+import type {
+  CommandUpdate,
+  EnrollRequest,
+  Finding,
+  HostFacts,
+  ScanError,
+  UploadResultsRequest,
+} from '@log4fleet/contracts';
+import { DomainException } from '../common/domain.exception';
+import { agentReportedState } from '../commands/command-state';
+import { CommandUpdateInput } from '../commands/commands.dto';
+import { HostFactsInput } from '../hosts/hosts.dto';
+import type { EnrollInput } from '../enrollment/enroll.service';
+
+// Limits written in the .proto comments; a message over them is refused whole.
+export const LIMITS = {
+  tokenBytes: 256,
+  machineIdBytes: 64,
+  factBytes: 255,
+  addresses: 64,
+  addressBytes: 64,
+  versionBytes: 64,
+  messageBytes: 1024,
+  findingsPerChunk: 500,
+  errorsPerChunk: 500,
+  chainElements: 16,
+  chainElementBytes: 4096,
+  cves: 16,
+  evidence: 32,
+  evidenceBytes: 512,
+  packageRootBytes: 512,
+  totalChunks: 100_000,
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CVE = /^CVE-\d{4}-\d{4,7}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const FINDING_STATUSES = new Set(['vulnerable', 'mitigated', 'safe', 'unknown']);
+const PRODUCT = /^[a-z0-9][a-z0-9.\-_]{0,31}$/;
+
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw DomainException.invalid(message);
+}
+
+function text(value: string, field: string, max: number, required = false): string {
+  check(!required || value.length > 0, `${field} is required`);
+  check(bytes(value) <= max, `${field} is over ${max} bytes`);
+  return value;
+}
+
+export function validateHostFacts(
+  facts: HostFacts | undefined,
+  requireMachineId: boolean,
+): HostFactsInput {
+  check(facts !== undefined, 'host facts are required');
+  const f = facts as HostFacts;
+  check(
+    f.addresses.length <= LIMITS.addresses,
+    `host.addresses has ${f.addresses.length} entries, at most ${LIMITS.addresses} allowed`,
+  );
+  f.addresses.forEach((a, i) => text(a, `host.addresses[${i}]`, LIMITS.addressBytes));
+  return {
+    hostname: text(f.hostname, 'host.hostname', LIMITS.factBytes, true),
+    fqdn: text(f.fqdn, 'host.fqdn', LIMITS.factBytes),
+    machineId: text(f.machineId, 'host.machine_id', LIMITS.machineIdBytes, requireMachineId),
+    osName: text(f.osName, 'host.os_name', LIMITS.factBytes),
+    osVersion: text(f.osVersion, 'host.os_version', LIMITS.factBytes),
+    kernel: text(f.kernel, 'host.kernel', LIMITS.factBytes),
+    arch: text(f.arch, 'host.arch', LIMITS.versionBytes),
+    addresses: [...f.addresses],
+  };
+}
+
+export function validateEnroll(request: EnrollRequest): EnrollInput {
+  return {
+    token: text(request.token, 'token', LIMITS.tokenBytes, true),
+    host: validateHostFacts(request.host, true),
+    agentVersion: text(request.agentVersion, 'agent_version', LIMITS.versionBytes),
+  };
+}
+
+export function validateCommandUpdate(update: CommandUpdate): CommandUpdateInput {
+  check(
+    UUID.test(update.commandId),
+    `update.command_id "${update.commandId.slice(0, 64)}" is not a UUID`,
+  );
+  const state = agentReportedState(update.state);
+  check(
+    state !== null,
+    `update.state ${update.state} is not one an agent reports (delivered, started, succeeded, failed)`,
+  );
+  check(
+    update.totalChunks <= LIMITS.totalChunks,
+    `update.total_chunks is over ${LIMITS.totalChunks}`,
+  );
+  return {
+    commandId: update.commandId.toLowerCase(),
+    state: state as NonNullable<typeof state>,
+    message: text(update.message, 'update.message', LIMITS.messageBytes),
+    atMs: update.atMs,
+    totalChunks: update.totalChunks,
+  };
+}
+
+export function validateUpload(request: UploadResultsRequest): UploadResultsRequest {
+  check(
+    UUID.test(request.commandId),
+    `command_id "${request.commandId.slice(0, 64)}" is not a UUID`,
+  );
+  check(
+    request.totalChunks >= 1 && request.totalChunks <= LIMITS.totalChunks,
+    `total_chunks must be 1-${LIMITS.totalChunks}`,
+  );
+  check(
+    request.sequence < request.totalChunks,
+    `sequence ${request.sequence} is not below total_chunks ${request.totalChunks}`,
+  );
+  check(
+    request.findings.length <= LIMITS.findingsPerChunk,
+    `${request.findings.length} findings in one chunk; at most ${LIMITS.findingsPerChunk}`,
+  );
+  check(
+    request.errors.length <= LIMITS.errorsPerChunk,
+    `${request.errors.length} errors in one chunk; at most ${LIMITS.errorsPerChunk}`,
+  );
+  request.findings.forEach((f, i) => validateFinding(f, `findings[${i}]`));
+  request.errors.forEach((e, i) => validateScanError(e, `errors[${i}]`));
+  return { ...request, commandId: request.commandId.toLowerCase() };
+}
+
+function validateChain(chain: Uint8Array[], field: string): void {
+  check(
+    chain.length >= 1 && chain.length <= LIMITS.chainElements,
+    `${field}.chain must have 1-${LIMITS.chainElements} elements`,
+  );
+  chain.forEach((element, i) =>
+    check(
+      element.length <= LIMITS.chainElementBytes,
+      `${field}.chain[${i}] is over ${LIMITS.chainElementBytes} bytes`,
+    ),
+  );
+}
+
+function validateFinding(f: Finding, field: string): void {
+  validateChain(f.chain, field);
+  check(
+    PRODUCT.test(f.product),
+    `${field}.product "${f.product.slice(0, 40)}" is not a product name`,
+  );
+  text(f.version, `${field}.version`, LIMITS.versionBytes);
+  check(
+    FINDING_STATUSES.has(f.status),
+    `${field}.status "${f.status.slice(0, 20)}" is not vulnerable, mitigated, safe or unknown`,
+  );
+  check(f.cves.length <= LIMITS.cves, `${field}.cves has more than ${LIMITS.cves} entries`);
+  f.cves.forEach((cve, i) => check(CVE.test(cve), `${field}.cves[${i}] is not a CVE id`));
+  check(
+    f.evidence.length <= LIMITS.evidence,
+    `${field}.evidence has more than ${LIMITS.evidence} entries`,
+  );
+  f.evidence.forEach((e, i) => text(e, `${field}.evidence[${i}]`, LIMITS.evidenceBytes));
+  text(f.packageRoot, `${field}.package_root`, LIMITS.packageRootBytes);
+  check(f.sha256 === '' || SHA256.test(f.sha256), `${field}.sha256 is not lowercase hex sha256`);
+}
+
+function validateScanError(e: ScanError, field: string): void {
+  validateChain(e.chain, field);
+  text(e.code, `${field}.code`, 64, true);
+  text(e.message, `${field}.message`, LIMITS.messageBytes);
+}

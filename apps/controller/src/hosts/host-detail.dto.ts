@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { AgentDto } from '../agents/agents.dto';
+import { AuditEventDto } from '../audit/audit.dto';
+import { FindingDto, ScanErrorDto, ScanRunDto } from '../results/findings.dto';
+import { HostDto } from './hosts.dto';
+
+export class HostDetailDto {
+  @ApiProperty({ type: HostDto }) host!: HostDto;
+  @ApiProperty({ type: [AgentDto] }) agents!: AgentDto[];
+  @ApiProperty({ type: ScanRunDto, nullable: true }) latestScan!: ScanRunDto | null;
+  @ApiProperty({ type: [FindingDto], description: 'Findings of the latest completed scan' })
+  findings!: FindingDto[];
+  @ApiProperty({ type: [ScanErrorDto] }) errors!: ScanErrorDto[];
+  @ApiProperty({ type: [AuditEventDto], description: 'Status changes, oldest first' })
+  statusHistory!: AuditEventDto[];
+}

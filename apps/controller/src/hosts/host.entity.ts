@@ -1,0 +1,40 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { dateColumn, ID_COLUMN } from '../database/column-types';
+
+export const HOST_STATUSES = [
+  'unknown',
+  'clean',
+  'vulnerable',
+  'quarantined',
+  'remediated',
+  'verified',
+  'released',
+] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+@Entity('hosts')
+export class HostEntity {
+  @PrimaryColumn(ID_COLUMN) id!: string;
+  @Column({ type: 'varchar', length: 255 }) hostname!: string;
+  @Column({ type: 'varchar', length: 255 }) fqdn!: string;
+  @Column({ name: 'machine_id', type: 'varchar', length: 64 }) machineId!: string;
+  @Column({ name: 'os_name', type: 'varchar', length: 255 }) osName!: string;
+  @Column({ name: 'os_version', type: 'varchar', length: 255 }) osVersion!: string;
+  @Column({ type: 'varchar', length: 255 }) kernel!: string;
+  @Column({ type: 'varchar', length: 64 }) arch!: string;
+  /** JSON array of strings. */
+  @Column({ type: 'text' }) addresses!: string;
+  /** JSON array of strings. */
+  @Column({ type: 'text' }) tags!: string;
+  @Column({ type: 'varchar', length: 16 }) status!: HostStatus;
+  @Column({ type: 'boolean' }) flagged!: boolean;
+  @Column({ name: 'flag_reason', type: 'varchar', length: 255, nullable: true }) flagReason!:
+    string | null;
+  @Column(dateColumn('last_seen_at')) lastSeenAt!: Date | null;
+  @Column(dateColumn('status_changed_at')) statusChangedAt!: Date | null;
+  /** The latest completed scan: its findings are the host's current inventory. */
+  @Column({ name: 'last_scan_run_id', type: 'varchar', length: 36, nullable: true })
+  lastScanRunId!: string | null;
+  @Column(dateColumn('last_scan_at')) lastScanAt!: Date | null;
+  @Column(dateColumn('created_at', false)) createdAt!: Date;
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { AuditModule } from '../audit/audit.module';
+import { ResultsModule } from '../results/results.module';
+import { HostDetailService } from './host-detail.service';
+import { HostsController } from './hosts.controller';
+import { HostsModule } from './hosts.module';
+
+/** REST for hosts; apart from HostsModule because a host's page also reads agents and findings. */
+@Module({
+  imports: [HostsModule, AgentsModule, ResultsModule, AuditModule],
+  controllers: [HostsController],
+  providers: [HostDetailService],
+})
+export class HostsApiModule {}

@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { PageQueryDto } from '../common/pagination.dto';
+import { HOST_STATUSES, HostStatus } from './host.entity';
+
+const TAG = /^[A-Za-z0-9_.:/=-]{1,64}$/;
+
+export class HostQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: HOST_STATUSES })
+  @IsOptional()
+  @IsIn(HOST_STATUSES)
+  status?: HostStatus;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(TAG, { message: 'tag must be 1-64 of A-Z a-z 0-9 _ . : / = -' })
+  tag?: string;
+  @ApiPropertyOptional({ example: 'CVE-2021-44228' })
+  @IsOptional()
+  @Matches(/^CVE-\d{4}-\d{4,7}$/, { message: 'cve must look like CVE-2021-44228' })
+  cve?: string;
+  @ApiPropertyOptional({ example: 'log4j-core' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  product?: string;
+  @ApiPropertyOptional({ example: '2.14.1' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  version?: string;
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) lastSeenBefore?: string;
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) lastSeenAfter?: string;
+}
+
+export class UpdateHostDto {
+  @ApiProperty({ type: [String] })
+  @IsArray()
+  @ArrayMaxSize(64)
+  @Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value) ? [...new Set(value)] : value,
+  )
+  @Matches(TAG, { each: true, message: 'each tag must be 1-64 of A-Z a-z 0-9 _ . : / = -' })
+  tags!: string[];
+}
+
+export class HostDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() hostname!: string;
+  @ApiProperty() fqdn!: string;
+  @ApiProperty() machineId!: string;
+  @ApiProperty() osName!: string;
+  @ApiProperty() osVersion!: string;
+  @ApiProperty() kernel!: string;
+  @ApiProperty() arch!: string;
+  @ApiProperty({ type: [String] }) addresses!: string[];
+  @ApiProperty({ type: [String] }) tags!: string[];
+  @ApiProperty({ enum: HOST_STATUSES }) status!: HostStatus;
+  @ApiProperty() flagged!: boolean;
+  @ApiProperty({ nullable: true, type: String }) flagReason!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastScanAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastScanRunId!: string | null;
+  @ApiProperty() createdAt!: string;
+}
+
+/** Host facts as the agent reports them (proto HostFacts), after validation. */
+export interface HostFactsInput {
+  hostname: string;
+  fqdn: string;
+  machineId: string;
+  osName: string;
+  osVersion: string;
+  kernel: string;
+  arch: string;
+  addresses: string[];
+}
+
+export const HOST_TAG_PATTERN = TAG;

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainException } from '../common/domain.exception';
+import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
+import { Page } from '../common/pagination.dto';
+import { HostEntity } from './host.entity';
+import { statusAfterScan } from './host-status';
+import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
+import { toHostDto } from './hosts.mapper';
+
+export interface ScanVerdict {
+  hostId: string;
+  scanRunId: string;
+  vulnerable: boolean;
+  remediationRecorded: boolean;
+  actor: string;
+}
+
+@Injectable()
+export class HostsService {
+  constructor(
+    @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(id: string): Promise<HostDto> {
+    return toHostDto(await this.require(id));
+  }
+
+  async require(id: string, manager?: EntityManager): Promise<HostEntity> {
+    const host = await this.repo(manager).findOneBy({ id });
+    if (!host) throw DomainException.notFound('host', id);
+    return host;
+  }
+
+  async list(query: HostQueryDto): Promise<Page<HostDto>> {
+    const qb = this.hosts.createQueryBuilder('h');
+    if (query.status) qb.andWhere('h.status = :status', { status: query.status });
+    if (query.tag)
+      qb.andWhere(`h.tags LIKE :tag ESCAPE '\\'`, { tag: jsonElementPattern(query.tag) });
+    if (query.lastSeenBefore)
+      qb.andWhere('h.last_seen_at < :before', {
+        before: new Date(query.lastSeenBefore).toISOString(),
+      });
+    if (query.lastSeenAfter)
+      qb.andWhere('h.last_seen_at >= :after', {
+        after: new Date(query.lastSeenAfter).toISOString(),
+      });
+    const findingFilters: string[] = [];
+    if (query.cve) findingFilters.push(`f.cves LIKE :cve ESCAPE '\\'`);
+    if (query.product) findingFilters.push('f.product = :product');
+    if (query.version) findingFilters.push('f.version = :version');
+    if (findingFilters.length > 0) {
+      // Read model: hosts whose current inventory (latest completed scan) holds a matching copy.
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM findings f WHERE f.scan_run_id = h.last_scan_run_id AND ${findingFilters.join(' AND ')})`,
+        {
+          cve: query.cve ? jsonElementPattern(query.cve) : undefined,
+          product: query.product,
+          version: query.version,
+        },
+      );
+    }
+    const [rows, total] = await qb
+      .orderBy('h.hostname', 'ASC')
+      .addOrderBy('h.id', 'ASC')
+      .skip((query.page - 1) * query.pageSize)
+      .take(query.pageSize)
+      .getManyAndCount();
+    return { items: rows.map(toHostDto), total, page: query.page, pageSize: query.pageSize };
+  }
+
+  async setTags(id: string, tags: string[], actor: string): Promise<HostDto> {
+    const host = await this.require(id);
+    const before = parseJsonArray(host.tags);
+    host.tags = toJson(tags);
+    await this.hosts.update({ id }, { tags: host.tags });
+    await this.audit.record({
+      actor,
+      action: 'host.tags_updated',
+      hostId: id,
+      details: { before, after: tags },
+    });
+    return toHostDto(host);
+  }
+
+  /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
+  async upsertForEnrollment(
+    facts: HostFactsInput,
+    tags: string[],
+    manager: EntityManager,
+  ): Promise<{ host: HostEntity; created: boolean }> {
+    const repo = this.repo(manager);
+    const existing = await repo.findOneBy({ machineId: facts.machineId });
+    const now = new Date();
+    if (existing) {
+      const merged = [...new Set([...parseJsonArray(existing.tags), ...tags])];
+      Object.assign(existing, factsColumns(facts), { tags: toJson(merged), lastSeenAt: now });
+      await repo.save(existing);
+      return { host: existing, created: false };
+    }
+    const host: HostEntity = {
+      id: randomUUID(),
+      ...factsColumns(facts),
+      tags: toJson([...new Set(tags)]),
+      status: 'unknown',
+      flagged: false,
+      flagReason: null,
+      lastSeenAt: now,
+      statusChangedAt: now,
+      lastScanRunId: null,
+      lastScanAt: null,
+      createdAt: now,
+    };
+    await repo.insert(host);
+    return { host, created: true };
+  }
+
+  async updateFacts(id: string, facts: HostFactsInput, seenAt: Date): Promise<void> {
+    const { machineId: _ignored, ...columns } = factsColumns(facts);
+    await this.hosts.update({ id }, { ...columns, lastSeenAt: seenAt });
+  }
+
+  async touchLastSeen(id: string, seenAt: Date): Promise<void> {
+    await this.hosts.update({ id }, { lastSeenAt: seenAt });
+  }
+
+  /** Records a completed scan as the host's current inventory and moves its state, audited. */
+  async applyScanVerdict(verdict: ScanVerdict, manager: EntityManager): Promise<HostDto> {
+    const repo = this.repo(manager);
+    const host = await this.require(verdict.hostId, manager);
+    const now = new Date();
+    const outcome = statusAfterScan(host.status, verdict.vulnerable, verdict.remediationRecorded);
+    const previous = host.status;
+    host.lastScanRunId = verdict.scanRunId;
+    host.lastScanAt = now;
+    if (outcome.status !== previous) {
+      host.status = outcome.status;
+      host.statusChangedAt = now;
+      await this.audit.record(
+        {
+          actor: verdict.actor,
+          action: 'host.status_changed',
+          hostId: host.id,
+          details: { from: previous, to: outcome.status, scanRunId: verdict.scanRunId },
+        },
+        manager,
+      );
+    }
+    if (outcome.flagReason && !host.flagged) {
+      host.flagged = true;
+      host.flagReason = outcome.flagReason;
+      await this.audit.record(
+        {
+          actor: verdict.actor,
+          action: 'host.flagged',
+          hostId: host.id,
+          details: { reason: outcome.flagReason, scanRunId: verdict.scanRunId },
+        },
+        manager,
+      );
+    }
+    await repo.save(host);
+    return toHostDto(host);
+  }
+
+  private repo(manager?: EntityManager): Repository<HostEntity> {
+    return manager ? manager.getRepository(HostEntity) : this.hosts;
+  }
+}
+
+function factsColumns(
+  facts: HostFactsInput,
+): Pick<
+  HostEntity,
+  'hostname' | 'fqdn' | 'machineId' | 'osName' | 'osVersion' | 'kernel' | 'arch' | 'addresses'
+> {
+  return {
+    hostname: facts.hostname,
+    fqdn: facts.fqdn,
+    machineId: facts.machineId,
+    osName: facts.osName,
+    osVersion: facts.osVersion,
+    kernel: facts.kernel,
+    arch: facts.arch,
+    addresses: toJson(facts.addresses),
+  };
+}

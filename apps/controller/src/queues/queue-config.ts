@@ -1,0 +1,40 @@
+import { AppConfig } from '../config/app-config';
+
+/**
+ * Settings of the queue layer derived from the core's AppConfig. AppConfig has no queue
+ * section yet (asked of core: QUEUE_PREFIX, ROLE); until then an optional `queues` field on
+ * the config object, set by tests and by the worker entry, is honoured.
+ */
+export interface QueueSettings {
+  redisUrl: string;
+  /** Namespaces every BullMQ and cluster key: one prefix per deployment (or per test suite). */
+  prefix: string;
+  /** Whether this process runs the BullMQ workers (false for an API-only replica). */
+  runWorkers: boolean;
+  /** How often a campaign's monitor job runs. */
+  monitorEveryMs: number;
+  /** Heartbeat of this process in the cluster directory. */
+  clusterHeartbeatMs: number;
+  /** BullMQ job lock: how soon a job of a killed process is picked up again (stalled check runs at this period). */
+  lockDurationMs: number;
+}
+
+export interface QueueConfigExtension {
+  queues?: Partial<Omit<QueueSettings, 'redisUrl'>>;
+}
+
+export const QUEUE_DEFAULTS: Omit<QueueSettings, 'redisUrl'> = {
+  prefix: 'l4f',
+  runWorkers: true,
+  monitorEveryMs: 2_000,
+  clusterHeartbeatMs: 5_000,
+  lockDurationMs: 30_000,
+};
+
+export function queueSettingsOf(config: AppConfig & QueueConfigExtension): QueueSettings {
+  const overrides = config.queues ?? {};
+  const prefix = overrides.prefix ?? QUEUE_DEFAULTS.prefix;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix))
+    throw new Error(`queue prefix "${prefix}" must be 1-64 of A-Z a-z 0-9 _ . -`);
+  return { ...QUEUE_DEFAULTS, ...overrides, prefix, redisUrl: config.redisUrl };
+}

@@ -1,0 +1,41 @@
+/**
+ * Every BullMQ queue and job name of the controller, in one place. The job registry checks at
+ * start that each name here has exactly one handler and that no handler serves a name not here.
+ */
+export const QueueName = {
+  /** One parent job per campaign (or campaign phase): completes when every host's job ran. */
+  Campaigns: 'campaigns',
+  /** One child job per targeted host: persists the host's command and pushes it. */
+  CampaignHosts: 'campaign-hosts',
+  /** Per-campaign monitor (canary gate, failure threshold, completion) and expiry. */
+  CampaignMaintenance: 'campaign-maintenance',
+  /** Jobs produced by the job schedulers of scheduled rescans. */
+  Schedules: 'schedules',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = {
+  CampaignDispatched: 'campaign.dispatched',
+  CampaignDispatchHost: 'campaign.dispatch-host',
+  CampaignMonitor: 'campaign.monitor',
+  CampaignExpire: 'campaign.expire',
+  ScheduleRun: 'schedule.run',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** Which queue each job travels on. */
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.CampaignDispatched]: QueueName.Campaigns,
+  [JobName.CampaignDispatchHost]: QueueName.CampaignHosts,
+  [JobName.CampaignMonitor]: QueueName.CampaignMaintenance,
+  [JobName.CampaignExpire]: QueueName.CampaignMaintenance,
+  [JobName.ScheduleRun]: QueueName.Schedules,
+};
+
+export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
+export const ALL_JOBS: readonly JobName[] = Object.values(JobName);
+
+/** BullMQ job ids may not contain ':' (it separates Redis key parts); ids are joined with '-'. */
+export function jobId(...parts: Array<string | number>): string {
+  return parts.map((p) => String(p).replace(/:/g, '_')).join('-');
+}

@@ -1,0 +1,25 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { dateColumn, ID_COLUMN } from '../database/column-types';
+
+@Entity('findings')
+export class FindingEntity {
+  @PrimaryColumn(ID_COLUMN) id!: string;
+  @Column({ name: 'host_id', ...ID_COLUMN }) hostId!: string;
+  @Column({ name: 'scan_run_id', ...ID_COLUMN }) scanRunId!: string;
+  @Column({ name: 'command_id', ...ID_COLUMN }) commandId!: string;
+  /** JSON array of base64 strings: the exact bytes of each path element. */
+  @Column({ type: 'text' }) chain!: string;
+  /** Display path: chain elements joined with "!/", invalid UTF-8 replaced. */
+  @Column({ type: 'text' }) path!: string;
+  @Column({ type: 'varchar', length: 32 }) product!: string;
+  @Column({ type: 'varchar', length: 64 }) version!: string;
+  @Column({ name: 'version_exact', type: 'boolean' }) versionExact!: boolean;
+  @Column({ type: 'varchar', length: 16 }) status!: string;
+  /** JSON array of CVE ids. */
+  @Column({ type: 'text' }) cves!: string;
+  /** JSON array of strings. */
+  @Column({ type: 'text' }) evidence!: string;
+  @Column({ name: 'package_root', type: 'varchar', length: 512 }) packageRoot!: string;
+  @Column({ type: 'varchar', length: 64 }) sha256!: string;
+  @Column(dateColumn('created_at', false)) createdAt!: Date;
+}

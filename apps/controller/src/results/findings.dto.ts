@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../common/pagination.dto';
+
+export const FINDING_STATUSES = ['vulnerable', 'mitigated', 'safe', 'unknown'] as const;
+
+export class FindingFilterDto {
+  @ApiPropertyOptional({ example: 'CVE-2021-44228' })
+  @IsOptional()
+  @Matches(/^CVE-\d{4}-\d{4,7}$/, { message: 'cve must look like CVE-2021-44228' })
+  cve?: string;
+  @ApiPropertyOptional({ enum: FINDING_STATUSES })
+  @IsOptional()
+  @IsIn(FINDING_STATUSES)
+  status?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) product?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) version?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() hostId?: string;
+  @ApiPropertyOptional({ description: 'Case-insensitive substring of the display path' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  pathContains?: string;
+}
+
+export class FindingQueryDto extends IntersectionType(PageQueryDto, FindingFilterDto) {}
+
+export class ExportQueryDto extends FindingFilterDto {
+  @ApiProperty({ enum: ['csv', 'json'] }) @IsIn(['csv', 'json']) format!: 'csv' | 'json';
+}
+
+export class FindingDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() hostId!: string;
+  @ApiProperty() hostname!: string;
+  @ApiProperty() scanRunId!: string;
+  @ApiProperty() commandId!: string;
+  @ApiProperty({ description: 'Display path; archive entries joined with "!/"' }) path!: string;
+  @ApiProperty({
+    type: [String],
+    description: 'Each path element as text (invalid UTF-8 replaced)',
+  })
+  chain!: string[];
+  @ApiProperty({ type: [String], description: 'Each path element exactly, base64' })
+  chainBase64!: string[];
+  @ApiProperty() product!: string;
+  @ApiProperty() version!: string;
+  @ApiProperty() versionExact!: boolean;
+  @ApiProperty({ enum: FINDING_STATUSES }) status!: string;
+  @ApiProperty({ type: [String] }) cves!: string[];
+  @ApiProperty({ type: [String] }) evidence!: string[];
+  @ApiProperty() packageRoot!: string;
+  @ApiProperty() sha256!: string;
+  @ApiProperty() createdAt!: string;
+}
+
+export class ScanErrorDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() path!: string;
+  @ApiProperty({ type: [String] }) chainBase64!: string[];
+  @ApiProperty() code!: string;
+  @ApiProperty() message!: string;
+}
+
+export class ScanRunDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() hostId!: string;
+  @ApiProperty() commandId!: string;
+  @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
+  @ApiProperty({ type: Object }) summary!: {
+    files: number;
+    directories: number;
+    archives: number;
+    bytes: number;
+    findings: number;
+    errors: number;
+    vulnerable: number;
+    mitigated: number;
+    safe: number;
+    unknown: number;
+    durationMs: number;
+  };
+}
+
+export interface HostInventory {
+  scanRun: ScanRunDto | null;
+  findings: FindingDto[];
+  errors: ScanErrorDto[];
+}

@@ -1,0 +1,147 @@
+import type { Finding, ScanError } from '@log4fleet/contracts';
+import { parseJsonArray, toJson } from '../common/json-column';
+import { FindingEntity } from './finding.entity';
+import { FindingDto, ScanErrorDto, ScanRunDto } from './findings.dto';
+import { ScanErrorEntity } from './scan-error.entity';
+import { ScanRunEntity } from './scan-run.entity';
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+export function chainToText(chain: Uint8Array[]): string[] {
+  return chain.map((element) => utf8.decode(element));
+}
+
+/** The path a human reads: outer file, then each archive entry, joined like a jar URL. */
+export function displayPath(chain: Uint8Array[]): string {
+  return chainToText(chain).join('!/');
+}
+
+export function chainToJson(chain: Uint8Array[]): string {
+  return toJson(chain.map((element) => Buffer.from(element).toString('base64')));
+}
+
+export function findingColumns(
+  finding: Finding,
+): Pick<
+  FindingEntity,
+  | 'chain'
+  | 'path'
+  | 'product'
+  | 'version'
+  | 'versionExact'
+  | 'status'
+  | 'cves'
+  | 'evidence'
+  | 'packageRoot'
+  | 'sha256'
+> {
+  return {
+    chain: chainToJson(finding.chain),
+    path: displayPath(finding.chain),
+    product: finding.product,
+    version: finding.version,
+    versionExact: finding.versionExact,
+    status: finding.status,
+    cves: toJson(finding.cves),
+    evidence: toJson(finding.evidence),
+    packageRoot: finding.packageRoot,
+    sha256: finding.sha256,
+  };
+}
+
+export function scanErrorColumns(
+  error: ScanError,
+): Pick<ScanErrorEntity, 'chain' | 'path' | 'code' | 'message'> {
+  return {
+    chain: chainToJson(error.chain),
+    path: displayPath(error.chain),
+    code: error.code,
+    message: error.message,
+  };
+}
+
+export function toFindingDto(entity: FindingEntity, hostname: string): FindingDto {
+  const chainBase64 = parseJsonArray(entity.chain);
+  return {
+    id: entity.id,
+    hostId: entity.hostId,
+    hostname,
+    scanRunId: entity.scanRunId,
+    commandId: entity.commandId,
+    path: entity.path,
+    chain: chainToText(chainBase64.map((b) => Buffer.from(b, 'base64'))),
+    chainBase64,
+    product: entity.product,
+    version: entity.version,
+    versionExact: entity.versionExact,
+    status: entity.status,
+    cves: parseJsonArray(entity.cves),
+    evidence: parseJsonArray(entity.evidence),
+    packageRoot: entity.packageRoot,
+    sha256: entity.sha256,
+    createdAt: entity.createdAt.toISOString(),
+  };
+}
+
+export function toScanErrorDto(entity: ScanErrorEntity): ScanErrorDto {
+  return {
+    id: entity.id,
+    path: entity.path,
+    chainBase64: parseJsonArray(entity.chain),
+    code: entity.code,
+    message: entity.message,
+  };
+}
+
+export function toScanRunDto(entity: ScanRunEntity): ScanRunDto {
+  return {
+    id: entity.id,
+    hostId: entity.hostId,
+    commandId: entity.commandId,
+    startedAt: entity.startedAt?.toISOString() ?? null,
+    finishedAt: entity.finishedAt?.toISOString() ?? null,
+    summary: {
+      files: entity.files,
+      directories: entity.directories,
+      archives: entity.archives,
+      bytes: entity.bytesRead,
+      findings: entity.findingsCount,
+      errors: entity.errorsCount,
+      vulnerable: entity.vulnerable,
+      mitigated: entity.mitigated,
+      safe: entity.safe,
+      unknown: entity.unknown,
+      durationMs: entity.durationMs,
+    },
+  };
+}
+
+const CSV_COLUMNS: Array<keyof FindingDto> = [
+  'hostId',
+  'hostname',
+  'path',
+  'product',
+  'version',
+  'versionExact',
+  'status',
+  'cves',
+  'packageRoot',
+  'sha256',
+  'scanRunId',
+  'createdAt',
+];
+
+export function csvHeader(): string {
+  return CSV_COLUMNS.join(',') + '\n';
+}
+
+/** RFC 4180: quote every field that holds a comma, quote or line break; cells starting with = + - @ are prefixed (CSV injection). */
+export function toCsvRow(dto: FindingDto): string {
+  return CSV_COLUMNS.map((column) => csvCell(dto[column])).join(',') + '\n';
+}
+
+function csvCell(value: unknown): string {
+  let text = Array.isArray(value) ? value.join(' ') : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

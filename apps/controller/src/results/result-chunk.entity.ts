@@ -1,0 +1,15 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { dateColumn, ID_COLUMN } from '../database/column-types';
+
+/** One uploaded chunk; UNIQUE (agent_id, command_id, sequence) makes uploads idempotent. */
+@Entity('result_chunks')
+export class ResultChunkEntity {
+  @PrimaryColumn(ID_COLUMN) id!: string;
+  @Column({ name: 'agent_id', ...ID_COLUMN }) agentId!: string;
+  @Column({ name: 'command_id', ...ID_COLUMN }) commandId!: string;
+  @Column({ type: 'integer' }) sequence!: number;
+  @Column({ name: 'total_chunks', type: 'integer' }) totalChunks!: number;
+  @Column({ name: 'findings_count', type: 'integer' }) findingsCount!: number;
+  @Column({ name: 'errors_count', type: 'integer' }) errorsCount!: number;
+  @Column(dateColumn('received_at', false)) receivedAt!: Date;
+}

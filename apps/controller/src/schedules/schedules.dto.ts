@@ -1,0 +1,109 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { CampaignScanOptionsDto, CampaignSelectorDto } from '../campaigns/campaigns.dto';
+
+export class CreateScheduleDto {
+  @ApiPropertyOptional({ maxLength: 128 }) @IsOptional() @IsString() @MaxLength(128) name?: string;
+
+  @ApiPropertyOptional({
+    example: '0 3 * * *',
+    description: 'Cron pattern (5 or 6 fields); give this or everySeconds',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S+( \S+){4,5}$/, { message: 'cron must have 5 or 6 space-separated fields' })
+  @MaxLength(128)
+  cron?: string;
+
+  @ApiPropertyOptional({
+    minimum: 60,
+    maximum: 2592000,
+    description: 'Run every N seconds; give this or cron',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86_400)
+  everySeconds?: number;
+
+  @ApiPropertyOptional({ example: 'Europe/Paris' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @Matches(/^[A-Za-z0-9_+\-/]+$/)
+  timezone?: string;
+
+  @ApiProperty({ type: CampaignSelectorDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => CampaignSelectorDto)
+  selector!: CampaignSelectorDto;
+
+  @ApiPropertyOptional({ type: CampaignScanOptionsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CampaignScanOptionsDto)
+  scan?: CampaignScanOptionsDto;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 86400,
+    default: 900,
+    description: 'Each host starts at hash(host, run) mod this window',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  jitterWindowSeconds?: number;
+
+  @ApiPropertyOptional({
+    minimum: 300,
+    maximum: 2592000,
+    default: 86400,
+    description: "Each run's campaign expires after this",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(300)
+  @Max(30 * 86_400)
+  campaignTtlSeconds?: number;
+
+  @ApiPropertyOptional({ minimum: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  failureThreshold?: number;
+}
+
+export class ScheduleDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) cron!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) everySeconds!: number | null;
+  @ApiProperty({ nullable: true, type: String }) timezone!: string | null;
+  @ApiProperty({ type: CampaignSelectorDto }) selector!: CampaignSelectorDto;
+  @ApiProperty({ type: Object }) scan!: Record<string, unknown>;
+  @ApiProperty() jitterWindowSeconds!: number;
+  @ApiProperty() campaignTtlSeconds!: number;
+  @ApiProperty({ nullable: true, type: Number }) failureThreshold!: number | null;
+  @ApiProperty() runCount!: number;
+  @ApiProperty({ nullable: true, type: String }) lastRunAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastCampaignId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Next run as BullMQ plans it' })
+  nextRunAt!: string | null;
+  @ApiProperty() createdBy!: string;
+  @ApiProperty() createdAt!: string;
+}

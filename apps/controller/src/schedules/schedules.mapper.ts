@@ -1,0 +1,24 @@
+import { parseJsonObject } from '../common/json-column';
+import { ScheduleEntity } from './schedule.entity';
+import { ScheduleDto } from './schedules.dto';
+
+export function toScheduleDto(entity: ScheduleEntity, nextRunAt: Date | null): ScheduleDto {
+  return {
+    id: entity.id,
+    name: entity.name,
+    cron: entity.cron,
+    everySeconds: entity.everyS,
+    timezone: entity.timezone,
+    selector: parseJsonObject(entity.selector),
+    scan: parseJsonObject(entity.options),
+    jitterWindowSeconds: entity.jitterWindowS,
+    campaignTtlSeconds: entity.campaignTtlS,
+    failureThreshold: entity.failureThreshold,
+    runCount: entity.runCount,
+    lastRunAt: entity.lastRunAt?.toISOString() ?? null,
+    lastCampaignId: entity.lastCampaignId,
+    nextRunAt: nextRunAt?.toISOString() ?? null,
+    createdBy: entity.createdBy,
+    createdAt: entity.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { CampaignsService } from '../campaigns/campaigns.service';
+import { DomainException } from '../common/domain.exception';
+import { parseJsonObject, toJson } from '../common/json-column';
+import { loggerFor } from '../common/logger';
+import { JobName, jobId } from '../queues/queue-names';
+import { QueuesService } from '../queues/queues.service';
+import type { RunScheduleJobData } from './run-schedule.job';
+import { ScheduleEntity } from './schedule.entity';
+import { CreateScheduleDto, ScheduleDto } from './schedules.dto';
+import { toScheduleDto } from './schedules.mapper';
+
+const DEFAULT_JITTER_S = 900;
+const DEFAULT_CAMPAIGN_TTL_S = 86_400;
+const MAX_SCHEDULES_LISTED = 500;
+const schedulerId = (id: string): string => jobId('schedule', id);
+
+/** Scheduled rescans: a BullMQ job scheduler per schedule; each run creates a jittered campaign. */
+@Injectable()
+export class SchedulesService {
+  private readonly logger = loggerFor(SchedulesService.name);
+
+  constructor(
+    @InjectRepository(ScheduleEntity) private readonly schedules: Repository<ScheduleEntity>,
+    private readonly queues: QueuesService,
+    private readonly campaigns: CampaignsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(dto: CreateScheduleDto, actor: string): Promise<ScheduleDto> {
+    if (Boolean(dto.cron) === Boolean(dto.everySeconds))
+      throw DomainException.invalid('give exactly one of cron and everySeconds');
+    if (!(
+      dto.selector.all ||
+      dto.selector.tags?.length ||
+      dto.selector.hostIds?.length ||
+      dto.selector.statuses?.length
+    )) {
+      throw DomainException.invalid(
+        'selector needs at least one of all: true, tags, hostIds, statuses',
+      );
+    }
+    const jitter = dto.jitterWindowSeconds ?? DEFAULT_JITTER_S;
+    const ttl = dto.campaignTtlSeconds ?? DEFAULT_CAMPAIGN_TTL_S;
+    if (jitter >= ttl - 60)
+      throw DomainException.invalid(
+        'jitterWindowSeconds must end at least a minute before campaignTtlSeconds',
+      );
+    const entity: ScheduleEntity = {
+      id: randomUUID(),
+      name: dto.name ?? (dto.cron ? `scan at "${dto.cron}"` : `scan every ${dto.everySeconds} s`),
+      cron: dto.cron ?? null,
+      everyS: dto.everySeconds ?? null,
+      timezone: dto.timezone ?? null,
+      selector: toJson(dto.selector),
+      options: toJson(dto.scan ?? {}),
+      jitterWindowS: jitter,
+      campaignTtlS: ttl,
+      failureThreshold: dto.failureThreshold ?? null,
+      runCount: 0,
+      lastCampaignId: null,
+      lastRunAt: null,
+      createdBy: actor,
+      createdAt: new Date(),
+    };
+    await this.schedules.insert(entity);
+    try {
+      await this.upsertScheduler(entity);
+    } catch (error) {
+      await this.schedules.delete({ id: entity.id });
+      throw DomainException.invalid(
+        `the schedule was refused: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    await this.audit.record({
+      actor,
+      action: 'schedule.created',
+      details: {
+        scheduleId: entity.id,
+        cron: entity.cron,
+        everySeconds: entity.everyS,
+        selector: dto.selector,
+      },
+    });
+    return this.toDto(entity);
+  }
+
+  async list(): Promise<ScheduleDto[]> {
+    const rows = await this.schedules.find({
+      order: { createdAt: 'DESC' },
+      take: MAX_SCHEDULES_LISTED,
+    });
+    return Promise.all(rows.map((r) => this.toDto(r)));
+  }
+
+  async get(id: string): Promise<ScheduleDto> {
+    return this.toDto(await this.require(id));
+  }
+
+  async remove(id: string, actor: string): Promise<void> {
+    const entity = await this.require(id);
+    await this.queues.removeScheduler(JobName.ScheduleRun, schedulerId(id));
+    await this.schedules.delete({ id });
+    await this.audit.record({
+      actor,
+      action: 'schedule.deleted',
+      details: { scheduleId: id, name: entity.name },
+    });
+  }
+
+  /** Runs the schedule now, besides its plan (same campaign shape, its own run key). */
+  async runNow(id: string, actor: string): Promise<void> {
+    await this.require(id);
+    const runKey = `manual-${Date.now()}`;
+    const data: RunScheduleJobData = { scheduleId: id, runKey };
+    await this.queues.add(JobName.ScheduleRun, data, { jobId: jobId('schedule', id, runKey) });
+    await this.audit.record({
+      actor,
+      action: 'schedule.run_requested',
+      details: { scheduleId: id, runKey },
+    });
+  }
+
+  /** One run: a campaign whose hosts start spread over the jitter window; a retried run reuses it. */
+  async run(scheduleId: string, runKey: string): Promise<void> {
+    const schedule = await this.schedules.findOneBy({ id: scheduleId });
+    if (!schedule) {
+      this.logger.warn({ scheduleId }, 'a run of a deleted schedule was skipped');
+      return;
+    }
+    if (await this.campaigns.findRun(scheduleId, runKey)) return;
+    const campaign = await this.campaigns.createFromSpec(
+      {
+        name: `${schedule.name} (${runKey})`,
+        kind: 'scan',
+        selector: parseJsonObject(schedule.selector),
+        scan: parseJsonObject(schedule.options),
+        expiresAt: new Date(Date.now() + schedule.campaignTtlS * 1000),
+        pacePerSecond: null,
+        canarySize: 0,
+        failureThreshold: schedule.failureThreshold,
+        jitterWindowS: schedule.jitterWindowS,
+        scheduleId,
+        runKey,
+      },
+      `schedule:${scheduleId}`,
+    );
+    if (!campaign)
+      this.logger.info({ scheduleId, runKey }, 'scheduled run matched no host; no campaign');
+    await this.schedules.update(
+      { id: scheduleId },
+      {
+        runCount: schedule.runCount + 1,
+        lastRunAt: new Date(),
+        lastCampaignId: campaign?.id ?? schedule.lastCampaignId,
+      },
+    );
+  }
+
+  private upsertScheduler(entity: ScheduleEntity): Promise<void> {
+    const data: RunScheduleJobData = { scheduleId: entity.id };
+    const everyMs = (entity.everyS ?? 0) * 1000;
+    // An interval schedule's first run is one interval away (BullMQ would run it at once).
+    const repeat = entity.cron
+      ? { pattern: entity.cron, ...(entity.timezone ? { tz: entity.timezone } : {}) }
+      : { every: everyMs, startDate: new Date(Date.now() + everyMs) };
+    return this.queues.upsertScheduler(schedulerId(entity.id), repeat, JobName.ScheduleRun, data);
+  }
+
+  private async toDto(entity: ScheduleEntity): Promise<ScheduleDto> {
+    const scheduler = await this.queues
+      .queue(this.queues.queueOf(JobName.ScheduleRun))
+      .getJobScheduler(schedulerId(entity.id))
+      .catch(() => undefined);
+    return toScheduleDto(entity, scheduler?.next ? new Date(scheduler.next) : null);
+  }
+
+  private async require(id: string): Promise<ScheduleEntity> {
+    const entity = await this.schedules.findOneBy({ id });
+    if (!entity) throw DomainException.notFound('schedule', id);
+    return entity;
+  }
+}

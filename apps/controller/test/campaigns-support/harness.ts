@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { startController } from '../../src/bootstrap';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { QueueConfigExtension } from '../../src/queues/queue-config';
+
+export type TestDatabase = 'sqlite' | 'postgres';
+const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface Storage {
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export interface CampaignTestController {
+  app: INestApplication;
+  httpUrl: string;
+  grpcAddress: string;
+  adminToken: string;
+  prefix: string;
+  http(): ReturnType<typeof request>;
+  tokenFor(role: 'viewer' | 'operator' | 'admin'): Promise<string>;
+  /** Stops the controller; the database stays (for a restart) until dispose(). */
+  stop(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export function newPrefix(suite: string): string {
+  return `l4f-test-${suite}-${randomBytes(4).toString('hex')}`;
+}
+
+export function newAdminToken(): string {
+  return `l4f_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('hex')}`;
+}
+
+/**
+ * The whole controller in-process (HTTP and gRPC on ephemeral loopback ports) with a BullMQ
+ * prefix of its own on the shared Redis, on a temp SQLite file or a fresh PostgreSQL database.
+ */
+export async function startCampaignController(
+  options: {
+    database?: TestDatabase;
+    prefix?: string;
+    redisUrl?: string;
+    storage?: Storage;
+    adminToken?: string;
+    env?: Record<string, string>;
+  } = {},
+): Promise<CampaignTestController> {
+  const storage = options.storage ?? (await createStorage(options.database ?? 'sqlite'));
+  const adminToken = options.adminToken ?? newAdminToken();
+  const prefix = options.prefix ?? newPrefix('c');
+  const config: AppConfig & QueueConfigExtension = {
+    ...loadConfig({
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      GRPC_INSECURE: '1',
+      LOG_LEVEL: 'silent',
+      LOG4FLEET_ADMIN_TOKEN: adminToken,
+      REDIS_URL: options.redisUrl ?? 'redis://127.0.0.1:6379',
+      ...storage.env,
+      ...options.env,
+    }),
+    queues: { prefix, monitorEveryMs: 200, clusterHeartbeatMs: 500 },
+  };
+  let running;
+  try {
+    running = await startController(config);
+  } catch (error) {
+    if (!options.storage) await storage.dispose();
+    throw error;
+  }
+  const { app, httpUrl, grpcPort } = running;
+  const http = () => request(httpUrl);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.close();
+  };
+  return {
+    app,
+    httpUrl,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    adminToken,
+    prefix,
+    http,
+    async tokenFor(role) {
+      const res = await http()
+        .post('/api/v1/api-tokens')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send({ name: `test-${role}-${randomBytes(3).toString('hex')}`, role });
+      if (res.status !== 201)
+        throw new Error(
+          `creating a ${role} token failed: ${res.status} ${JSON.stringify(res.body)}`,
+        );
+      return (res.body as { token: string }).token;
+    },
+    stop,
+    async dispose() {
+      await stop();
+      await deletePrefix(options.redisUrl ?? 'redis://127.0.0.1:6379', prefix);
+      await storage.dispose();
+    },
+  };
+}
+
+export async function createStorage(database: TestDatabase): Promise<Storage> {
+  if (database === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'l4f-campaigns-'));
+    return {
+      env: { SQLITE_PATH: join(dir, 'controller.sqlite') },
+      dispose: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    };
+  }
+  const name = `l4f_campaigns_${randomBytes(6).toString('hex')}`;
+  await withPgAdmin((client) => client.query(`CREATE DATABASE ${name}`));
+  return {
+    env: { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${name}` },
+    dispose: () =>
+      withPgAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  };
+}
+
+async function withPgAdmin<T>(work: (client: DataSource) => Promise<T>): Promise<T> {
+  const client = await new DataSource({ type: 'postgres', url: PG_ADMIN_URL }).initialize();
+  try {
+    return await work(client);
+  } finally {
+    await client.destroy();
+  }
+}
+
+/** Removes this suite's keys only (the Redis is shared: never FLUSHALL). */
+export async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    for (let i = 0; i < 10_000; i++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  } catch {
+    // best effort
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls (bounded) until probe returns a value. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  attempts = 300,
+  everyMs = 100,
+): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`gave up waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/** Polls (bounded) until a synchronous condition holds. */
+export function waitUntil(condition: () => boolean, what: string, attempts = 300): Promise<true> {
+  return waitFor(() => Promise.resolve(condition() ? true : undefined), what, attempts);
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { CampaignTestController, startCampaignController } from './campaigns-support/harness';
+
+describe('campaigns and schedules REST contract', () => {
+  let controller: CampaignTestController;
+  let viewer: string;
+  let operator: string;
+
+  beforeAll(async () => {
+    controller = await startCampaignController({ prefix: undefined });
+    viewer = await controller.tokenFor('viewer');
+    operator = await controller.tokenFor('operator');
+  });
+
+  afterAll(async () => {
+    await controller.dispose();
+  });
+
+  const post = (path: string, token: string | null, body: unknown) => {
+    const req = controller.http().post(`/api/v1${path}`);
+    if (token) req.set('Authorization', `Bearer ${token}`);
+    return req.send(body as object);
+  };
+  const get = (path: string, token: string | null) => {
+    const req = controller.http().get(`/api/v1${path}`);
+    if (token) req.set('Authorization', `Bearer ${token}`);
+    return req;
+  };
+
+  it('needs a token for every route (401)', async () => {
+    expect((await get('/campaigns', null)).status).toBe(401);
+    expect((await post('/campaigns', null, { selector: { all: true } })).status).toBe(401);
+    expect((await get('/schedules', null)).status).toBe(401);
+    expect(
+      (await post('/schedules', null, { everySeconds: 3600, selector: { all: true } })).status,
+    ).toBe(401);
+  });
+
+  it('lets a viewer read but not start, cancel or schedule (403)', async () => {
+    expect((await get('/campaigns', viewer)).status).toBe(200);
+    expect((await post('/campaigns', viewer, { selector: { all: true } })).status).toBe(403);
+    expect((await post(`/campaigns/${randomUUID()}/cancel`, viewer, {})).status).toBe(403);
+    expect(
+      (await post('/schedules', viewer, { everySeconds: 3600, selector: { all: true } })).status,
+    ).toBe(403);
+    expect(
+      (
+        await controller
+          .http()
+          .delete(`/api/v1/schedules/${randomUUID()}`)
+          .set('Authorization', `Bearer ${viewer}`)
+      ).status,
+    ).toBe(403);
+  });
+
+  it.each([
+    ['no selector', {}],
+    ['an empty selector', { selector: {} }],
+    ['a kind not runnable yet', { kind: 'hunt', selector: { all: true } }],
+    ['an unknown field', { selector: { all: true }, shell: 'rm -rf /' }],
+    ['a bad tag', { selector: { tags: ['no spaces allowed'] } }],
+    ['a bad host id', { selector: { hostIds: ['not-a-uuid'] } }],
+    ['a bad status', { selector: { statuses: ['pwned'] } }],
+    ['a negative pace', { selector: { all: true }, pacePerSecond: -1 }],
+    ['an expiry in the past', { selector: { all: true }, expiresAt: '2020-01-01T00:00:00.000Z' }],
+    ['a scan option of the wrong type', { selector: { all: true }, scan: { paths: '/opt' } }],
+  ])('refuses a campaign with %s (400)', async (_what, body) => {
+    const res = await post('/campaigns', operator, body);
+    expect(res.status).toBe(400);
+  });
+
+  it('says when the selector matches no host (409) and 404s unknown campaigns', async () => {
+    const res = await post('/campaigns', operator, { selector: { tags: ['nobody-has-this-tag'] } });
+    expect(res.status).toBe(409);
+    expect((res.body as { message: string }).message).toMatch(/matches no host/);
+    expect((await get(`/campaigns/${randomUUID()}`, viewer)).status).toBe(404);
+    expect((await post(`/campaigns/${randomUUID()}/cancel`, operator, {})).status).toBe(404);
+    expect((await get('/campaigns/not-a-uuid', viewer)).status).toBe(400);
+  });
+
+  it('validates schedules: exactly one of cron and everySeconds, a sane jitter, known ids', async () => {
+    expect((await post('/schedules', operator, { selector: { all: true } })).status).toBe(400);
+    expect(
+      (
+        await post('/schedules', operator, {
+          cron: '0 3 * * *',
+          everySeconds: 3600,
+          selector: { all: true },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await post('/schedules', operator, { cron: 'every day', selector: { all: true } })).status,
+    ).toBe(400);
+    expect(
+      (await post('/schedules', operator, { everySeconds: 10, selector: { all: true } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await post('/schedules', operator, {
+          everySeconds: 3600,
+          selector: { all: true },
+          jitterWindowSeconds: 86400,
+          campaignTtlSeconds: 3600,
+        })
+      ).status,
+    ).toBe(400);
+    expect((await get(`/schedules/${randomUUID()}`, viewer)).status).toBe(404);
+    expect(
+      (
+        await controller
+          .http()
+          .delete(`/api/v1/schedules/${randomUUID()}`)
+          .set('Authorization', `Bearer ${operator}`)
+      ).status,
+    ).toBe(404);
+  });
+
+  it('lists campaigns with filters validated', async () => {
+    expect((await get('/campaigns?status=bogus', viewer)).status).toBe(400);
+    const res = await get('/campaigns?status=running&kind=scan&page=1&pageSize=10', viewer);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ items: [], total: 0, page: 1, pageSize: 10 });
+  });
+
+  it('documents the routes in OpenAPI', async () => {
+    const res = await controller.http().get('/api/docs-json');
+    const paths = Object.keys((res.body as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/v1/campaigns',
+        '/api/v1/campaigns/{id}',
+        '/api/v1/campaigns/{id}/cancel',
+        '/api/v1/schedules',
+        '/api/v1/schedules/{id}',
+      ]),
+    );
+  });
+});

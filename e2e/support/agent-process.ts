@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { AGENT_MAIN, REPO_ROOT } from './build';
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One simulated host: its own state directory, hostname and machine id (the controller
+ * tells hosts apart by machine id), running the bundled agent.
+ */
+export class AgentHost {
+  private daemon: ChildProcess | undefined;
+  private exited: Promise<ProcessResult> | undefined;
+  log = '';
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+  ) {}
+
+  get stateDir(): string {
+    return path.join(this.dir, 'state');
+  }
+
+  get outboxDir(): string {
+    return path.join(this.stateDir, 'outbox');
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env['PATH'],
+      LOG4FLEET_STATE_DIR: this.stateDir,
+      LOG4FLEET_HOSTNAME: this.name,
+      LOG4FLEET_MACHINE_ID: `e2e-${this.name}-${path.basename(this.dir)}`,
+    };
+  }
+
+  async enroll(controllerUrl: string, token: string): Promise<ProcessResult> {
+    const child = spawn(
+      process.execPath,
+      [AGENT_MAIN, 'enroll', '--controller', controllerUrl, '--token', token, '--insecure'],
+      {
+        cwd: REPO_ROOT,
+        env: this.env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return collect(child);
+  }
+
+  startDaemon(): void {
+    const args = [
+      'run',
+      '--reconnect-window-ms',
+      '1000',
+      '--backoff-initial-ms',
+      '200',
+      '--backoff-max-ms',
+      '2000',
+    ];
+    const child = spawn(process.execPath, [AGENT_MAIN, ...args], {
+      cwd: REPO_ROOT,
+      env: this.env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.daemon = child;
+    child.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
+    this.exited = collect(child);
+  }
+
+  pause(): void {
+    this.daemon?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.daemon?.kill('SIGCONT');
+  }
+
+  async stop(): Promise<ProcessResult | undefined> {
+    const child = this.daemon;
+    if (!child || !this.exited) return undefined;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+
+  async outboxChunks(): Promise<number> {
+    const names = await fsp.readdir(this.outboxDir).catch(() => [] as string[]);
+    return names.filter((n) => n.endsWith('.chunk')).length;
+  }
+
+  logLines(): Array<Record<string, unknown>> {
+    return this.log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+function collect(child: ChildProcess): Promise<ProcessResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
