@@ -140,26 +140,27 @@ async function main() {
 
   const hostId = JSON.parse(fs.readFileSync(path.join(agentState, 'credentials.json'), 'utf8')).hostId;
   await waitFor('the agent to connect', async () => {
-    const host = await http('GET', `/hosts/${hostId}`, token);
+    const { host } = await http('GET', `/hosts/${hostId}`, token);
     return host.lastSeenAt && Date.now() - Date.parse(host.lastSeenAt) < 60_000;
   }, 60_000);
 
-  step(`scanning this host: ${scanPaths.length ? scanPaths.join(' ') : '/'}`);
+  step(`scanning this host: ${scanPaths.length ? scanPaths.join(' ') : '/ and its running JVMs'}`);
   const started = Date.now();
   const command = await http('POST', `/hosts/${hostId}/scans`, token, { paths: scanPaths, exclude: [stateDir] });
   const timeoutS = Number(process.env.SCAN_TIMEOUT_S || 1800);
   const done = await waitFor('the scan to finish', async () => {
     const c = await http('GET', `/commands/${command.id}`, token);
-    return c.state === 'succeeded' || c.state === 'failed' || c.state === 'expired' ? c : null;
+    return ['succeeded', 'failed', 'expired', 'cancelled'].includes(c.state) ? c : null;
   }, timeoutS * 1000, 1000);
   if (done.state !== 'succeeded') throw new Error(`scan ${done.state}: ${done.message ?? ''}`);
-  const host = await waitFor('the results to be stored', async () => {
-    const h = await http('GET', `/hosts/${hostId}`, token);
-    return h.lastScanRunId && Date.parse(h.lastScanAt) >= started - 1000 ? h : null;
+  // The agent uploads the results in chunks after it reported success: wait until all are stored.
+  const detail = await waitFor('the results to be stored', async () => {
+    const d = await http('GET', `/hosts/${hostId}`, token);
+    return d.latestScan?.commandId === command.id ? d : null;
   }, 120_000, 1000);
-  const findings = await http('GET', `/findings?hostId=${hostId}&limit=500`, token);
-  printFindings(host, Array.isArray(findings) ? findings : findings.items ?? []);
-  console.log(`\nScan took ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  printFindings(detail.host, detail.findings);
+  const s = detail.latestScan.summary;
+  console.log(`\n${s.files} files, ${s.archives} archives, ${s.errors} errors; scan took ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
   if (once) return shutdown(0);
   console.log(`\nlog4fleet is running. API docs: http://127.0.0.1:${httpPort}/api/docs`);
