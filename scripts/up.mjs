@@ -130,18 +130,23 @@ async function main() {
   await waitFor('the controller to be ready', async () => (await fetch(`${api}/health/ready`)).ok, 60_000);
 
   const agent = path.join(root, 'dist/apps/agent/main.js');
-  if (!fs.existsSync(path.join(agentState, 'credentials.json'))) {
-    step('enrolling the local agent');
+  const credentialsFile = path.join(agentState, 'credentials.json');
+  const controllerUrl = `grpc://127.0.0.1:${grpcPort}`;
+  const enrolledTo = fs.existsSync(credentialsFile) ? JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).controllerUrl : null;
+  if (enrolledTo !== controllerUrl) {
+    step(`enrolling the local agent with ${controllerUrl}`);
     const enrollment = await http('POST', '/enrollment-tokens', token, { name: 'local agent (npm start)', maxUses: 1, expiresInHours: 1, tags: ['local'] });
-    run(process.execPath, [agent, 'enroll', '--controller', `grpc://127.0.0.1:${grpcPort}`, '--insecure', '--token', enrollment.token, '--state-dir', agentState]);
+    run(process.execPath, [agent, 'enroll', '--controller', controllerUrl, '--insecure', '--token', enrollment.token, '--state-dir', agentState, ...(enrolledTo ? ['--force'] : [])]);
   }
   step('starting the agent daemon');
+  const agentStartedAt = Date.now();
   startChild('agent', process.execPath, [agent, 'run', '--state-dir', agentState]);
 
-  const hostId = JSON.parse(fs.readFileSync(path.join(agentState, 'credentials.json'), 'utf8')).hostId;
+  const hostId = JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).hostId;
+  // The agent's Hello stamps the host as seen: a stamp newer than the agent's start means connected.
   await waitFor('the agent to connect', async () => {
     const { host } = await http('GET', `/hosts/${hostId}`, token);
-    return host.lastSeenAt && Date.now() - Date.parse(host.lastSeenAt) < 60_000;
+    return host.lastSeenAt && Date.parse(host.lastSeenAt) >= agentStartedAt - 1000;
   }, 60_000);
 
   step(`scanning this host: ${scanPaths.length ? scanPaths.join(' ') : '/ and its running JVMs'}`);
