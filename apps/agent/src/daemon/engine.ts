@@ -1,10 +1,7 @@
 import { scan } from '@log4fleet/scanner';
 import type { ScanFn } from './scan-mapping';
 
-/**
- * The scanner engine as the executor calls it. The engine takes no abort signal yet, so a
- * cancelled scan is abandoned (its results are dropped) rather than interrupted.
- */
+/** The scanner engine as the executor calls it: a cancel aborts the walk and stops its workers. */
 export function engineScan(): ScanFn {
-  return (options, sink) => scan(options, sink);
+  return (options, sink, signal) => scan({ ...options, signal }, sink);
 }
