@@ -16,7 +16,6 @@ import type { Outbox } from './outbox';
 import {
   toFindingMessage,
   toScanErrorMessage,
-  mergeSummaries,
   toScanOptions,
   toSummaryMessage,
   truncateUtf8,
@@ -24,6 +23,7 @@ import {
 } from './scan-mapping';
 import { SpoolReader, SpoolWriter } from './spool';
 import { ensurePrivateDir, errorMessage } from './state-dir';
+import { mergeSummaries } from '../scan/process-scan';
 
 /** Protocol limit per UploadResultsRequest. */
 export const CHUNK_FINDINGS = 500;

@@ -48,25 +48,6 @@ export function toScanOptions(command: ScanCommand, workerFile: string | undefin
   };
 }
 
-/** One summary for a filesystem scan followed by an inspection of running JVMs. */
-export function mergeSummaries(a: ScanSummary, b: ScanSummary): ScanSummary {
-  return {
-    files: a.files + b.files,
-    directories: a.directories + b.directories,
-    archives: a.archives + b.archives,
-    bytes: a.bytes + b.bytes,
-    findings: a.findings + b.findings,
-    errors: a.errors + b.errors,
-    vulnerable: a.vulnerable + b.vulnerable,
-    mitigated: a.mitigated + b.mitigated,
-    safe: a.safe + b.safe,
-    unknown: a.unknown + b.unknown,
-    durationMs: a.durationMs + b.durationMs,
-    startedAt: a.startedAt,
-    finishedAt: b.finishedAt,
-  };
-}
-
 export function toFindingMessage(f: Finding): FindingMessage {
   return {
     chain: chainBytes(f.chain, f.pathBytesBase64),
