@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import {
   createStorage,
-  deletePrefix,
   newAdminToken,
   Storage,
   waitFor,
@@ -65,7 +64,6 @@ describe('several controller processes behave as one', () => {
   afterAll(async () => {
     agents.forEach((agent) => agent.close());
     await Promise.allSettled([a?.stop(), b?.stop(), worker?.stop()]);
-    await deletePrefix(redis.url, 'l4f');
     await redis?.dispose();
     await storage?.dispose();
     if (build) removeBuild(build);

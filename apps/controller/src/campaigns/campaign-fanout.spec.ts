@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobName } from '../queues/queue-names';
-import { dispatchFlow, jitterDelayMs, paceDelayMs } from './campaign-fanout';
+import { dispatchFlows, FLOW_BATCH, jitterDelayMs, paceDelayMs } from './campaign-fanout';
 
 describe('campaign fan-out', () => {
   const hosts = Array.from({ length: 2000 }, () => randomUUID());
@@ -31,7 +31,7 @@ describe('campaign fan-out', () => {
   });
 
   it('builds one parent and one child per host with deterministic ids', () => {
-    const flow = dispatchFlow({
+    const [flow] = dispatchFlows({
       campaignId: 'c1',
       phase: 'main',
       attempt: 0,
@@ -45,7 +45,7 @@ describe('campaign fan-out', () => {
       ['campaign-c1-h1', 0],
       ['campaign-c1-h2', 1000],
     ]);
-    const resumed = dispatchFlow({
+    const [resumed] = dispatchFlows({
       campaignId: 'c1',
       phase: 'main',
       attempt: 2,
@@ -54,5 +54,23 @@ describe('campaign fan-out', () => {
       jitter: null,
     });
     expect(resumed.children?.[0].opts?.jobId).toBe('campaign-c1-h1-r2');
+  });
+
+  it('splits a large fleet into batches that keep the global pace', () => {
+    const hostIds = Array.from({ length: FLOW_BATCH * 2 + 1 }, (_, i) => `h${i}`);
+    const flows = dispatchFlows({
+      campaignId: 'c1',
+      phase: 'main',
+      attempt: 0,
+      hostIds,
+      pacePerSecond: 100,
+      jitter: null,
+    });
+    expect(flows.map((f) => [f.opts?.jobId, f.children?.length])).toEqual([
+      ['campaign-c1-main', FLOW_BATCH],
+      ['campaign-c1-main-b1', FLOW_BATCH],
+      ['campaign-c1-main-b2', 1],
+    ]);
+    expect(flows[2].children?.[0].opts?.delay).toBe(FLOW_BATCH * 2 * 10);
   });
 });

@@ -9,7 +9,7 @@ import { QueuesService } from '../queues/queues.service';
 import { CampaignCommandsAdapter } from './campaign-commands.adapter';
 import { isSettled } from './campaign-coverage';
 import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
-import { dispatchFlow } from './campaign-fanout';
+import { dispatchFlows } from './campaign-fanout';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignScanOptionsDto } from './campaigns.dto';
@@ -65,19 +65,21 @@ export class CampaignRunner {
     const canaryPhase = campaign.status === 'canary';
     const pending = await this.repo.pendingTargets(campaign.id, canaryPhase ? true : undefined);
     if (pending.length === 0) return;
-    await this.queues.addFlow(
-      dispatchFlow({
-        campaignId: campaign.id,
-        phase: canaryPhase ? 'canary' : 'main',
-        attempt: campaign.resumeCount,
-        hostIds: pending.map((p) => p.hostId),
-        pacePerSecond: campaign.pacePerSecond,
-        jitter:
-          campaign.jitterWindowS && campaign.runKey
-            ? { runKey: campaign.runKey, windowS: campaign.jitterWindowS }
-            : null,
-      }),
-    );
+    const flows = dispatchFlows({
+      campaignId: campaign.id,
+      phase: canaryPhase ? 'canary' : 'main',
+      attempt: campaign.resumeCount,
+      hostIds: pending.map((p) => p.hostId),
+      pacePerSecond: campaign.pacePerSecond,
+      jitter:
+        campaign.jitterWindowS && campaign.runKey
+          ? { runKey: campaign.runKey, windowS: campaign.jitterWindowS }
+          : null,
+    });
+    for (const flow of flows) {
+      await this.queues.addFlow(flow);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Row first (the core's CommandsService), then the push; a retried job creates nothing twice. */

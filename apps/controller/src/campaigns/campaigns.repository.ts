@@ -110,8 +110,11 @@ export class CampaignsRepository {
       agentId: null,
       dispatchedAt: null,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       await manager.getRepository(CampaignTargetEntity).insert(rows.slice(i, i + INSERT_CHUNK));
+      // better-sqlite3 is synchronous: let heartbeats and uploads through between chunks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async update(

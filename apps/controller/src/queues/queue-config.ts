@@ -1,4 +1,6 @@
-import { AppConfig } from '../config/app-config';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { AppConfig, DatabaseConfig } from '../config/app-config';
 
 /**
  * Settings of the queue layer derived from the core's AppConfig. AppConfig has no queue
@@ -31,9 +33,20 @@ export const QUEUE_DEFAULTS: Omit<QueueSettings, 'redisUrl'> = {
   lockDurationMs: 30_000,
 };
 
+/**
+ * Without an explicit prefix, the prefix names the database: queue jobs refer to database rows,
+ * so only processes on the same database may share queues. Controllers (or test suites) on
+ * different databases but one Redis then never take each other's jobs. Set QUEUE_PREFIX in
+ * production so that two spellings of one DATABASE_URL cannot split a cluster.
+ */
+export function defaultPrefixFor(database: DatabaseConfig): string {
+  const identity = database.type === 'postgres' ? database.url : `sqlite:${resolve(database.path)}`;
+  return `${QUEUE_DEFAULTS.prefix}-${createHash('sha256').update(identity).digest('hex').slice(0, 10)}`;
+}
+
 export function queueSettingsOf(config: AppConfig & QueueConfigExtension): QueueSettings {
   const overrides = config.queues ?? {};
-  const prefix = overrides.prefix ?? QUEUE_DEFAULTS.prefix;
+  const prefix = overrides.prefix ?? defaultPrefixFor(config.database);
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix))
     throw new Error(`queue prefix "${prefix}" must be 1-64 of A-Z a-z 0-9 _ . -`);
   return { ...QUEUE_DEFAULTS, ...overrides, prefix, redisUrl: config.redisUrl };

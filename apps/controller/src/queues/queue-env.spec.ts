@@ -1,6 +1,6 @@
+import type { AppConfig } from '../config/app-config';
 import { queueSettingsOf } from './queue-config';
 import { readQueueEnv } from './queue-env';
-import type { AppConfig } from '../config/app-config';
 
 describe('queue settings', () => {
   it('reads the role from --role or ROLE, and the queue settings from the environment', () => {
@@ -14,13 +14,21 @@ describe('queue settings', () => {
     });
   });
 
-  it('defaults the prefix and refuses one that would break Redis keys', () => {
-    const config = { redisUrl: 'redis://127.0.0.1:6379' } as AppConfig;
-    expect(queueSettingsOf(config)).toMatchObject({
-      prefix: 'l4f',
-      runWorkers: true,
+  it('names the default prefix after the database and refuses one that would break Redis keys', () => {
+    const config = {
       redisUrl: 'redis://127.0.0.1:6379',
+      database: { type: 'sqlite', path: '/var/lib/l4f/a.sqlite' },
+    } as AppConfig;
+    const settings = queueSettingsOf(config);
+    expect(settings).toMatchObject({ runWorkers: true, redisUrl: 'redis://127.0.0.1:6379' });
+    // Controllers (or test suites) on other databases never take each other's jobs.
+    expect(settings.prefix).toMatch(/^l4f-[0-9a-f]{10}$/);
+    const other = queueSettingsOf({
+      ...config,
+      database: { type: 'sqlite', path: '/var/lib/l4f/b.sqlite' },
     });
+    expect(other.prefix).not.toBe(settings.prefix);
+    expect(queueSettingsOf({ ...config, queues: { prefix: 'prod' } }).prefix).toBe('prod');
     expect(() => queueSettingsOf({ ...config, queues: { prefix: 'a b:c' } })).toThrow(
       /queue prefix/,
     );

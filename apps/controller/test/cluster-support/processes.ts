@@ -112,7 +112,7 @@ export class OwnRedis {
   }
 }
 
-/** A controller process started from the build: `controller-main.js [--role worker]`. */
+/** A controller process started from the build: `main.js [--role worker]`. */
 export class ControllerProcess {
   private child: ChildProcess | null = null;
   output = '';
@@ -133,7 +133,7 @@ export class ControllerProcess {
 
   async start(): Promise<void> {
     const args = [
-      join(this.build, 'cluster', 'controller-main.js'),
+      join(this.build, 'main.js'),
       ...(this.role === 'worker' ? ['--role', 'worker'] : []),
     ];
     const child = spawn(process.execPath, args, {
