@@ -13,11 +13,11 @@ bash scripts/ensure-services.sh || exit 1
 bash scripts/ensure-tools.sh || exit 1
 npx nx run-many -t build --outputStyle=static || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
-results=$(mktemp)
+results=$(mktemp --suffix=.json)
 npx jest --json --outputFile="$results" --forceExit "$@"
 code=$?
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const failedSuites = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
   const passed = r.numPassedTests;
   const failed = r.numFailedTests + failedSuites;
