@@ -8,6 +8,7 @@ import {
 } from '@log4fleet/contracts';
 import { HostDetailDto } from '../src/hosts/host-detail.dto';
 import { AgentStream, eventually, TestAgent } from './support/agent-client';
+import { scanIngested } from './support/seed';
 import { startTestController, TestController, TestDatabase } from './support/test-controller';
 
 const VULNERABLE_JAR: Finding = {
@@ -191,6 +192,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
       'command succeeded',
     );
 
+    await scanIngested(controller, agent.hostId, command.id);
     const detail = await getHost(agent.hostId);
     expect(detail.host).toMatchObject({
       status: 'vulnerable',
@@ -244,6 +246,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
       const { id } = await requestScan(agent.hostId);
       await stream.next((m) => (commandOf(m)?.id === id ? id : undefined), 'the scan command');
       await agent.upload(chunk(id, 0, 1, { findings }));
+      await scanIngested(controller, agent.hostId, id);
     }
     const detail = await getHost(agent.hostId);
     expect(detail.host).toMatchObject({
@@ -280,6 +283,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
     expect(answers.filter((a) => !a.duplicate)).toHaveLength(1);
     expect(answers.every((a) => a.chunksReceived === 1 && !a.complete)).toBe(true);
     expect(await agent.upload(chunk(id, 1, 2))).toMatchObject({ duplicate: false, complete: true });
+    await scanIngested(controller, agent.hostId, id);
     expect((await getHost(agent.hostId)).findings).toHaveLength(1);
   });
 

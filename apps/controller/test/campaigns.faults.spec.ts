@@ -72,7 +72,12 @@ describe('a campaign survives a Redis restart', () => {
             byCve: Array<{ cve: string; hosts: number; findings: number }>;
           };
         };
-        return res.status === 200 && body.status === 'completed' ? body : undefined;
+        // Results are ingested by a queue job after the upload: wait for every host's too.
+        return res.status === 200 &&
+          body.status === 'completed' &&
+          body.findings.hostsVulnerable >= 8
+          ? body
+          : undefined;
       },
       'the campaign to complete after the restart',
       900,

@@ -152,8 +152,18 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
         queued: 0,
         percentSucceeded: 100,
       });
-      expect(done.findings).toMatchObject({ hostsScanned: 3, hostsVulnerable: 1, hostsClean: 2 });
-      expect(done.findings.byCve).toEqual(
+      // Results are ingested by a queue job after the upload was acknowledged.
+      const ingested = await until(
+        created.id,
+        "the campaign's results ingested",
+        (c) => c.findings.hostsScanned >= 3,
+      );
+      expect(ingested.findings).toMatchObject({
+        hostsScanned: 3,
+        hostsVulnerable: 1,
+        hostsClean: 2,
+      });
+      expect(ingested.findings.byCve).toEqual(
         expect.arrayContaining([{ cve: 'CVE-2021-44228', hosts: 1, findings: 1 }]),
       );
       expect(late.commands).toHaveLength(1);

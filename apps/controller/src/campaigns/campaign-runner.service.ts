@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { ClusterRouter } from '../cluster/cluster-router.service';
 import { CommandsService } from '../commands/commands.service';
+import { deterministicUuid } from '../common/deterministic-id';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { parseJsonObject } from '../common/json-column';
 import { loggerFor } from '../common/logger';
 import { JobName, jobId } from '../queues/queue-names';
 import { QueuesService } from '../queues/queues.service';
-import { CampaignCommandsAdapter } from './campaign-commands.adapter';
 import { isSettled } from './campaign-coverage';
 import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { dispatchFlows } from './campaign-fanout';
@@ -16,8 +17,11 @@ import { CampaignScanOptionsDto } from './campaigns.dto';
 import type { CampaignExpireJobData } from './jobs/campaign-expire.job';
 import type { CampaignMonitorJobData } from './jobs/campaign-monitor.job';
 
-/** The creator tag of a campaign's commands (commands.created_by): also how a retry finds them. */
+/** The creator tag of a campaign's commands (commands.created_by). */
 export const campaignActor = (campaignId: string): string => `campaign:${campaignId}`;
+/** The id of the one command a campaign creates for a host. */
+export const campaignCommandId = (campaignId: string, hostId: string): string =>
+  deterministicUuid('campaign', campaignId, 'host', hostId);
 const MIN_COMMAND_TTL_S = 60;
 const monitorSchedulerId = (campaignId: string): string => jobId('campaign', campaignId, 'monitor');
 
@@ -30,7 +34,7 @@ export class CampaignRunner {
     private readonly repo: CampaignsRepository,
     private readonly queues: QueuesService,
     private readonly commands: CommandsService,
-    private readonly adapter: CampaignCommandsAdapter,
+    private readonly router: ClusterRouter,
     private readonly report: CampaignReportService,
     private readonly audit: AuditService,
   ) {}
@@ -90,19 +94,6 @@ export class CampaignRunner {
     const claim = await this.repo.claimTarget(campaignId, hostId, claimer);
     if (!claim) return;
     const actor = campaignActor(campaignId);
-    if (claim === 'reclaimed') {
-      // A retry of this job: its first attempt may have created the command before it crashed.
-      const earlier = await this.repo.commandCreatedFor(hostId, actor);
-      if (earlier) {
-        await this.repo.settleTarget(campaignId, hostId, {
-          state: 'dispatched',
-          commandId: earlier.id,
-          agentId: earlier.agentId,
-          dispatchedAt: new Date(),
-        });
-        return;
-      }
-    }
     const ttlS = Math.ceil((campaign.expiresAt.getTime() - Date.now()) / 1000);
     if (ttlS < MIN_COMMAND_TTL_S) {
       await this.repo.settleTarget(campaignId, hostId, {
@@ -114,7 +105,11 @@ export class CampaignRunner {
     const scan = parseJsonObject(campaign.options) as CampaignScanOptionsDto;
     let command;
     try {
-      command = await this.commands.createScan(hostId, { ...scan, expiresInSeconds: ttlS }, actor);
+      // One id per (campaign, host): a retried job (its first attempt crashed after creating the
+      // command) gets that command back instead of a second one.
+      command = await this.commands.createScan(hostId, { ...scan, expiresInSeconds: ttlS }, actor, {
+        commandId: campaignCommandId(campaignId, hostId),
+      });
     } catch (error) {
       if (
         error instanceof DomainException &&
@@ -138,12 +133,30 @@ export class CampaignRunner {
     const now = await this.repo.findById(campaignId);
     if (!linked || (now && (now.status === 'cancelled' || now.status === 'expired'))) {
       // The campaign was cancelled while this command was being created: cancel it too.
-      await this.adapter.cancelOne(
-        { commandId: command.id, hostId, agentId: command.agentId, state: 'queued' },
-        now?.createdBy ?? 'system',
-        campaignId,
-      );
+      await this.commands.cancel(command.id, now?.createdBy ?? 'system', { campaignId });
     }
+  }
+
+  /** Queued/delivered commands become cancelled; agents that hold or run one are told to stop. */
+  async cancelCommands(
+    campaignId: string,
+    actor: string,
+  ): Promise<{ cancelled: number; stopRequested: number }> {
+    const rows = await this.repo.commandsInStates(campaignId, ['queued', 'delivered', 'started']);
+    const cancelled = await this.commands.cancelMany(
+      rows.filter((r) => r.state !== 'started').map((r) => r.commandId),
+      actor,
+      { campaignId },
+    );
+    const told = rows.filter((r) => r.state !== 'queued');
+    await Promise.allSettled(
+      told.map((r) =>
+        this.router.push(r.agentId, {
+          kind: { $case: 'cancel', value: { commandId: r.commandId } },
+        }),
+      ),
+    );
+    return { cancelled, stopRequested: told.length };
   }
 
   /** Canary gate, failure threshold and completion, from the live coverage. */
@@ -237,7 +250,13 @@ export class CampaignRunner {
     const campaign = await this.repo.findById(campaignId);
     if (!campaign) return;
     const now = new Date();
-    const expired = await this.adapter.expireOverdue(campaignId, now);
+    const overdue = await this.repo.commandsInStates(campaignId, ['queued', 'delivered'], {
+      expiredAt: now,
+    });
+    const expired = await this.commands.expireMany(
+      overdue.map((r) => r.commandId),
+      { campaignId },
+    );
     const undispatched = await this.repo.settlePendingTargets(
       campaignId,
       'expired',

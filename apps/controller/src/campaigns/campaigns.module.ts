@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClusterModule } from '../cluster/cluster.module';
 import { CommandsModule } from '../commands/commands.module';
-import { CampaignCommandsAdapter } from './campaign-commands.adapter';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignRunner } from './campaign-runner.service';
 import { CampaignsController } from './campaigns.controller';
@@ -21,7 +20,6 @@ import { DispatchHostJob } from './jobs/dispatch-host.job';
     CampaignsService,
     CampaignRunner,
     CampaignReportService,
-    CampaignCommandsAdapter,
     DispatchHostJob,
     CampaignDispatchedJob,
     CampaignMonitorJob,

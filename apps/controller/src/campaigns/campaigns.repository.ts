@@ -195,19 +195,6 @@ export class CampaignsRepository {
     return rows.map((r) => ({ hostId: r.hostId, position: r.position }));
   }
 
-  /** A command the campaign created for the host before a crash, found by its creator tag. */
-  async commandCreatedFor(
-    hostId: string,
-    actor: string,
-  ): Promise<{ id: string; agentId: string } | null> {
-    const row = await this.targets.manager.getRepository(CommandEntity).findOne({
-      where: { hostId, createdBy: actor },
-      select: { id: true, agentId: true },
-      order: { createdAt: 'ASC' },
-    });
-    return row ? { id: row.id, agentId: row.agentId } : null;
-  }
-
   async coverageRows(campaignId: string, now: Date): Promise<CoverageRow[]> {
     const rows = await this.targets
       .createQueryBuilder('t')

@@ -8,7 +8,6 @@ import { Page } from '../common/pagination.dto';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { TransactionService } from '../database/transaction.service';
-import { CampaignCommandsAdapter } from './campaign-commands.adapter';
 import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignRunner } from './campaign-runner.service';
@@ -36,7 +35,6 @@ export class CampaignsService {
     private readonly tx: TransactionService,
     private readonly runner: CampaignRunner,
     private readonly report: CampaignReportService,
-    private readonly adapter: CampaignCommandsAdapter,
     private readonly audit: AuditService,
   ) {}
 
@@ -175,7 +173,7 @@ export class CampaignsService {
       'cancelled',
       'the campaign was cancelled before this host got its command',
     );
-    const { cancelled, stopRequested } = await this.adapter.cancel(id, actor);
+    const { cancelled, stopRequested } = await this.runner.cancelCommands(id, actor);
     await this.audit.record({
       actor,
       action: 'campaign.cancelled',

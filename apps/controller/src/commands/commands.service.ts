@@ -11,6 +11,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
+import { isUniqueViolation, TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
 import { CommandEntity } from './command.entity';
 import { canMoveTo } from './command-state';
@@ -19,6 +20,8 @@ import { STATE_TIMESTAMP, toCommandDto, toProtoCommand } from './commands.mapper
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
 const MAX_PENDING_PUSH = 100;
+/** Commands moved per transaction by cancelMany/expireMany. */
+const TRANSITION_BATCH = 500;
 
 @Injectable()
 export class CommandsService {
@@ -31,10 +34,24 @@ export class CommandsService {
     private readonly agents: AgentsService,
     private readonly registry: AgentRegistry,
     private readonly audit: AuditService,
+    private readonly tx: TransactionService,
   ) {}
 
-  /** The command is a row first; the push to a connected agent is only a hint. */
-  async createScan(hostId: string, dto: CreateScanDto, actor: string): Promise<CommandDto> {
+  /**
+   * The command is a row first; the push to a connected agent is only a hint. A caller may choose
+   * the command's id (a retried job derives it from its own key): when a command with that id
+   * exists already for the host, it is returned as it is, created and pushed once.
+   */
+  async createScan(
+    hostId: string,
+    dto: CreateScanDto,
+    actor: string,
+    options: { commandId?: string } = {},
+  ): Promise<CommandDto> {
+    if (options.commandId) {
+      const existing = await this.existingFor(hostId, options.commandId);
+      if (existing) return existing;
+    }
     await this.hosts.require(hostId);
     const agentId = await this.agents.activeAgentOf(hostId);
     if (!agentId)
@@ -44,7 +61,7 @@ export class CommandsService {
       );
     const now = new Date();
     const entity = this.commands.create({
-      id: randomUUID(),
+      id: options.commandId ?? randomUUID(),
       hostId,
       agentId,
       kind: 'scan',
@@ -63,7 +80,17 @@ export class CommandsService {
       expiredAt: null,
       cancelledAt: null,
     });
-    await this.commands.insert(entity);
+    try {
+      await this.commands.insert(entity);
+    } catch (error) {
+      // Two attempts with one chosen id at once: the other one created it.
+      const existing =
+        options.commandId && isUniqueViolation(error)
+          ? await this.existingFor(hostId, options.commandId)
+          : null;
+      if (existing) return existing;
+      throw error;
+    }
     await this.audit.record({
       actor,
       action: 'command.created',
@@ -74,6 +101,50 @@ export class CommandsService {
       kind: { $case: 'command', value: toProtoCommand(entity) },
     });
     return { ...toCommandDto(entity), pushed };
+  }
+
+  private async existingFor(hostId: string, commandId: string): Promise<CommandDto | null> {
+    const existing = await this.commands.findOneBy({ id: commandId });
+    if (!existing) return null;
+    if (existing.hostId !== hostId)
+      throw new DomainException(
+        DomainErrorCode.Conflict,
+        `command ${commandId} exists already for another host`,
+      );
+    return { ...toCommandDto(existing), pushed: false };
+  }
+
+  /**
+   * Cancels a command that has not started yet (queued or delivered); a command in any other
+   * state is left as it is. Returns whether it was cancelled (audit: command.cancelled).
+   */
+  async cancel(
+    commandId: string,
+    actor: string,
+    context: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    return (await this.cancelMany([commandId], actor, context)) === 1;
+  }
+
+  /** Expires a command that has not started yet (queued or delivered); audit: command.expired. */
+  async expire(commandId: string, context: Record<string, unknown> = {}): Promise<boolean> {
+    return (await this.expireMany([commandId], context)) === 1;
+  }
+
+  /** cancel() for many commands (a campaign's), in transactions of a bounded size; returns how many moved. */
+  cancelMany(
+    commandIds: readonly string[],
+    actor: string,
+    context: Record<string, unknown> = {},
+  ): Promise<number> {
+    return this.endPending(commandIds, 'cancelled', actor, context);
+  }
+
+  expireMany(
+    commandIds: readonly string[],
+    context: Record<string, unknown> = {},
+  ): Promise<number> {
+    return this.endPending(commandIds, 'expired', 'system', context);
   }
 
   async get(id: string): Promise<CommandDto> {
@@ -180,24 +251,58 @@ export class CommandsService {
   }
 
   private async expireOverdue(agentId: string): Promise<void> {
-    const now = new Date();
     const overdue = await this.commands.find({
-      where: { agentId, state: In([...PENDING_STATES]), expiresAt: LessThanOrEqual(now) },
+      where: { agentId, state: In([...PENDING_STATES]), expiresAt: LessThanOrEqual(new Date()) },
+      select: { id: true },
       take: 1000,
     });
-    for (const entity of overdue) {
-      const result = await this.commands.update(
-        { id: entity.id, state: entity.state },
-        { state: 'expired', expiredAt: now },
-      );
-      if (!result.affected) continue;
-      await this.audit.record({
-        actor: 'system',
-        action: 'command.expired',
-        hostId: entity.hostId,
-        details: { commandId: entity.id, from: entity.state },
+    await this.expireMany(overdue.map((c) => c.id));
+  }
+
+  /**
+   * queued|delivered -> cancelled|expired, one guarded UPDATE per command (WHERE state = <old>):
+   * a command the agent started meanwhile, or another caller moved, is left alone and not audited.
+   */
+  private async endPending(
+    commandIds: readonly string[],
+    to: 'cancelled' | 'expired',
+    actor: string,
+    context: Record<string, unknown>,
+  ): Promise<number> {
+    const column = to === 'cancelled' ? 'cancelledAt' : 'expiredAt';
+    let moved = 0;
+    for (let i = 0; i < commandIds.length; i += TRANSITION_BATCH) {
+      const batch = commandIds.slice(i, i + TRANSITION_BATCH);
+      moved += await this.tx.run(async (manager) => {
+        const repo = manager.getRepository(CommandEntity);
+        const now = new Date();
+        const rows = await repo.find({
+          where: { id: In(batch), state: In([...PENDING_STATES]) },
+          select: { id: true, hostId: true, state: true },
+        });
+        let count = 0;
+        for (const row of rows) {
+          if (!canMoveTo(row.state, to)) continue;
+          const result = await repo.update(
+            { id: row.id, state: row.state },
+            { state: to, [column]: now },
+          );
+          if (!result.affected) continue;
+          await this.audit.record(
+            {
+              actor,
+              action: `command.${to}`,
+              hostId: row.hostId,
+              details: { ...context, commandId: row.id, from: row.state },
+            },
+            manager,
+          );
+          count++;
+        }
+        return count;
       });
     }
+    return moved;
   }
 }
 

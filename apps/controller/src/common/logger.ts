@@ -4,12 +4,24 @@ import pino, { Logger } from 'pino';
 /** One structured (JSON) logger for the process; its level is set from the config at start. */
 export const rootLogger: Logger = pino({ name: 'log4fleet-controller', level: 'info' });
 
+/**
+ * A pino child copies its parent's level when it is created and keeps it: loggers made at import
+ * time would stay at "info" after setLogLevel. So children are kept (one per component) and
+ * setLogLevel moves them all.
+ */
+const children = new Map<string, Logger>();
+
 export function loggerFor(component: string): Logger {
-  return rootLogger.child({ component });
+  const existing = children.get(component);
+  if (existing) return existing;
+  const child = rootLogger.child({ component });
+  children.set(component, child);
+  return child;
 }
 
 export function setLogLevel(level: string): void {
   rootLogger.level = level;
+  for (const child of children.values()) child.level = level;
 }
 
 /** Routes Nest's own messages into the same JSON log. */

@@ -22,6 +22,8 @@ export interface AppConfig {
   adminToken?: string;
   heartbeatIntervalS: number;
   commandTtlS: number;
+  /** Uploads are refused with RESOURCE_EXHAUSTED (agents keep them in their outbox) while more result chunks than this wait for ingestion. */
+  ingestMaxWaiting: number;
   logLevel: LogLevel;
   /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
   role: 'all' | 'worker';
@@ -83,6 +85,7 @@ export function loadConfig(env: Env): AppConfig {
     adminToken: env.LOG4FLEET_ADMIN_TOKEN || undefined,
     heartbeatIntervalS: readInt('HEARTBEAT_INTERVAL_S', 30, 1, 3600),
     commandTtlS: readInt('COMMAND_TTL_S', 86_400, 60, 30 * 86_400),
+    ingestMaxWaiting: readInt('INGEST_MAX_WAITING', 5000, 0, 10_000_000),
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
     role: readRole(env.ROLE, problems),
   };

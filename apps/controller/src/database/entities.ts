@@ -13,6 +13,7 @@ import { ScheduleEntity } from '../schedules/schedule.entity';
 import { InventorySnapshotEntity } from '../inventory/inventory-snapshot.entity';
 import { InventorySnapshots1764500000000 } from './migrations/1764500000000-inventory-snapshots.migration';
 import { CampaignsSchedules1764400000000 } from './migrations/1764400000000-campaigns-schedules.migration';
+import { ResultChunkPayload1764600000000 } from './migrations/1764600000000-result-chunk-payload.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -33,4 +34,9 @@ export const ENTITIES = [
   InventorySnapshotEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1764300000000, CampaignsSchedules1764400000000, InventorySnapshots1764500000000];
+export const MIGRATIONS = [
+  InitialSchema1764300000000,
+  CampaignsSchedules1764400000000,
+  InventorySnapshots1764500000000,
+  ResultChunkPayload1764600000000,
+];

@@ -78,7 +78,7 @@ export class AgentServiceHandlers {
   ): Promise<void> {
     try {
       const principal = await this.agents.authenticate(authorizationOf(call));
-      callback(null, await this.results.ingest(principal, validateUpload(call.request)));
+      callback(null, await this.results.accept(principal, validateUpload(call.request)));
     } catch (error) {
       callback(
         toGrpcStatus(error, {

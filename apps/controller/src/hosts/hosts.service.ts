@@ -36,6 +36,19 @@ export class HostsService {
     return host;
   }
 
+  /** Locks the host's row for a scan verdict (row lock on PostgreSQL; SQLite serializes writers). */
+  async lockForVerdict(
+    hostId: string,
+    manager: EntityManager,
+    pessimistic: boolean,
+  ): Promise<{ lastScanRunId: string | null }> {
+    const qb = this.repo(manager).createQueryBuilder('h').where('h.id = :hostId', { hostId });
+    if (pessimistic) qb.setLock('pessimistic_write');
+    const host = await qb.getOne();
+    if (!host) throw DomainException.notFound('host', hostId);
+    return { lastScanRunId: host.lastScanRunId };
+  }
+
   async list(query: HostQueryDto): Promise<Page<HostDto>> {
     const qb = this.hosts.createQueryBuilder('h');
     if (query.status) qb.andWhere('h.status = :status', { status: query.status });

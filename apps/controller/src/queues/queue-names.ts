@@ -11,6 +11,10 @@ export const QueueName = {
   CampaignMaintenance: 'campaign-maintenance',
   /** Jobs produced by the job schedulers of scheduled rescans. */
   Schedules: 'schedules',
+  /** One job per uploaded result chunk: its findings become rows, the last one completes the scan. */
+  ResultsIngest: 'results-ingest',
+  /** The sweep that re-enqueues chunks received but never ingested (a job lost with Redis). */
+  ResultsMaintenance: 'results-maintenance',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -20,6 +24,8 @@ export const JobName = {
   CampaignMonitor: 'campaign.monitor',
   CampaignExpire: 'campaign.expire',
   ScheduleRun: 'schedule.run',
+  ResultsIngest: 'results.ingest',
+  ResultsSweep: 'results.sweep',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -30,6 +36,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.CampaignMonitor]: QueueName.CampaignMaintenance,
   [JobName.CampaignExpire]: QueueName.CampaignMaintenance,
   [JobName.ScheduleRun]: QueueName.Schedules,
+  [JobName.ResultsIngest]: QueueName.ResultsIngest,
+  [JobName.ResultsSweep]: QueueName.ResultsMaintenance,
 };
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);

@@ -13,6 +13,9 @@ const CONCURRENCY: Record<QueueName, number> = {
   [QueueName.CampaignHosts]: 16,
   [QueueName.CampaignMaintenance]: 4,
   [QueueName.Schedules]: 2,
+  // Chunks of one command serialize on the command's row lock; several commands ingest in parallel.
+  [QueueName.ResultsIngest]: 4,
+  [QueueName.ResultsMaintenance]: 1,
 };
 
 /** Global ceiling on host dispatches (BullMQ's limiter is per queue, across processes): a safety net under each campaign's own pace. */

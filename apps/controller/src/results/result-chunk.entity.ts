@@ -1,7 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { dateColumn, ID_COLUMN } from '../database/column-types';
 
-/** One uploaded chunk; UNIQUE (agent_id, command_id, sequence) makes uploads idempotent. */
+/**
+ * One uploaded chunk; UNIQUE (agent_id, command_id, sequence) makes uploads idempotent. The raw
+ * protobuf (base64) waits here until a results.ingest job turns it into rows and sets ingested_at.
+ */
 @Entity('result_chunks')
 export class ResultChunkEntity {
   @PrimaryColumn(ID_COLUMN) id!: string;
@@ -12,4 +15,7 @@ export class ResultChunkEntity {
   @Column({ name: 'findings_count', type: 'integer' }) findingsCount!: number;
   @Column({ name: 'errors_count', type: 'integer' }) errorsCount!: number;
   @Column(dateColumn('received_at', false)) receivedAt!: Date;
+  /** base64 of the UploadResultsRequest bytes; null for chunks stored before ingestion was queued. */
+  @Column({ type: 'text', nullable: true }) payload!: string | null;
+  @Column(dateColumn('ingested_at')) ingestedAt!: Date | null;
 }

@@ -4,12 +4,15 @@ import { CommandsModule } from '../commands/commands.module';
 import { HostsModule } from '../hosts/hosts.module';
 import { FindingsController } from './findings.controller';
 import { FindingsService } from './findings.service';
+import { IngestQueue } from './ingest-queue.service';
+import { IngestChunkJob } from './jobs/ingest-chunk.job';
+import { SweepChunksJob } from './jobs/sweep-chunks.job';
 import { ResultsIngestService } from './results-ingest.service';
 
 @Module({
   imports: [AuditModule, CommandsModule, HostsModule],
   controllers: [FindingsController],
-  providers: [ResultsIngestService, FindingsService],
-  exports: [ResultsIngestService, FindingsService],
+  providers: [ResultsIngestService, FindingsService, IngestQueue, IngestChunkJob, SweepChunksJob],
+  exports: [ResultsIngestService, FindingsService, IngestQueue],
 })
 export class ResultsModule {}

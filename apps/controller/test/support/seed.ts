@@ -1,5 +1,5 @@
 import { Finding } from '@log4fleet/contracts';
-import { TestAgent } from './agent-client';
+import { eventually, TestAgent } from './agent-client';
 import { TestController } from './test-controller';
 
 export const LOG4J_2_14: Finding = {
@@ -52,6 +52,27 @@ export async function seedHost(
       findings: options.findings,
       errors: [],
     });
+    await scanIngested(controller, agent.hostId, commandId);
   }
   return agent;
+}
+
+/**
+ * Waits until the controller ingested a scan's results (ingestion runs on a queue after the
+ * upload was acknowledged): the host's latest scan is this command's, finished.
+ */
+export async function scanIngested(
+  controller: TestController,
+  hostId: string,
+  commandId: string,
+): Promise<void> {
+  await eventually(async () => {
+    const res = await controller
+      .http()
+      .get(`/api/v1/hosts/${hostId}`)
+      .set('Authorization', `Bearer ${controller.adminToken}`);
+    const latest = (res.body as { latestScan?: { commandId: string; finishedAt: string | null } })
+      .latestScan;
+    return latest?.commandId === commandId && latest.finishedAt ? true : undefined;
+  }, `the results of scan ${commandId} ingested`);
 }

@@ -7,6 +7,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { startController } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
+import { QueuesService } from '../../src/queues/queues.service';
+import { deletePrefix } from '../campaigns-support/harness';
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
@@ -75,8 +77,11 @@ export async function startTestController(
       return (res.body as { token: string }).token;
     },
     async close() {
+      const { prefix, redisUrl } = app.get(QueuesService).settings;
       await app.close();
       await storage.dispose();
+      // The prefix names this test's own database: nobody else uses these keys.
+      await deletePrefix(redisUrl, prefix);
     },
   };
 }

@@ -1,0 +1,136 @@
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { loggerFor } from '../common/logger';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { JobName, QueueName, jobId } from '../queues/queue-names';
+import { QueuesService } from '../queues/queues.service';
+import { ResultChunkEntity } from './result-chunk.entity';
+import type { ChunkKey } from './results-ingest.service';
+
+/** How often, and how many chunks at a time, the sweep looks for chunks whose job Redis lost. */
+export const SWEEP_EVERY_MS = 30_000;
+const SWEEP_BATCH = 1000;
+const SWEEP_SCHEDULER_ID = 'results-sweep';
+
+/** The deterministic id of a chunk's ingest job: a retry or a re-enqueue never adds a second one. */
+export function ingestJobId(key: Pick<ChunkKey, 'commandId' | 'sequence'>): string {
+  return jobId('ingest', key.commandId, key.sequence);
+}
+
+/** The results.ingest queue seen from the results feature: enqueue, backpressure, sweep. */
+@Injectable()
+export class IngestQueue implements OnApplicationBootstrap {
+  private readonly logger = loggerFor(IngestQueue.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queues: QueuesService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * The sweep runs every 30 s (one job scheduler for the cluster) and once at each start. Not
+   * awaited: a controller starts (and reports Redis down on /health) while Redis is away.
+   */
+  onApplicationBootstrap(): void {
+    this.scheduleSweep().catch((error: unknown) =>
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not schedule the result chunk sweep',
+      ),
+    );
+  }
+
+  private async scheduleSweep(): Promise<void> {
+    await this.queues.upsertScheduler(
+      SWEEP_SCHEDULER_ID,
+      { every: SWEEP_EVERY_MS },
+      JobName.ResultsSweep,
+      {},
+    );
+    await this.queues.add(
+      JobName.ResultsSweep,
+      {},
+      {
+        jobId: jobId('results-sweep-start', Date.now()),
+        removeOnComplete: true,
+        removeOnFail: 100,
+      },
+    );
+  }
+
+  /** RESOURCE_EXHAUSTED while more chunks than the configured limit wait for ingestion. */
+  async refuseWhenBehind(): Promise<void> {
+    let waiting: number;
+    try {
+      waiting = await this.waiting();
+    } catch (error) {
+      // Redis away: the chunk is still kept in the database (the truth), and the sweep enqueues it later.
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not read the ingest backlog; accepting the upload',
+      );
+      return;
+    }
+    if (waiting <= this.config.ingestMaxWaiting) return;
+    throw new DomainException(
+      DomainErrorCode.ResourceExhausted,
+      `result ingestion is behind (${waiting} chunks waiting, limit ${this.config.ingestMaxWaiting}); keep the chunk and retry later`,
+    );
+  }
+
+  async waiting(): Promise<number> {
+    return this.queues.queue(QueueName.ResultsIngest).getJobCountByTypes('wait', 'prioritized');
+  }
+
+  async enqueue(key: ChunkKey): Promise<void> {
+    await this.queues.add(JobName.ResultsIngest, key, { jobId: ingestJobId(key) });
+  }
+
+  /** After the chunk is stored: a failed enqueue is left to the sweep rather than failing the upload. */
+  async enqueueSafely(key: ChunkKey): Promise<void> {
+    try {
+      await this.enqueue(key);
+    } catch (error) {
+      this.logger.warn(
+        { ...key, err: error instanceof Error ? error.message : String(error) },
+        'could not enqueue a stored chunk; the sweep will',
+      );
+    }
+  }
+
+  /**
+   * Re-enqueues chunks received but not ingested whose job is gone (Redis lost it) or failed
+   * for good; a job still waiting, delayed or running is left alone. Returns how many it enqueued.
+   */
+  async sweep(): Promise<number> {
+    const pending = await this.dataSource
+      .getRepository(ResultChunkEntity)
+      .createQueryBuilder('c')
+      .select(['c.agentId', 'c.commandId', 'c.sequence'])
+      .where('c.ingested_at IS NULL')
+      .orderBy('c.received_at', 'ASC')
+      .take(SWEEP_BATCH)
+      .getMany();
+    const queue = this.queues.queue(QueueName.ResultsIngest);
+    let enqueued = 0;
+    for (const { agentId, commandId, sequence } of pending) {
+      const key = { agentId, commandId, sequence };
+      const job = await queue.getJob(ingestJobId(key));
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'failed' && job) {
+        await job.retry('failed');
+      } else if (state === 'completed' || state === 'missing' || state === 'unknown') {
+        // A completed job with the chunk still pending can only be stale: replace it.
+        if (job) await job.remove();
+        await this.enqueue(key);
+      } else continue;
+      enqueued++;
+    }
+    if (enqueued > 0)
+      this.logger.warn({ enqueued }, 're-enqueued result chunks that had no live ingest job');
+    return enqueued;
+  }
+}

@@ -1,0 +1,199 @@
+import { status } from '@grpc/grpc-js';
+import { UploadResultsRequest } from '@log4fleet/contracts';
+import { QueueName } from '../src/queues/queue-names';
+import { QueuesService } from '../src/queues/queues.service';
+import { IngestQueue, ingestJobId } from '../src/results/ingest-queue.service';
+import { IngestChunkJob } from '../src/results/jobs/ingest-chunk.job';
+import { eventually, TestAgent } from './support/agent-client';
+import { LOG4J_2_14, LOG4J_2_17, scanIngested, seedHost } from './support/seed';
+import { startTestController, TestController, TestDatabase } from './support/test-controller';
+
+function chunk(commandId: string, sequence = 0, totalChunks = 1): UploadResultsRequest {
+  return { commandId, sequence, totalChunks, findings: [LOG4J_2_14], errors: [] };
+}
+
+jest.setTimeout(60_000);
+
+describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (database) => {
+  let controller: TestController;
+  const agents: TestAgent[] = [];
+
+  beforeAll(async () => {
+    controller = await startTestController({ database });
+  });
+
+  afterEach(async () => {
+    await ingestQueue().resume();
+  });
+
+  afterAll(async () => {
+    agents.forEach((a) => a.close());
+    await controller.close();
+  });
+
+  const ingestQueue = () => controller.app.get(QueuesService).queue(QueueName.ResultsIngest);
+  const admin = () => `Bearer ${controller.adminToken}`;
+
+  /** The worker of this suite takes no ingest job until resume(). */
+  async function stopIngestion(): Promise<void> {
+    await ingestQueue().pause();
+  }
+
+  async function agentWithScan(): Promise<{ agent: TestAgent; commandId: string }> {
+    const agent = await seedHost(controller);
+    agents.push(agent);
+    const res = await controller
+      .http()
+      .post(`/api/v1/hosts/${agent.hostId}/scans`)
+      .set('Authorization', admin())
+      .send({});
+    expect(res.status).toBe(201);
+    return { agent, commandId: (res.body as { id: string }).id };
+  }
+
+  async function findingsOf(hostId: string): Promise<number> {
+    const res = await controller
+      .http()
+      .get('/api/v1/findings')
+      .query({ hostId })
+      .set('Authorization', admin());
+    return (res.body as { total: number }).total;
+  }
+
+  async function auditCount(hostId: string, action: string): Promise<number> {
+    const res = await controller
+      .http()
+      .get('/api/v1/audit')
+      .query({ hostId, action })
+      .set('Authorization', admin());
+    return (res.body as { total: number }).total;
+  }
+
+  async function jobFinished(jobId: string): Promise<void> {
+    await eventually(async () => {
+      const job = await ingestQueue().getJob(jobId);
+      return job && (await job.getState()) === 'completed' ? true : undefined;
+    }, `ingest job ${jobId} completed`);
+  }
+
+  it('stores a chunk uploaded twice, with the worker stopped in between, once', async () => {
+    const { agent, commandId } = await agentWithScan();
+    await stopIngestion();
+    expect(await agent.upload(chunk(commandId))).toEqual({
+      duplicate: false,
+      chunksReceived: 1,
+      complete: true,
+    });
+    expect(await agent.upload(chunk(commandId))).toEqual({
+      duplicate: true,
+      chunksReceived: 1,
+      complete: true,
+    });
+    expect(await findingsOf(agent.hostId)).toBe(0);
+    await ingestQueue().resume();
+    await scanIngested(controller, agent.hostId, commandId);
+    await jobFinished(ingestJobId({ commandId, sequence: 0 }));
+    expect(await findingsOf(agent.hostId)).toBe(1);
+    expect(await auditCount(agent.hostId, 'scan.completed')).toBe(1);
+  });
+
+  it('stores nothing twice when a job is retried after a crash', async () => {
+    const { agent, commandId } = await agentWithScan();
+    await stopIngestion();
+    await agent.upload(chunk(commandId));
+    const job = controller.app.get(IngestChunkJob);
+    const data = { agentId: agent.agentId, commandId, sequence: 0 };
+    // The processor ran and committed, then the worker died before BullMQ recorded it: run again.
+    await job.handle(data);
+    await job.handle(data);
+    await Promise.all([job.handle(data), job.handle(data)]);
+    await ingestQueue().resume();
+    await jobFinished(ingestJobId({ commandId, sequence: 0 }));
+    expect(await findingsOf(agent.hostId)).toBe(1);
+    expect(await auditCount(agent.hostId, 'scan.completed')).toBe(1);
+    expect(await auditCount(agent.hostId, 'host.status_changed')).toBe(1);
+  });
+
+  it("keeps the newest scan's verdict when an older scan's results are ingested last", async () => {
+    const { agent, commandId: older } = await agentWithScan();
+    const res = await controller
+      .http()
+      .post(`/api/v1/hosts/${agent.hostId}/scans`)
+      .set('Authorization', admin())
+      .send({});
+    const newer = (res.body as { id: string }).id;
+    await agent.upload(chunk(newer));
+    await scanIngested(controller, agent.hostId, newer);
+    // The older scan's results come from the agent's outbox after the newer ones: clean.
+    await agent.upload({ ...chunk(older), findings: [LOG4J_2_17] });
+    await jobFinished(ingestJobId({ commandId: older, sequence: 0 }));
+    const detail = await controller
+      .http()
+      .get(`/api/v1/hosts/${agent.hostId}`)
+      .set('Authorization', admin());
+    const body = detail.body as {
+      host: { status: string; flagged: boolean };
+      latestScan: { commandId: string };
+    };
+    expect(body.host).toMatchObject({ status: 'vulnerable', flagged: false });
+    expect(body.latestScan.commandId).toBe(newer);
+    expect(await auditCount(agent.hostId, 'scan.completed')).toBe(2);
+  });
+
+  it('re-enqueues, by the sweep, a chunk whose job Redis lost', async () => {
+    const { agent, commandId } = await agentWithScan();
+    await stopIngestion();
+    await agent.upload(chunk(commandId));
+    const id = ingestJobId({ commandId, sequence: 0 });
+    expect(await ingestQueue().remove(id)).toBe(1);
+    expect(await ingestQueue().getJob(id)).toBeUndefined();
+    expect(await controller.app.get(IngestQueue).sweep()).toBeGreaterThanOrEqual(1);
+    expect(await ingestQueue().getJob(id)).toBeDefined();
+    await ingestQueue().resume();
+    await scanIngested(controller, agent.hostId, commandId);
+    expect(await findingsOf(agent.hostId)).toBe(1);
+  });
+});
+
+describe('result ingestion under backlog', () => {
+  let controller: TestController;
+  const agents: TestAgent[] = [];
+
+  beforeAll(async () => {
+    controller = await startTestController({ env: { INGEST_MAX_WAITING: '1' } });
+  });
+
+  afterAll(async () => {
+    agents.forEach((a) => a.close());
+    await controller.close();
+  });
+
+  it('answers RESOURCE_EXHAUSTED while more chunks than the limit wait, and accepts again after', async () => {
+    const queue = controller.app.get(QueuesService).queue(QueueName.ResultsIngest);
+    const agent = await seedHost(controller);
+    agents.push(agent);
+    const res = await controller
+      .http()
+      .post(`/api/v1/hosts/${agent.hostId}/scans`)
+      .set('Authorization', `Bearer ${controller.adminToken}`)
+      .send({});
+    const commandId = (res.body as { id: string }).id;
+    await queue.pause();
+    try {
+      await agent.upload(chunk(commandId, 0, 3));
+      await agent.upload(chunk(commandId, 1, 3));
+      await expect(agent.upload(chunk(commandId, 2, 3))).rejects.toMatchObject({
+        code: status.RESOURCE_EXHAUSTED,
+      });
+    } finally {
+      await queue.resume();
+    }
+    // The agent kept the chunk in its outbox; once ingestion caught up it is taken.
+    const answer = await eventually(
+      () => agent.upload(chunk(commandId, 2, 3)).catch(() => undefined),
+      'the upload accepted again',
+    );
+    expect(answer).toMatchObject({ duplicate: false, chunksReceived: 3, complete: true });
+    await scanIngested(controller, agent.hostId, commandId);
+  });
+});
