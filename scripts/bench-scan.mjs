@@ -33,7 +33,8 @@
 // Env knobs
 //  BENCH_DIR=/var/tmp/log4fleet-bench  cache directory (one subdirectory per scale)
 //  BENCH_SCALE=1                       0.05 makes a ~10,000-file / 100 MB tree for a quick run;
-//                                      the time target scales with it, RSS targets do not
+//                                      time targets are then N/A (start-up dominates), RSS
+//                                      targets and correctness still apply
 //  BENCH_SEED=log4fleet-bench-1        PRNG seed
 //  BENCH_REGEN=1                       regenerate even if the marker matches
 //  BENCH_GENERATE_ONLY=1               generate (or verify the cache) and stop
@@ -138,9 +139,13 @@ async function main() {
   // walk floor
   const findCmd = ['-c', `find '${tree.dir}' -type f | wc -l`];
   await measure('sh', findCmd);
-  row('walk floor: find -type f | wc -l', await measureMedian(RUNS, 'sh', findCmd), {
-    files: tree.files,
-  });
+  const walkFloor = row(
+    'walk floor: find -type f | wc -l',
+    await measureMedian(RUNS, 'sh', findCmd),
+    {
+      files: tree.files,
+    },
+  );
   // read floor (warms the archives' pages too); then the whole tree for the scan
   await measure(process.execPath, [readFloorJs, archivesList]);
   const readFloor = row(
@@ -149,7 +154,7 @@ async function main() {
     { bytes: tree.archiveBytes, archives: tree.archives },
   );
   // every file of the tree read once: warms the plain files' pages for the scan; for reference
-  row(
+  const readAll = row(
     'read every file of the tree once',
     await measure(process.execPath, [readFloorJs, '--tree', tree.dir]),
     { files: tree.files, bytes: tree.bytes },
@@ -222,22 +227,22 @@ async function main() {
   if (bigCheck) printCheck('1 GB archive', bigCheck);
 
   // ---- targets
-  const tTarget = 9 * SCALE;
+  // The issue's targets are for the full tree; at another scale, process start-up dominates
+  // and the time targets are shown for information only (N/A).
+  const full = SCALE === 1;
   const ok = (m) => m && !m.timedOut && !m.signal && check?.ran;
   log('');
-  log(
-    `targets${SCALE !== 1 ? ` (scale ${SCALE}: time target scaled to ${fmt(tTarget)} s; RSS targets unscaled)` : ''}:`,
-  );
+  log(`targets${full ? '' : ` (BENCH_SCALE=${SCALE}: time targets apply to the full tree only)`}:`);
   const verdict = (name, pass, detail) =>
     log(`  ${pass === null ? 'N/A ' : pass ? 'PASS' : 'FAIL'}  ${name.padEnd(44)} ${detail}`);
   verdict(
-    `whole tree scan < ${fmt(tTarget, SCALE === 1 ? 0 : 2)} s`,
-    scan ? ok(scan) && scan.wall < tTarget : null,
+    'whole tree scan < 9 s',
+    scan && full ? ok(scan) && scan.wall < 9 : null,
     scan ? `${fmt(scan.wall)} s` : (agent.reason ?? ''),
   );
   verdict(
     'tree scan <= 1.5x read floor',
-    scan ? ok(scan) && scan.wall <= 1.5 * readFloor.wall : null,
+    scan && full ? ok(scan) && scan.wall <= 1.5 * readFloor.wall : null,
     scan ? `${fmt(scan.wall / readFloor.wall)}x (floor ${fmt(readFloor.wall)} s)` : '',
   );
   verdict(
@@ -262,6 +267,10 @@ async function main() {
         check.nonVulnerableReportedVulnerable === 0 &&
         check.unexpectedVulnerable === 0,
       `${check.vulnerableFound}/${check.expectedVulnerable} found`,
+    );
+  if (scan)
+    log(
+      `  info: scan / (walk floor + read floor) = ${fmt(scan.wall / (walkFloor.wall + readFloor.wall))}x; scan / read every file = ${fmt(scan.wall / readAll.wall)}x; scan CPU ${fmt(scan.cpu)} s on ${os.cpus().length} cores`,
     );
   log(
     `  load average at the end: ${os
