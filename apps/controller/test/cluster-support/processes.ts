@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -18,13 +18,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** tmp/ inside the workspace (gitignored; absent in a fresh clone): builds there resolve node_modules. */
+function workTmp(): string {
+  const dir = join(ROOT, 'tmp');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /**
  * Compiles the controller (tsc, as `nx run controller:build` does) into a private folder under
  * tmp/ so parallel builds of dist/ by others do not race with this test; node resolves the
  * workspace libs from the repository's node_modules.
  */
 export function buildController(): string {
-  const out = mkdtempSync(join(ROOT, 'tmp', 'cluster-build-'));
+  const out = mkdtempSync(join(workTmp(), 'cluster-build-'));
   execFileSync(
     join(ROOT, 'node_modules', '.bin', 'tsc'),
     [
@@ -47,7 +54,7 @@ export function removeBuild(out: string): void {
 /** A redis-server of the test's own on a loopback port, with an append-only file so a restart keeps the data. */
 export class OwnRedis {
   private process: ChildProcess | null = null;
-  readonly dir = mkdtempSync(join(ROOT, 'tmp', 'redis-'));
+  readonly dir = mkdtempSync(join(workTmp(), 'redis-'));
 
   constructor(readonly port: number) {}
 
