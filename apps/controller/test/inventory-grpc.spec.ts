@@ -3,8 +3,12 @@ import { InventorySnapshot } from '@log4fleet/contracts';
 import { baseSnapshot, vulnerableJvm } from '../src/inventory/inventory-fixtures';
 import { TestAgent } from './support/agent-client';
 import { seedHost } from './support/seed';
-import type { TestController, TestDatabase } from './support/test-controller';
-import { reportInventory, startInventoryController } from './inventory-test-app';
+import { reportInventory } from './support/inventory-client';
+import {
+  startTestController,
+  type TestController,
+  type TestDatabase,
+} from './support/test-controller';
 
 const DAY = 86_400_000;
 
@@ -47,7 +51,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('inventory over gRPC on %s',
   const agents: TestAgent[] = [];
 
   beforeAll(async () => {
-    c = await startInventoryController(database);
+    c = await startTestController({ database });
     admin = `Bearer ${c.adminToken}`;
   });
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { baseSnapshot, vulnerableJvm } from '../src/inventory/inventory-fixtures';
 import { TestAgent } from './support/agent-client';
 import { seedHost } from './support/seed';
-import type { TestController } from './support/test-controller';
-import { reportInventory, startInventoryController } from './inventory-test-app';
+import { reportInventory } from './support/inventory-client';
+import { startTestController, type TestController } from './support/test-controller';
 
 const DAY = 86_400_000;
 
@@ -20,7 +20,7 @@ describe('inventory REST API (SQLite)', () => {
   let otherId: string;
 
   beforeAll(async () => {
-    c = await startInventoryController('sqlite');
+    c = await startTestController({ database: 'sqlite' });
     admin = `Bearer ${c.adminToken}`;
     operator = `Bearer ${await c.tokenFor('operator')}`;
     viewer = `Bearer ${await c.tokenFor('viewer')}`;

@@ -3,7 +3,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
 import { AuditModule } from '../audit/audit.module';
 import { HostsModule } from '../hosts/hosts.module';
-import { InventorySnapshots1764500000000 } from '../database/migrations/1764500000000-inventory-snapshots.migration';
 import { HostInventoryController } from './host-inventory.controller';
 import { InventoryController } from './inventory.controller';
 import { InventoryGrpcHandler } from './inventory-grpc.handler';
@@ -14,7 +13,6 @@ import { InventorySnapshotsRepository } from './inventory-snapshots.repository';
 
 /** What the database setup must know about this feature (entities.ts ENTITIES / MIGRATIONS). */
 export const INVENTORY_ENTITIES = [InventorySnapshotEntity];
-export const INVENTORY_MIGRATIONS = [InventorySnapshots1764500000000];
 
 @Module({
   imports: [TypeOrmModule.forFeature(INVENTORY_ENTITIES), AuditModule, HostsModule, AgentsModule],
