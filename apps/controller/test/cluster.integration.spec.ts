@@ -123,6 +123,19 @@ describe('several controller processes behave as one', () => {
     );
   });
 
+  it('delivers a command created on B in the moment before A has published that it holds the agent', async () => {
+    const [agent] = await agentsOn(a, 1, 'cluster:race');
+    // No wait: A's directory write (batched every 50 ms) may not be in Redis yet, so B finds
+    // no holder and the command stays queued until A publishes and pushes what is pending.
+    const res = await api(b).post(`/hosts/${agent.hostId}/scans`, { paths: ['/srv'] });
+    expect(res.status).toBe(201);
+    const command = res.body as { id: string };
+    await waitUntil(
+      () => agent.commands.includes(command.id),
+      'the agent on A to receive the command B created before the directory knew it',
+    );
+  });
+
   it('runs a campaign created on B over agents on A and B, dispatched by any process, to 100%', async () => {
     const tag = 'cluster:campaign';
     await agentsOn(a, 3, tag);
@@ -130,17 +143,21 @@ describe('several controller processes behave as one', () => {
     const res = await api(b).post('/campaigns', { selector: { tags: [tag] } });
     expect(res.status).toBe(202);
     const id = (res.body as { id: string }).id;
+    let last: unknown;
     const done = await waitFor(
       async () => {
         const body = (await api(a).get(`/campaigns/${id}`)).body as {
           status: string;
           coverage: { succeeded: number };
         };
+        last = body;
         return body.status === 'completed' ? body : undefined;
       },
       'the campaign to complete',
       600,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last campaign state: ${JSON.stringify(last)}`);
+    });
     expect(done.coverage.succeeded).toBe(6);
   });
 
@@ -161,17 +178,21 @@ describe('several controller processes behave as one', () => {
     for (const agent of onA) agent.behavior = 'succeed';
     // Commands not started are sent again on reconnect to B; an agent runs each once.
     for (const agent of onA) agent.commands.length = 0;
+    let last: unknown;
     const done = await waitFor(
       async () => {
         const body = (await api(b).get(`/campaigns/${id}`)).body as {
           status: string;
           coverage: { succeeded: number };
         };
+        last = body;
         return body.status === 'completed' ? body : undefined;
       },
       'the campaign to complete on B',
       900,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last campaign state: ${JSON.stringify(last)}`);
+    });
     expect(done.coverage.succeeded).toBe(8);
     expect(onA.every((agent) => agent.connectedTo === b.grpcAddress)).toBe(true);
   });

@@ -24,6 +24,7 @@ export class AgentDirectory implements OnApplicationBootstrap, OnApplicationShut
   private readonly local = new Map<string, number>();
   private readonly pending = new Map<string, 'add' | 'del'>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private readonly publishedListeners: ((agentIds: string[]) => void)[] = [];
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly ttlMs: number;
   private readonly heartbeatMs: number;
@@ -82,6 +83,11 @@ export class AgentDirectory implements OnApplicationBootstrap, OnApplicationShut
       this.pending.set(agentId, 'del');
     }
     this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+  }
+
+  /** Called with the agents whose stream here has just become visible to the other processes. */
+  onPublished(listener: (agentIds: string[]) => void): void {
+    this.publishedListeners.push(listener);
   }
 
   noteAllGone(): void {
@@ -191,10 +197,15 @@ export class AgentDirectory implements OnApplicationBootstrap, OnApplicationShut
       pipeline.hdel(agentsKey, ...dels.slice(i, i + BATCH));
     pipeline.pexpire(agentsKey, this.ttlMs);
     // A failed write is repaired by the next heartbeat (it rewrites the hash when sizes differ).
-    await pipeline
+    const written = await pipeline
       .exec()
-      .catch((error: Error) =>
-        this.logger.warn({ err: error.message }, 'cluster directory write failed'),
-      );
+      .then(() => true)
+      .catch((error: Error) => {
+        this.logger.warn({ err: error.message }, 'cluster directory write failed');
+        return false;
+      });
+    const visible = adds.filter((id) => this.local.has(id));
+    if (written && visible.length > 0)
+      for (const listener of this.publishedListeners) listener(visible);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ControllerMessage } from '@log4fleet/contracts';
 import type Redis from 'ioredis';
+import { CommandsService } from '../commands/commands.service';
 import { loggerFor } from '../common/logger';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { QueuesService } from '../queues/queues.service';
@@ -34,6 +35,7 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
     queues: QueuesService,
     private readonly registry: AgentRegistry,
     private readonly directory: AgentDirectory,
+    private readonly commands: CommandsService,
   ) {
     this.publisher = createRedisConnection(
       queues.settings.redisUrl,
@@ -49,6 +51,7 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.wrapRegistry();
+    this.directory.onPublished((agentIds) => void this.pushPendingTo(agentIds));
     this.subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) =>
       this.deliver(payload),
     );
@@ -92,6 +95,26 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
     );
     if (receivers > 0) this.forwarded++;
     return receivers > 0;
+  }
+
+  /**
+   * Between an agent's connect (when the core pushes what it missed) and the moment this
+   * process's directory entry for it reaches Redis, another process that creates a command for
+   * it finds no holder and leaves it queued. Once the entry is visible, push what is still
+   * pending; the agent runs a command id at most once, so a second push of one is harmless.
+   */
+  private async pushPendingTo(agentIds: readonly string[]): Promise<void> {
+    for (const agentId of agentIds) {
+      try {
+        for (const command of await this.commands.pendingFor(agentId))
+          this.sendHere(agentId, { kind: { $case: 'command', value: command } });
+      } catch (error) {
+        this.logger.warn(
+          { agentId, err: error instanceof Error ? error.message : String(error) },
+          'could not push pending commands after the directory write (the agent gets them on reconnect)',
+        );
+      }
+    }
   }
 
   private deliver(payload: Buffer): void {
