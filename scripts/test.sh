@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_ISOLATE_PLUGINS=false NX_TUI=false
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  bash scripts/ensure-build-tools.sh || exit 1
   npm ci --no-audit --no-fund || exit 1
 fi
 bash scripts/ensure-services.sh || exit 1

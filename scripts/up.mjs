@@ -108,6 +108,7 @@ async function main() {
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   if (!fs.existsSync(path.join(root, 'node_modules'))) {
     step('installing npm packages');
+    run('bash', ['scripts/ensure-build-tools.sh']);
     run('npm', ['ci', '--no-audit', '--no-fund']);
   }
   step('making sure Redis runs');
