@@ -1,22 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { startController } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { QueueConfigExtension } from '../../src/queues/queue-config';
+import {
+  createStorage as createTestStorage,
+  type Storage,
+  type TestDatabase,
+} from '../support/test-storage';
 
-export type TestDatabase = 'sqlite' | 'postgres';
-const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-export interface Storage {
-  env: Record<string, string>;
-  dispose(): Promise<void>;
-}
+export type { Storage, TestDatabase } from '../support/test-storage';
 
 export interface CampaignTestController {
   app: INestApplication;
@@ -114,31 +109,7 @@ export async function startCampaignController(
 }
 
 export async function createStorage(database: TestDatabase): Promise<Storage> {
-  if (database === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'l4f-campaigns-'));
-    return {
-      env: { SQLITE_PATH: join(dir, 'controller.sqlite') },
-      dispose: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-  const name = `l4f_campaigns_${randomBytes(6).toString('hex')}`;
-  await withPgAdmin((client) => client.query(`CREATE DATABASE ${name}`));
-  return {
-    env: { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${name}` },
-    dispose: () =>
-      withPgAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
-        () => undefined,
-      ),
-  };
-}
-
-async function withPgAdmin<T>(work: (client: DataSource) => Promise<T>): Promise<T> {
-  const client = await new DataSource({ type: 'postgres', url: PG_ADMIN_URL }).initialize();
-  try {
-    return await work(client);
-  } finally {
-    await client.destroy();
-  }
+  return createTestStorage(database, 'campaigns');
 }
 
 /** Removes this suite's keys only (the Redis is shared: never FLUSHALL). */

@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { startController } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
 import { QueuesService } from '../../src/queues/queues.service';
 import { deletePrefix } from '../campaigns-support/harness';
+import { createStorage, type TestDatabase } from './test-storage';
 
-export type TestDatabase = 'sqlite' | 'postgres';
+export type { TestDatabase } from './test-storage';
 
 export interface TestController {
   app: INestApplication;
@@ -26,8 +23,6 @@ export interface TestController {
   close(): Promise<void>;
 }
 
-const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
 /**
  * Starts the whole controller in-process on ephemeral ports (HTTP and gRPC on 127.0.0.1),
  * on a temp SQLite file or a fresh PostgreSQL database that close() drops.
@@ -37,7 +32,7 @@ export async function startTestController(
 ): Promise<TestController> {
   const database = options.database ?? 'sqlite';
   const adminToken = `l4f_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('hex')}`;
-  const storage = database === 'postgres' ? await createPgDatabase() : createSqliteFile();
+  const storage = await createStorage(database, database === 'sqlite' ? 'controller' : 'test');
   const config = loadConfig({
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
@@ -84,41 +79,4 @@ export async function startTestController(
       await deletePrefix(redisUrl, prefix);
     },
   };
-}
-
-interface Storage {
-  env: Record<string, string>;
-  dispose(): Promise<void>;
-}
-
-function createSqliteFile(): Storage {
-  const dir = mkdtempSync(join(tmpdir(), 'l4f-controller-'));
-  return {
-    env: { SQLITE_PATH: join(dir, 'controller.sqlite') },
-    dispose: () => {
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-async function createPgDatabase(): Promise<Storage> {
-  const name = `l4f_test_${randomBytes(6).toString('hex')}`;
-  await withPgAdmin((client) => client.query(`CREATE DATABASE ${name}`));
-  return {
-    env: { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${name}` },
-    dispose: () =>
-      withPgAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
-        () => undefined,
-      ),
-  };
-}
-
-async function withPgAdmin<T>(work: (client: DataSource) => Promise<T>): Promise<T> {
-  const client = await new DataSource({ type: 'postgres', url: PG_ADMIN_URL }).initialize();
-  try {
-    return await work(client);
-  } finally {
-    await client.destroy();
-  }
 }
