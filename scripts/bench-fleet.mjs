@@ -256,6 +256,12 @@ async function runOne(buildDir, redisUrl, db, n) {
     LOG4FLEET_ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'error',
     BENCH_ELD_FILE: eldFile,
+    ...(args.profile
+      ? {
+          BENCH_CPU_PROFILE: join(ROOT, 'tmp'),
+          BENCH_SQL_STATS: join(ROOT, 'tmp', 'sql-stats.tsv'),
+        }
+      : {}),
     ...storage.env,
   };
   const base = `http://127.0.0.1:${httpPort}`;
@@ -315,6 +321,11 @@ async function runOne(buildDir, redisUrl, db, n) {
           counters.firstIngest ||= m.at;
           counters.lastIngest = Math.max(counters.lastIngest, m.at);
         } else if (m.type === 'error') log('worker error:', m.message);
+        else if (m.type === 'closed' && Object.keys(m.uploadErrors ?? {}).length)
+          log(
+            `worker ${w}: upload refusals by gRPC code (retried):`,
+            JSON.stringify(m.uploadErrors),
+          );
       });
     }
     const waitAll = (type) =>
@@ -357,6 +368,7 @@ async function runOne(buildDir, redisUrl, db, n) {
     await sleep(2000);
 
     sampler.reset();
+    if (args.profile) controller.child.kill('SIGUSR2');
     t = Date.now();
     const campaign = await http(base, adminToken, 'POST', '/campaigns', {
       name: `bench ${n}`,
@@ -380,6 +392,10 @@ async function runOne(buildDir, redisUrl, db, n) {
       `${db} N=${n}: ${counters.ingested} results ingested, ${result.succeeded} succeeded in ${result.completeS} s`,
     );
 
+    if (args.profile) {
+      controller.child.kill('SIGUSR2');
+      await sleep(3000);
+    }
     await controller.kill('SIGKILL');
     sampler.stop();
     counters.since = Date.now();

@@ -41,7 +41,11 @@ function run(cmd, argv, opts = {}) {
 function adminToken() {
   const file = path.join(stateDir, 'admin-token');
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  const alnum = (n) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
+  const alnum = (n) =>
+    randomBytes(n * 2)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, n);
   const token = `l4f_${alnum(12).toLowerCase()}_${alnum(48)}`;
   fs.writeFileSync(file, token + '\n', { mode: 0o600 });
   return token;
@@ -49,10 +53,15 @@ function adminToken() {
 
 function startChild(name, cmd, argv, env) {
   const log = fs.openSync(path.join(stateDir, `${name}.log`), 'a');
-  const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  const child = spawn(cmd, argv, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', log, log],
+  });
   children.push(child);
   child.on('exit', (code, signal) => {
-    if (!shuttingDown) console.error(`${name} exited (code ${code}, signal ${signal}); see .log4fleet/${name}.log`);
+    if (!shuttingDown)
+      console.error(`${name} exited (code ${code}, signal ${signal}); see .log4fleet/${name}.log`);
   });
   return child;
 }
@@ -94,12 +103,20 @@ async function waitFor(what, fn, timeoutMs, intervalMs = 500) {
 }
 
 function printFindings(host, findings) {
-  console.log(`\nHost ${host.hostname} (${host.id}): status ${host.status}${host.flagged ? ` [flagged: ${host.flagReason}]` : ''}`);
+  console.log(
+    `\nHost ${host.hostname} (${host.id}): status ${host.status}${host.flagged ? ` [flagged: ${host.flagReason}]` : ''}`,
+  );
   if (findings.length === 0) {
     console.log('No copy of log4j found.');
     return;
   }
-  const rows = findings.map((f) => [f.status, f.product, f.version, (f.cves || []).join(','), f.path]);
+  const rows = findings.map((f) => [
+    f.status,
+    f.product,
+    f.version,
+    (f.cves || []).join(','),
+    f.path,
+  ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
   for (const r of rows) console.log(r.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c)).join('  '));
 }
@@ -112,14 +129,22 @@ async function main() {
     run('npm', ['ci', '--no-audit', '--no-fund']);
   }
   step('making sure Redis runs');
-  run('bash', ['scripts/ensure-services.sh'], { env: { ...process.env, LOG4FLEET_SKIP_POSTGRES: '1' } });
-  step('building agent and controller');
-  run('npx', ['nx', 'run-many', '-t', 'build', '-p', 'agent', 'controller', '--outputStyle=static'], {
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+  run('bash', ['scripts/ensure-services.sh'], {
+    env: { ...process.env, LOG4FLEET_SKIP_POSTGRES: '1' },
   });
+  step('building agent and controller');
+  run(
+    'npx',
+    ['nx', 'run-many', '-t', 'build', '-p', 'agent', 'controller', '--outputStyle=static'],
+    {
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+    },
+  );
 
   const token = adminToken();
-  step(`starting the controller (REST http://127.0.0.1:${httpPort}/api/v1, gRPC 127.0.0.1:${grpcPort})`);
+  step(
+    `starting the controller (REST http://127.0.0.1:${httpPort}/api/v1, gRPC 127.0.0.1:${grpcPort})`,
+  );
   startChild('controller', process.execPath, ['dist/apps/controller/main.js'], {
     HTTP_PORT: String(httpPort),
     GRPC_PORT: String(grpcPort),
@@ -128,16 +153,38 @@ async function main() {
     SQLITE_PATH: path.join(stateDir, 'controller.sqlite'),
     LOG4FLEET_ADMIN_TOKEN: token,
   });
-  await waitFor('the controller to be ready', async () => (await fetch(`${api}/health/ready`)).ok, 60_000);
+  await waitFor(
+    'the controller to be ready',
+    async () => (await fetch(`${api}/health/ready`)).ok,
+    60_000,
+  );
 
   const agent = path.join(root, 'dist/apps/agent/main.js');
   const credentialsFile = path.join(agentState, 'credentials.json');
   const controllerUrl = `grpc://127.0.0.1:${grpcPort}`;
-  const enrolledTo = fs.existsSync(credentialsFile) ? JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).controllerUrl : null;
+  const enrolledTo = fs.existsSync(credentialsFile)
+    ? JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).controllerUrl
+    : null;
   if (enrolledTo !== controllerUrl) {
     step(`enrolling the local agent with ${controllerUrl}`);
-    const enrollment = await http('POST', '/enrollment-tokens', token, { name: 'local agent (npm start)', maxUses: 1, expiresInHours: 1, tags: ['local'] });
-    run(process.execPath, [agent, 'enroll', '--controller', controllerUrl, '--insecure', '--token', enrollment.token, '--state-dir', agentState, ...(enrolledTo ? ['--force'] : [])]);
+    const enrollment = await http('POST', '/enrollment-tokens', token, {
+      name: 'local agent (npm start)',
+      maxUses: 1,
+      expiresInHours: 1,
+      tags: ['local'],
+    });
+    run(process.execPath, [
+      agent,
+      'enroll',
+      '--controller',
+      controllerUrl,
+      '--insecure',
+      '--token',
+      enrollment.token,
+      '--state-dir',
+      agentState,
+      ...(enrolledTo ? ['--force'] : []),
+    ]);
   }
   step('starting the agent daemon');
   const agentStartedAt = Date.now();
@@ -145,32 +192,53 @@ async function main() {
 
   const hostId = JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).hostId;
   // The agent's Hello stamps the host as seen: a stamp newer than the agent's start means connected.
-  await waitFor('the agent to connect', async () => {
-    const { host } = await http('GET', `/hosts/${hostId}`, token);
-    return host.lastSeenAt && Date.parse(host.lastSeenAt) >= agentStartedAt - 1000;
-  }, 60_000);
+  await waitFor(
+    'the agent to connect',
+    async () => {
+      const { host } = await http('GET', `/hosts/${hostId}`, token);
+      return host.lastSeenAt && Date.parse(host.lastSeenAt) >= agentStartedAt - 1000;
+    },
+    60_000,
+  );
 
   step(`scanning this host: ${scanPaths.length ? scanPaths.join(' ') : '/ and its running JVMs'}`);
   const started = Date.now();
-  const command = await http('POST', `/hosts/${hostId}/scans`, token, { paths: scanPaths, exclude: [stateDir] });
+  const command = await http('POST', `/hosts/${hostId}/scans`, token, {
+    paths: scanPaths,
+    exclude: [stateDir],
+  });
   const timeoutS = Number(process.env.SCAN_TIMEOUT_S || 1800);
-  const done = await waitFor('the scan to finish', async () => {
-    const c = await http('GET', `/commands/${command.id}`, token);
-    return ['succeeded', 'failed', 'expired', 'cancelled'].includes(c.state) ? c : null;
-  }, timeoutS * 1000, 1000);
+  const done = await waitFor(
+    'the scan to finish',
+    async () => {
+      const c = await http('GET', `/commands/${command.id}`, token);
+      return ['succeeded', 'failed', 'expired', 'cancelled'].includes(c.state) ? c : null;
+    },
+    timeoutS * 1000,
+    1000,
+  );
   if (done.state !== 'succeeded') throw new Error(`scan ${done.state}: ${done.message ?? ''}`);
   // The agent uploads the results in chunks after it reported success: wait until all are stored.
-  const detail = await waitFor('the results to be stored', async () => {
-    const d = await http('GET', `/hosts/${hostId}`, token);
-    return d.latestScan?.commandId === command.id ? d : null;
-  }, 120_000, 1000);
+  const detail = await waitFor(
+    'the results to be stored',
+    async () => {
+      const d = await http('GET', `/hosts/${hostId}`, token);
+      return d.latestScan?.commandId === command.id ? d : null;
+    },
+    120_000,
+    1000,
+  );
   printFindings(detail.host, detail.findings);
   const s = detail.latestScan.summary;
-  console.log(`\n${s.files} files, ${s.archives} archives, ${s.errors} errors; scan took ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  console.log(
+    `\n${s.files} files, ${s.archives} archives, ${s.errors} errors; scan took ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+  );
 
   if (once) return shutdown(0);
   console.log(`\nlog4fleet is running. API docs: http://127.0.0.1:${httpPort}/api/docs`);
-  console.log(`Admin token: .log4fleet/admin-token. Logs: .log4fleet/*.log. Ctrl-C stops controller and agent.`);
+  console.log(
+    `Admin token: .log4fleet/admin-token. Logs: .log4fleet/*.log. Ctrl-C stops controller and agent.`,
+  );
 }
 
 main().catch((err) => {

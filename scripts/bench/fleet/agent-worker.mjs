@@ -13,6 +13,8 @@ const addresses = ADDRESSES.split(',');
 const count = Number(COUNT);
 const workerIndex = Number(WORKER_INDEX);
 const agents = [];
+/** Upload refusals by gRPC status code, reported to the parent at close. */
+const uploadErrors = new Map();
 let closing = false;
 
 const chain = (...parts) => parts.map((p) => Buffer.from(p));
@@ -176,21 +178,28 @@ class Agent {
         finishedAtMs: Date.now(),
       },
     };
-    for (let attempt = 0; attempt < 50 && !closing; attempt++) {
-      const ok = await new Promise((resolve) => {
+    // Like the real agent's outbox: retried until acknowledged (or the bench closes).
+    for (let attempt = 0; !closing; attempt++) {
+      const error = await new Promise((resolve) => {
         this.client.uploadResults(
           request,
           this.metadata(),
           { deadline: Date.now() + 60_000 },
-          (error) => resolve(!error),
+          (e) => resolve(e),
         );
       });
-      if (ok) {
+      if (!error) {
         send({ type: 'ingested', at: Date.now() });
         this.update(command.id, CommandState.COMMAND_STATE_SUCCEEDED, 1);
         return;
       }
-      await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500));
+      uploadErrors.set(error.code, (uploadErrors.get(error.code) ?? 0) + 1);
+      const expected = [grpc.status.RESOURCE_EXHAUSTED, grpc.status.UNAVAILABLE];
+      if (!expected.includes(error.code) && uploadErrors.get(error.code) <= 3)
+        send({ type: 'error', message: `upload ${command.id}: ${error.code} ${error.details}` });
+      await new Promise((r) =>
+        setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random())),
+      );
     }
   }
 }
@@ -218,7 +227,7 @@ process.on('message', async (message) => {
         a.call?.cancel();
         a.client.close();
       }
-      send({ type: 'closed' });
+      send({ type: 'closed', uploadErrors: Object.fromEntries(uploadErrors) });
       setTimeout(() => process.exit(0), 200);
     }
   } catch (error) {

@@ -24,3 +24,71 @@ if (file) {
   }, 1000);
   timer.unref();
 }
+
+// BENCH_CPU_PROFILE=<dir>: SIGUSR2 starts a CPU profile, the next SIGUSR2 writes it there
+// (bench-fleet --profile brackets the campaign phase with them).
+const profileDir = process.env.BENCH_CPU_PROFILE;
+if (profileDir) {
+  const inspector = require('node:inspector');
+  const { writeFileSync } = require('node:fs');
+  const { join } = require('node:path');
+  const session = new inspector.Session();
+  session.connect();
+  let running = false;
+  process.on('SIGUSR2', () => {
+    if (!running) {
+      running = true;
+      session.post('Profiler.enable', () =>
+        session.post('Profiler.setSamplingInterval', { interval: 1000 }, () =>
+          session.post('Profiler.start'),
+        ),
+      );
+      return;
+    }
+    running = false;
+    session.post('Profiler.stop', (err, { profile }) => {
+      if (!err)
+        writeFileSync(
+          join(profileDir, `controller-${Date.now()}.cpuprofile`),
+          JSON.stringify(profile),
+        );
+    });
+  });
+}
+
+// BENCH_SQL_STATS=<file>: times every better-sqlite3 statement by its SQL text; the second
+// SIGUSR2 (with BENCH_CPU_PROFILE) or exit writes the top statements there.
+const sqlStatsFile = process.env.BENCH_SQL_STATS;
+if (sqlStatsFile) {
+  const Database = require('better-sqlite3');
+  const { writeFileSync } = require('node:fs');
+  const stats = new Map();
+  const prepare = Database.prototype.prepare;
+  Database.prototype.prepare = function (source) {
+    const stmt = prepare.call(this, source);
+    const key = String(source).replace(/\s+/g, ' ').slice(0, 300);
+    for (const method of ['run', 'all', 'get']) {
+      const original = stmt[method];
+      stmt[method] = function (...params) {
+        const t = process.hrtime.bigint();
+        try {
+          return original.apply(this, params);
+        } finally {
+          const s = stats.get(key) ?? { n: 0, ns: 0n };
+          s.n++;
+          s.ns += process.hrtime.bigint() - t;
+          stats.set(key, s);
+        }
+      };
+    }
+    return stmt;
+  };
+  const dump = () => {
+    const rows = [...stats]
+      .map(([sql, s]) => ({ ms: Number(s.ns / 1000000n), n: s.n, sql }))
+      .sort((a, b) => b.ms - a.ms);
+    writeFileSync(sqlStatsFile, rows.map((r) => `${r.ms} ms\t${r.n}\t${r.sql}`).join('\n') + '\n');
+  };
+  process.on('SIGUSR2', () => setTimeout(dump, 500));
+  process.on('exit', dump);
+}

@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
 import { AgentRegistry } from '../connections/agent-registry.service';
+import { rawQuery } from '../database/raw-query';
 import { HostsService } from '../hosts/hosts.service';
 import { AgentEntity } from './agent.entity';
 import { parseAgentAuthorization } from './agent-credential';
@@ -42,7 +43,21 @@ export class AgentsService {
         DomainErrorCode.Unauthenticated,
         'missing or malformed agent credential',
       );
-    const agent = await this.agents.findOneBy({ id: parsed.agentId });
+    // Every stream and every upload authenticates: plain SQL, no query builder.
+    const { rows } = await rawQuery<{
+      id: string;
+      host_id: string;
+      hash: string;
+      revoked: unknown;
+    }>(
+      this.agents.manager,
+      'SELECT id, host_id, credential_hash AS hash, revoked FROM agents WHERE id = $1',
+      [parsed.agentId],
+    );
+    const row = rows[0];
+    const agent = row
+      ? { id: row.id, hostId: row.host_id, credentialHash: row.hash, revoked: Boolean(row.revoked) }
+      : null;
     if (!agent || !hashMatches(parsed.secret, agent.credentialHash)) {
       throw new DomainException(
         DomainErrorCode.Unauthenticated,

@@ -3,28 +3,70 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { toJson } from '../common/json-column';
+import { bulkInsert } from '../database/bulk-insert';
 import { Page } from '../common/pagination.dto';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditEventDto, AuditQueryDto, AuditRecord } from './audit.dto';
 import { toAuditEventDto } from './audit.mapper';
 
+const AUDIT_COLUMNS = ['id', 'at', 'actor', 'action', 'host_id', 'details'];
+/** Events written per multi-row INSERT when many arrive at once (10,000 agents reporting). */
+const MAX_BATCH = 500;
+
+interface Waiting {
+  row: unknown[];
+  done: (error?: unknown) => void;
+}
+
 @Injectable()
 export class AuditService {
+  private waiting: Waiting[] = [];
+  private flushing = false;
+
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
   ) {}
 
-  /** Appends one event; pass the manager of an open transaction to commit it with the change it records. */
+  /**
+   * Appends one event; pass the manager of an open transaction to commit it with the change it
+   * records. Without one, events recorded in the same turn of the event loop are written by one
+   * multi-row INSERT (measured: one INSERT per event was a tenth of the controller's time in a
+   * 10,000-host campaign); the promise settles once the event's row is written.
+   */
   async record(event: AuditRecord, manager?: EntityManager): Promise<void> {
-    const repo = manager ? manager.getRepository(AuditEventEntity) : this.events;
-    await repo.insert({
-      id: randomUUID(),
-      at: new Date(),
-      actor: event.actor.slice(0, 128),
-      action: event.action,
-      hostId: event.hostId ?? null,
-      details: toJson(event.details ?? {}),
+    const row = auditRow(event);
+    if (manager) return bulkInsert(manager, 'audit_events', AUDIT_COLUMNS, [row]);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({
+        row,
+        done: (error) =>
+          error
+            ? reject(error instanceof Error ? error : new Error('audit write failed'))
+            : resolve(),
+      });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
     });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      try {
+        await bulkInsert(
+          this.events.manager,
+          'audit_events',
+          AUDIT_COLUMNS,
+          batch.map((w) => w.row),
+        );
+        for (const w of batch) w.done();
+      } catch (error) {
+        for (const w of batch) w.done(error);
+      }
+    }
+    this.flushing = false;
   }
 
   async query(filter: AuditQueryDto): Promise<Page<AuditEventDto>> {
@@ -58,4 +100,15 @@ export class AuditService {
     });
     return rows.map(toAuditEventDto);
   }
+}
+
+function auditRow(event: AuditRecord): unknown[] {
+  return [
+    randomUUID(),
+    new Date().toISOString(),
+    event.actor.slice(0, 128),
+    event.action,
+    event.hostId ?? null,
+    toJson(event.details ?? {}),
+  ];
 }

@@ -60,6 +60,18 @@ export function toProtoCommand(entity: CommandEntity): Command {
   };
 }
 
+/** The column of STATE_TIMESTAMP's property, for hand-written SQL. */
+export const STATE_COLUMN: Record<CommandStateName, string | null> = {
+  queued: null,
+  delivered: 'delivered_at',
+  started: 'started_at',
+  succeeded: 'succeeded_at',
+  failed: 'failed_at',
+  verified: 'verified_at',
+  expired: 'expired_at',
+  cancelled: 'cancelled_at',
+};
+
 export const STATE_TIMESTAMP: Record<CommandStateName, keyof CommandEntity | null> = {
   queued: null,
   delivered: 'deliveredAt',

@@ -11,12 +11,13 @@ import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
+import { rawQuery } from '../database/raw-query';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
-import { CommandEntity } from './command.entity';
+import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
 import { canMoveTo } from './command-state';
 import { CommandDto, CommandUpdateInput, CreateScanDto, ScanParams } from './commands.dto';
-import { STATE_TIMESTAMP, toCommandDto, toProtoCommand } from './commands.mapper';
+import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
 const MAX_PENDING_PUSH = 100;
@@ -174,41 +175,67 @@ export class CommandsService {
     return rows.map(toProtoCommand);
   }
 
-  /** Applies an agent's report; stale or backward reports are ignored, not errors. */
-  async applyUpdate(agentId: string, update: CommandUpdateInput): Promise<CommandDto | null> {
-    const entity = await this.commands.findOneBy({ id: update.commandId, agentId });
+  /**
+   * Applies an agent's report; stale or backward reports are ignored, not errors. Returns whether
+   * the command moved. Plain SQL: every agent sends three of these per command.
+   */
+  async applyUpdate(agentId: string, update: CommandUpdateInput): Promise<boolean> {
+    const manager = this.commands.manager;
+    const { rows } = await rawQuery<{
+      host_id: string;
+      kind: CommandKind;
+      state: CommandStateName;
+      total_chunks: number | null;
+    }>(
+      manager,
+      'SELECT host_id, kind, state, total_chunks FROM commands WHERE id = $1 AND agent_id = $2',
+      [update.commandId, agentId],
+    );
+    const entity = rows[0];
     if (!entity)
       throw DomainException.notFound('command', `${update.commandId} of agent ${agentId}`);
     if (!canMoveTo(entity.state, update.state)) {
       this.logger.debug(
-        { commandId: entity.id, from: entity.state, to: update.state },
+        { commandId: update.commandId, from: entity.state, to: update.state },
         'ignored a command update that does not move forward',
       );
-      return null;
+      return false;
     }
     const previous = entity.state;
-    const patch: Partial<CommandEntity> = { state: update.state };
-    const column = STATE_TIMESTAMP[update.state];
-    if (column) Object.assign(patch, { [column]: new Date() });
-    if (update.message) patch.message = update.message;
-    if (update.state === 'succeeded' && update.totalChunks > 0 && entity.totalChunks === null)
-      patch.totalChunks = update.totalChunks;
+    const column = STATE_COLUMN[update.state];
+    if (!column) return false; // no command moves back to queued
+    const totalChunks =
+      update.state === 'succeeded' && update.totalChunks > 0 && entity.total_chunks === null
+        ? update.totalChunks
+        : null;
     // The WHERE on the old state makes two racing updates apply once.
-    const result = await this.commands.update({ id: entity.id, state: previous }, patch);
-    if (!result.affected) return null;
-    Object.assign(entity, patch);
+    const result = await rawQuery(
+      manager,
+      `UPDATE commands SET state = $1, ${column} = $2,
+         message = COALESCE($3, message), total_chunks = COALESCE($4, total_chunks)
+       WHERE id = $5 AND state = $6`,
+      [
+        update.state,
+        new Date().toISOString(),
+        update.message || null,
+        totalChunks,
+        update.commandId,
+        previous,
+      ],
+    );
+    if (!result.affected) return false;
     await this.audit.record({
       actor: agentId,
       action: `command.${update.state}`,
-      hostId: entity.hostId,
+      hostId: entity.host_id,
       details: {
-        commandId: entity.id,
+        commandId: update.commandId,
         from: previous,
         message: update.message || undefined,
         agentAtMs: update.atMs || undefined,
       },
     });
-    return toCommandDto(entity);
+    return true;
   }
 
   async findForUpload(agentId: string, commandId: string): Promise<CommandEntity> {

@@ -12,8 +12,21 @@ describe('loadConfig', () => {
       maxStreams: 15000,
       maxReceiveBytes: 4 * 1024 * 1024,
     });
-    expect(config.database).toEqual({ type: 'sqlite', path: './.log4fleet/controller.sqlite' });
+    expect(config.database).toEqual({
+      type: 'sqlite',
+      path: './.log4fleet/controller.sqlite',
+      synchronous: 'normal',
+    });
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('reads SQLite durability and names a bad value', () => {
+    expect(loadConfig({ ...insecure, SQLITE_SYNCHRONOUS: 'FULL' }).database).toMatchObject({
+      synchronous: 'full',
+    });
+    expect(() => loadConfig({ ...insecure, SQLITE_SYNCHRONOUS: 'off' })).toThrow(
+      /SQLITE_SYNCHRONOUS must be normal or full, got "off"/,
+    );
   });
 
   it('uses PostgreSQL when DATABASE_URL is set', () => {

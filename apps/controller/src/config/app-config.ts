@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 
-export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+/**
+ * SQLite's `synchronous` pragma in WAL mode: 'normal' (default) syncs the WAL at checkpoints, so a
+ * controller crash loses nothing and a power loss may roll back the last commits; 'full' syncs
+ * every commit (about 0.4 ms each here, on the event loop, since better-sqlite3 is synchronous).
+ */
+export type SqliteSynchronous = 'normal' | 'full';
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string; synchronous?: SqliteSynchronous }
+  | { type: 'postgres'; url: string };
 
 export interface GrpcConfig {
   host: string;
@@ -80,7 +88,7 @@ export function loadConfig(env: Env): AppConfig {
       keepaliveTimeoutMs: 20_000,
       maxConnectionIdleMs: readInt('GRPC_MAX_CONNECTION_IDLE_MS', 60_000, 1_000, 3_600_000),
     },
-    database: readDatabase(env),
+    database: readDatabase(env, problems),
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     adminToken: env.LOG4FLEET_ADMIN_TOKEN || undefined,
     heartbeatIntervalS: readInt('HEARTBEAT_INTERVAL_S', 30, 1, 3600),
@@ -130,9 +138,16 @@ function readTls(env: Env, problems: string[]): GrpcConfig['tls'] {
   return { certPath, keyPath };
 }
 
-function readDatabase(env: Env): DatabaseConfig {
+function readDatabase(env: Env, problems: string[]): DatabaseConfig {
   if (env.DATABASE_URL) return { type: 'postgres', url: env.DATABASE_URL };
-  return { type: 'sqlite', path: env.SQLITE_PATH || './.log4fleet/controller.sqlite' };
+  const raw = (env.SQLITE_SYNCHRONOUS || 'normal').toLowerCase();
+  if (raw !== 'normal' && raw !== 'full')
+    problems.push(`SQLITE_SYNCHRONOUS must be normal or full, got "${env.SQLITE_SYNCHRONOUS}"`);
+  return {
+    type: 'sqlite',
+    path: env.SQLITE_PATH || './.log4fleet/controller.sqlite',
+    synchronous: raw === 'full' ? 'full' : 'normal',
+  };
 }
 
 function readLogLevel(raw: string | undefined, problems: string[]): LogLevel {

@@ -1,15 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { loggerFor } from '../common/logger';
+
+/** Units of work committed together on SQLite (group commit). */
+const MAX_GROUP = 200;
+
+interface Unit {
+  work: (manager: EntityManager) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
- * Runs a unit of work in one transaction. better-sqlite3 has one connection, on which two
- * interleaved async transactions would nest and fail, so on SQLite they are queued. Writes
- * made outside a transaction while one is open share its fate there, so callers check the
- * expected refusals before opening one and keep rollbacks for the unexpected.
+ * Runs a unit of work in one transaction. On PostgreSQL each unit is a transaction of its own.
+ * better-sqlite3 has one connection, on which two interleaved async transactions would nest and
+ * fail, so on SQLite units are queued, and the units waiting when a transaction starts share it
+ * (group commit): each runs inside a SAVEPOINT of its own, one after the other; a unit that
+ * throws is rolled back to its savepoint alone, and every unit's promise settles after the one
+ * COMMIT. Measured on a 10,000-host campaign: a COMMIT per unit was the largest single cost.
+ * Writes made outside a transaction while one is open share its fate there, so callers check
+ * the expected refusals before opening one and keep rollbacks for the unexpected.
  */
 @Injectable()
 export class TransactionService {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly logger = loggerFor(TransactionService.name);
+  private readonly waiting: Unit[] = [];
+  private draining = false;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -19,9 +35,58 @@ export class TransactionService {
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.isPostgres) return this.dataSource.transaction(work);
-    const next = this.tail.then(() => this.dataSource.transaction(work));
-    this.tail = next.catch(() => undefined);
-    return next;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        void this.drain();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) await this.runGroup(this.waiting.splice(0, MAX_GROUP));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runGroup(group: Unit[]): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await runner.startTransaction();
+      for (const unit of group) {
+        await runner.query('SAVEPOINT l4f_unit');
+        try {
+          const value = await unit.work(runner.manager);
+          await runner.query('RELEASE SAVEPOINT l4f_unit');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await runner.query('ROLLBACK TO SAVEPOINT l4f_unit');
+          await runner.query('RELEASE SAVEPOINT l4f_unit');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      // The transaction itself failed (BEGIN, a savepoint, COMMIT): nothing of the group stands.
+      this.logger.error(
+        { err: error instanceof Error ? error.message : String(error), units: group.length },
+        'group transaction failed; every unit in it is rolled back',
+      );
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      for (const unit of group) unit.reject(error);
+      return;
+    } finally {
+      await runner.release();
+    }
+    group.forEach((unit, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) unit.resolve(outcome.value);
+      else unit.reject(outcome.error);
+    });
   }
 }
 

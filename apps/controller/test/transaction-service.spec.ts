@@ -1,0 +1,93 @@
+import { DataSource } from 'typeorm';
+import { AuditService } from '../src/audit/audit.service';
+import { AuditEventEntity } from '../src/audit/audit-event.entity';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { rawQuery } from '../src/database/raw-query';
+import { TransactionService } from '../src/database/transaction.service';
+import { createStorage, Storage, TestDatabase } from './support/test-storage';
+
+async function open(storage: Storage): Promise<DataSource> {
+  const options = storage.env.DATABASE_URL
+    ? dataSourceOptions({ type: 'postgres', url: storage.env.DATABASE_URL })
+    : dataSourceOptions({ type: 'sqlite', path: storage.env.SQLITE_PATH, synchronous: 'normal' });
+  return new DataSource(options).initialize();
+}
+
+describe.each<TestDatabase>(['sqlite', 'postgres'])(
+  'units of work and batched audit writes (%s)',
+  (database) => {
+    let storage: Storage;
+    let ds: DataSource;
+    let tx: TransactionService;
+
+    beforeAll(async () => {
+      storage = await createStorage(database, 'tx');
+      ds = await open(storage);
+      tx = new TransactionService(ds);
+    });
+    afterAll(async () => {
+      await ds?.destroy();
+      await storage?.dispose();
+    });
+
+    const actors = async (prefix: string): Promise<string[]> =>
+      (
+        await rawQuery<{ actor: string }>(
+          ds.manager,
+          'SELECT actor FROM audit_events WHERE actor LIKE $1 ORDER BY actor',
+          [`${prefix}%`],
+        )
+      ).rows.map((r) => r.actor);
+
+    it('commits every unit that succeeded and rolls back only the one that threw', async () => {
+      const audit = new AuditService(ds.getRepository(AuditEventEntity));
+      const unit = (i: number) =>
+        tx.run(async (manager) => {
+          await audit.record({ actor: `unit-${i}`, action: 'test.unit' }, manager);
+          if (i === 3) throw new Error('unit 3 fails after writing');
+          return i;
+        });
+      const outcomes = await Promise.allSettled([0, 1, 2, 3, 4, 5].map(unit));
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect((outcomes[3] as PromiseRejectedResult).reason).toEqual(
+        new Error('unit 3 fails after writing'),
+      );
+      expect(await actors('unit-')).toEqual(['unit-0', 'unit-1', 'unit-2', 'unit-4', 'unit-5']);
+    });
+
+    it('writes many audit events recorded at once, each promise settling after its row exists', async () => {
+      const audit = new AuditService(ds.getRepository(AuditEventEntity));
+      const n = 1234;
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          audit.record({
+            actor: `burst-${String(i).padStart(4, '0')}`,
+            action: 'test.burst',
+            hostId: null,
+            details: { i },
+          }),
+        ),
+      );
+      const rows = await actors('burst-');
+      expect(rows).toHaveLength(n);
+      expect(new Set(rows).size).toBe(n);
+      const page = await audit.query({ action: 'test.burst', page: 1, pageSize: 1 });
+      expect(page.total).toBe(n);
+      expect(page.items[0].details).toEqual({ i: expect.any(Number) });
+    });
+
+    if (database === 'sqlite') {
+      it('opens SQLite in WAL mode with the configured durability', async () => {
+        expect(await ds.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+        expect(await ds.query('PRAGMA synchronous')).toEqual([{ synchronous: 1 }]);
+      });
+    }
+  },
+);
