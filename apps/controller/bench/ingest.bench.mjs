@@ -29,37 +29,76 @@ const pgAdmin = 'postgres://postgres@127.0.0.1:5432/test';
 
 async function pg(sql) {
   const ds = await new DataSource({ type: 'postgres', url: pgAdmin }).initialize();
-  try { await ds.query(sql); } finally { await ds.destroy(); }
+  try {
+    await ds.query(sql);
+  } finally {
+    await ds.destroy();
+  }
 }
 
 if (database === 'postgres') await pg(`CREATE DATABASE ${pgName}`);
 const config = loadConfig({
-  HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', GRPC_INSECURE: '1',
-  LOG_LEVEL: 'warn', LOG4FLEET_ADMIN_TOKEN: admin,
-  ...(database === 'postgres' ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${pgName}` } : { SQLITE_PATH: join(dir, 'c.sqlite') }),
+  HTTP_HOST: '127.0.0.1',
+  HTTP_PORT: '0',
+  GRPC_HOST: '127.0.0.1',
+  GRPC_PORT: '0',
+  GRPC_INSECURE: '1',
+  LOG_LEVEL: 'warn',
+  LOG4FLEET_ADMIN_TOKEN: admin,
+  ...(database === 'postgres'
+    ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${pgName}` }
+    : { SQLITE_PATH: join(dir, 'c.sqlite') }),
 });
 const running = await startController(config);
 const api = async (method, path, body) => {
   const res = await fetch(`${running.httpUrl}/api/v1${path}`, {
-    method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body),
+    method,
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 };
-const seconds = (t0) => (Number(process.hrtime.bigint() - t0) / 1e9);
-const unary = (client, method, req, md) => new Promise((resolve, reject) => client[method](req, md ?? new grpc.Metadata(), (e, r) => (e ? reject(e) : resolve(r))));
+const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+const unary = (client, method, req, md) =>
+  new Promise((resolve, reject) =>
+    client[method](req, md ?? new grpc.Metadata(), (e, r) => (e ? reject(e) : resolve(r))),
+  );
 async function pool(items, worker) {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < items.length) await worker(items[next++]); }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) await worker(items[next++]);
+    }),
+  );
 }
 
 const { token } = await api('POST', '/enrollment-tokens', { name: 'bench', maxUses: AGENTS });
-const agents = Array.from({ length: AGENTS }, () => ({ client: new AgentServiceClient(`127.0.0.1:${running.grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }) }));
+const agents = Array.from({ length: AGENTS }, () => ({
+  client: new AgentServiceClient(
+    `127.0.0.1:${running.grpcPort}`,
+    grpc.credentials.createInsecure(),
+    { 'grpc.use_local_subchannel_pool': 1 },
+  ),
+}));
 
 let t0 = process.hrtime.bigint();
 await pool(agents, async (a) => {
   const id = randomUUID().replace(/-/g, '');
-  const r = await unary(a.client, 'enroll', { token, agentVersion: 'bench', host: { hostname: `h-${id.slice(0, 8)}`, fqdn: '', machineId: id, osName: 'Linux', osVersion: '', kernel: '', arch: 'x86_64', addresses: [] } });
+  const r = await unary(a.client, 'enroll', {
+    token,
+    agentVersion: 'bench',
+    host: {
+      hostname: `h-${id.slice(0, 8)}`,
+      fqdn: '',
+      machineId: id,
+      osName: 'Linux',
+      osVersion: '',
+      kernel: '',
+      arch: 'x86_64',
+      addresses: [],
+    },
+  });
   a.md = new grpc.Metadata();
   a.md.set('authorization', `Bearer ${r.agentId}.${r.credential}`);
   a.hostId = r.hostId;
@@ -67,22 +106,65 @@ await pool(agents, async (a) => {
 const enrollS = seconds(t0);
 
 t0 = process.hrtime.bigint();
-await Promise.all(agents.map((a) => new Promise((resolve, reject) => {
-  a.stream = a.client.connect(a.md);
-  a.stream.on('data', (m) => { if (m.kind?.$case === 'heartbeatAck') resolve(); if (m.kind?.$case === 'command') a.command = m.kind.value.id; });
-  a.stream.on('error', (e) => { if (e.code !== grpc.status.CANCELLED && e.code !== grpc.status.UNAVAILABLE) reject(e); });
-  a.stream.write({ kind: { $case: 'heartbeat', value: { sentAtMs: Date.now(), runningCommands: 0, outboxChunks: 0 } } });
-})));
+await Promise.all(
+  agents.map(
+    (a) =>
+      new Promise((resolve, reject) => {
+        a.stream = a.client.connect(a.md);
+        a.stream.on('data', (m) => {
+          if (m.kind?.$case === 'heartbeatAck') resolve();
+          if (m.kind?.$case === 'command') a.command = m.kind.value.id;
+        });
+        a.stream.on('error', (e) => {
+          if (e.code !== grpc.status.CANCELLED && e.code !== grpc.status.UNAVAILABLE) reject(e);
+        });
+        a.stream.write({
+          kind: {
+            $case: 'heartbeat',
+            value: { sentAtMs: Date.now(), runningCommands: 0, outboxChunks: 0 },
+          },
+        });
+      }),
+  ),
+);
 const connectS = seconds(t0);
 
 t0 = process.hrtime.bigint();
-await pool(agents, async (a) => { a.commandId = (await api('POST', `/hosts/${a.hostId}/scans`, {})).id; });
+await pool(agents, async (a) => {
+  a.commandId = (await api('POST', `/hosts/${a.hostId}/scans`, {})).id;
+});
 const scanS = seconds(t0);
 
-const finding = (i) => ({ chain: [Buffer.from(`/opt/app${i}/lib/app.war`), Buffer.from('WEB-INF/lib/log4j-core-2.14.1.jar')], product: 'log4j-core', version: '2.14.1', versionExact: true, status: i % 10 === 0 ? 'vulnerable' : 'safe', cves: ['CVE-2021-44228'], evidence: ['JndiLookup.class'], packageRoot: 'org/apache/logging/log4j/', sha256: 'a'.repeat(64) });
+const finding = (i) => ({
+  chain: [
+    Buffer.from(`/opt/app${i}/lib/app.war`),
+    Buffer.from('WEB-INF/lib/log4j-core-2.14.1.jar'),
+  ],
+  product: 'log4j-core',
+  version: '2.14.1',
+  versionExact: true,
+  status: i % 10 === 0 ? 'vulnerable' : 'safe',
+  cves: ['CVE-2021-44228'],
+  evidence: ['JndiLookup.class'],
+  packageRoot: 'org/apache/logging/log4j/',
+  sha256: 'a'.repeat(64),
+});
 const uploads = agents.flatMap((a) => Array.from({ length: CHUNKS }, (_, s) => ({ a, s })));
 t0 = process.hrtime.bigint();
-await pool(uploads, ({ a, s }) => unary(a.client, 'uploadResults', { commandId: a.commandId, sequence: s, totalChunks: CHUNKS, findings: Array.from({ length: FINDINGS_PER_CHUNK }, (_, i) => finding(i)), errors: [] }, a.md));
+await pool(uploads, ({ a, s }) =>
+  unary(
+    a.client,
+    'uploadResults',
+    {
+      commandId: a.commandId,
+      sequence: s,
+      totalChunks: CHUNKS,
+      findings: Array.from({ length: FINDINGS_PER_CHUNK }, (_, i) => finding(i)),
+      errors: [],
+    },
+    a.md,
+  ),
+);
 const uploadS = seconds(t0);
 // Uploads are acknowledged once stored raw; findings are written by the results.ingest jobs.
 let vulnerable = await api('GET', '/hosts?status=vulnerable&pageSize=1');
@@ -93,14 +175,25 @@ while (vulnerable.total < AGENTS && seconds(t0) < 600) {
 const ingestS = seconds(t0);
 
 const rssMb = Math.round(process.memoryUsage().rss / 1e6);
-console.log(JSON.stringify({
-  database, agents: AGENTS,
-  enrollPerS: Math.round(AGENTS / enrollS), streamsAdmittedPerS: Math.round(AGENTS / connectS), scanCommandsPerS: Math.round(AGENTS / scanS),
-  chunksAcceptedPerS: Math.round(uploads.length / uploadS), findingsIngestedPerS: Math.round((uploads.length * FINDINGS_PER_CHUNK) / ingestS),
-  hostsVulnerable: vulnerable.total, processRssMb: rssMb, note: 'bench client and controller share one process and 2 cores',
-}));
+console.log(
+  JSON.stringify({
+    database,
+    agents: AGENTS,
+    enrollPerS: Math.round(AGENTS / enrollS),
+    streamsAdmittedPerS: Math.round(AGENTS / connectS),
+    scanCommandsPerS: Math.round(AGENTS / scanS),
+    chunksAcceptedPerS: Math.round(uploads.length / uploadS),
+    findingsIngestedPerS: Math.round((uploads.length * FINDINGS_PER_CHUNK) / ingestS),
+    hostsVulnerable: vulnerable.total,
+    processRssMb: rssMb,
+    note: 'bench client and controller share one process and 2 cores',
+  }),
+);
 
-agents.forEach((a) => { a.stream.cancel(); a.client.close(); });
+agents.forEach((a) => {
+  a.stream.cancel();
+  a.client.close();
+});
 await running.app.close();
 if (database === 'postgres') await pg(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
 rmSync(dir, { recursive: true, force: true });

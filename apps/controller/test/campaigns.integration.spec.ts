@@ -1,5 +1,6 @@
 import { Finding } from '@log4fleet/contracts';
 import { CampaignRunner } from '../src/campaigns/campaign-runner.service';
+import { VerificationService } from '../src/verification/verification.service';
 import {
   CampaignTestController,
   startCampaignController,
@@ -282,6 +283,97 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
         .set('Authorization', `Bearer ${operator}`);
       expect(commands.body).toHaveLength(1);
       await waitUntil(() => other.commands.length === 1, 'the one command on the second host');
+    });
+
+    it('verifies a recorded remediation by rescanning: clean -> verified, still vulnerable -> vulnerable', async () => {
+      const tag = `dc:${database}-verify`;
+      const fixed = await enrolled(tag, 'succeed', [VULNERABLE_FINDING], 'aaa-verify-fixed');
+      const unfixed = await enrolled(tag, 'succeed', [VULNERABLE_FINDING], 'bbb-verify-unfixed');
+      await fixed.connect();
+      await unfixed.connect();
+      const first = await startCampaign({ selector: { tags: [tag] } });
+      await until(first.id, 'the first scan ingested', (c) => c.findings.hostsScanned === 2);
+      const hostStatus = async (agent: SimAgent): Promise<string> =>
+        (
+          (
+            await controller
+              .http()
+              .get(`/api/v1/hosts/${agent.hostId}`)
+              .set('Authorization', `Bearer ${operator}`)
+          ).body as { host: { status: string } }
+        ).host.status;
+      expect(await hostStatus(fixed)).toBe('vulnerable');
+
+      const record = (agent: SimAgent, body: Record<string, unknown>, token = operator) =>
+        controller
+          .http()
+          .post(`/api/v1/hosts/${agent.hostId}/remediations`)
+          .set('Authorization', `Bearer ${token}`)
+          .send(body);
+      const bad = await record(fixed, { method: 'prayed', note: 'x' });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toMatch(/method must be one of/);
+      expect((await record(fixed, { method: 'upgraded' })).status).toBe(400);
+      const viewer = await controller.tokenFor('viewer');
+      expect((await record(fixed, { method: 'upgraded', note: 'x' }, viewer)).status).toBe(403);
+
+      // The operator upgraded log4j on one host; the other one's "fix" did not take.
+      fixed.findings.splice(0, fixed.findings.length, SAFE_FINDING);
+      const done = await record(fixed, {
+        method: 'upgraded',
+        note: 'log4j-core 2.17.1 installed from the vendor package',
+        ticket: 'CHG-1234',
+      });
+      expect(done.status).toBe(201);
+      const recorded = done.body as {
+        commandId: string;
+        hostStatus: string;
+        verificationCampaignId: string;
+        verificationQueued: boolean;
+      };
+      expect(recorded).toMatchObject({ hostStatus: 'remediated', verificationQueued: true });
+      const notDone = (await record(unfixed, { method: 'removed-jndilookup', note: 'zip -d' }))
+        .body as { commandId: string; verificationCampaignId: string };
+
+      const verify = await until(
+        recorded.verificationCampaignId,
+        'the verification rescan of the fixed host',
+        (c) => c.status === 'completed' && c.findings.hostsScanned === 1,
+      );
+      expect(verify).toMatchObject({ targetCount: 1 });
+      expect((verify as unknown as { kind: string }).kind).toBe('verify');
+      await until(
+        notDone.verificationCampaignId,
+        'the verification rescan of the unfixed host',
+        (c) => c.status === 'completed' && c.findings.hostsScanned === 1,
+      );
+      await waitFor(
+        async () => ((await hostStatus(fixed)) === 'verified' ? true : undefined),
+        'the fixed host verified',
+      );
+      expect(await hostStatus(unfixed)).toBe('vulnerable');
+      const command = async (id: string) =>
+        (
+          await controller
+            .http()
+            .get(`/api/v1/commands/${id}`)
+            .set('Authorization', `Bearer ${operator}`)
+        ).body as { state: string; kind: string; message: string | null };
+      expect(await command(recorded.commandId)).toMatchObject({
+        kind: 'remediate',
+        state: 'verified',
+      });
+      expect(await command(notDone.commandId)).toMatchObject({
+        kind: 'remediate',
+        state: 'failed',
+        message: expect.stringMatching(/still found vulnerable log4j/),
+      });
+      // One rescan per remediation, however often its success is reported.
+      await controller.app.get(VerificationService).createRescan({
+        commandId: recorded.commandId,
+        hostId: fixed.hostId,
+      });
+      expect(fixed.commands).toHaveLength(2);
     });
 
     it('pauses itself when failures pass the threshold', async () => {

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { ClusterRouter } from '../cluster/cluster-router.service';
+import { CommandEntity } from '../commands/command.entity';
+import { CommandDto } from '../commands/commands.dto';
 import { CommandsService } from '../commands/commands.service';
+import { TransactionService } from '../database/transaction.service';
 import { deterministicUuid } from '../common/deterministic-id';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { parseJsonObject } from '../common/json-column';
@@ -37,6 +40,7 @@ export class CampaignRunner {
     private readonly router: ClusterRouter,
     private readonly report: CampaignReportService,
     private readonly audit: AuditService,
+    private readonly tx: TransactionService,
   ) {}
 
   /** Enqueues everything a new (or resumed) campaign needs; every id is deterministic. */
@@ -86,13 +90,34 @@ export class CampaignRunner {
     }
   }
 
-  /** Row first (the core's CommandsService), then the push; a retried job creates nothing twice. */
+  /**
+   * Row first (the core's CommandsService), then the push once the row is committed; a retried
+   * job creates nothing twice. The claim, the command and the target's link share one commit.
+   */
   async dispatchHost(campaignId: string, hostId: string, claimer: string): Promise<void> {
+    const created = await this.tx.batched(() =>
+      this.createHostCommand(campaignId, hostId, claimer),
+    );
+    if (!created) return;
+    const now = await this.repo.findById(campaignId);
+    if (!created.linked || (now && (now.status === 'cancelled' || now.status === 'expired'))) {
+      // The campaign was cancelled while this command was being created: cancel it too.
+      await this.commands.cancel(created.command.id, now?.createdBy ?? 'system', { campaignId });
+      return;
+    }
+    if (created.entity) this.commands.push(created.entity);
+  }
+
+  private async createHostCommand(
+    campaignId: string,
+    hostId: string,
+    claimer: string,
+  ): Promise<{ command: CommandDto; entity: CommandEntity | null; linked: boolean } | null> {
     const campaign = await this.repo.findById(campaignId);
     if (!campaign || campaign.status === 'paused' || FINAL_CAMPAIGN_STATUSES.has(campaign.status))
-      return;
+      return null;
     const claim = await this.repo.claimTarget(campaignId, hostId, claimer);
-    if (!claim) return;
+    if (!claim) return null;
     const actor = campaignActor(campaignId);
     const ttlS = Math.ceil((campaign.expiresAt.getTime() - Date.now()) / 1000);
     if (ttlS < MIN_COMMAND_TTL_S) {
@@ -100,16 +125,19 @@ export class CampaignRunner {
         state: 'expired',
         reason: 'the campaign expires before a command could run',
       });
-      return;
+      return null;
     }
     const scan = parseJsonObject(campaign.options) as CampaignScanOptionsDto;
-    let command;
+    let created;
     try {
       // One id per (campaign, host): a retried job (its first attempt crashed after creating the
       // command) gets that command back instead of a second one.
-      command = await this.commands.createScan(hostId, { ...scan, expiresInSeconds: ttlS }, actor, {
-        commandId: campaignCommandId(campaignId, hostId),
-      });
+      created = await this.commands.createScanRow(
+        hostId,
+        { ...scan, expiresInSeconds: ttlS },
+        actor,
+        { commandId: campaignCommandId(campaignId, hostId) },
+      );
     } catch (error) {
       if (
         error instanceof DomainException &&
@@ -120,21 +148,17 @@ export class CampaignRunner {
           state: 'skipped',
           reason: error.message,
         });
-        return;
+        return null;
       }
       throw error;
     }
     const linked = await this.repo.settleTarget(campaignId, hostId, {
       state: 'dispatched',
-      commandId: command.id,
-      agentId: command.agentId,
+      commandId: created.dto.id,
+      agentId: created.dto.agentId,
       dispatchedAt: new Date(),
     });
-    const now = await this.repo.findById(campaignId);
-    if (!linked || (now && (now.status === 'cancelled' || now.status === 'expired'))) {
-      // The campaign was cancelled while this command was being created: cancel it too.
-      await this.commands.cancel(command.id, now?.createdBy ?? 'system', { campaignId });
-    }
+    return { command: created.dto, entity: created.entity, linked };
   }
 
   /** Queued/delivered commands become cancelled; agents that hold or run one are told to stop. */

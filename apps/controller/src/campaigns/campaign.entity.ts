@@ -1,10 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { dateColumn, ID_COLUMN } from '../database/column-types';
 
-/** 'hunt' and 'verify' are the playbook's next campaign kinds; only scans run today. */
+/** 'verify' rescans hosts to check a remediation (its result moves them to verified or back to vulnerable); 'hunt' is the playbook's next kind. */
 export const CAMPAIGN_KINDS = ['scan', 'hunt', 'verify'] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
-export const SUPPORTED_CAMPAIGN_KINDS: readonly CampaignKind[] = ['scan'];
+export const SUPPORTED_CAMPAIGN_KINDS: readonly CampaignKind[] = ['scan', 'verify'];
 
 export const CAMPAIGN_STATUSES = [
   'canary',

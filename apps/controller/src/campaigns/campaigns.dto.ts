@@ -233,6 +233,8 @@ export class CampaignDetailDto extends CampaignDto {
 
 /** What a campaign is created from, whether by an operator or by a schedule's run. */
 export interface CampaignSpec {
+  /** A caller-chosen id (a verification derives it from the remediation): created once. */
+  id?: string;
   name: string;
   kind: CampaignKind;
   selector: CampaignSelectorDto;

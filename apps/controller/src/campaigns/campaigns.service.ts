@@ -69,6 +69,10 @@ export class CampaignsService {
   /** Also the entry of scheduled runs; null when the selector matches no host. Idempotent per (schedule, run). */
   async createFromSpec(spec: CampaignSpec, actor: string): Promise<CampaignDto | null> {
     checkSelector(spec.selector);
+    if (spec.id) {
+      const existing = await this.repo.findById(spec.id);
+      if (existing) return toCampaignDto(existing);
+    }
     if (spec.scheduleId && spec.runKey) {
       const existing = await this.repo.findByRun(spec.scheduleId, spec.runKey);
       if (existing) return toCampaignDto(existing);
@@ -77,7 +81,7 @@ export class CampaignsService {
     if (hostIds.length === 0) return null;
     const canarySize = Math.min(spec.canarySize, hostIds.length);
     const campaign: CampaignEntity = {
-      id: randomUUID(),
+      id: spec.id ?? randomUUID(),
       name: spec.name,
       kind: spec.kind,
       status: canarySize > 0 ? 'canary' : 'running',

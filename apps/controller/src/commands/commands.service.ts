@@ -20,6 +20,21 @@ import { CommandDto, CommandUpdateInput, CreateScanDto, ScanParams } from './com
 import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
+/** Changes to a host that a rescan verifies once they succeeded (DESIGN: "then verified"). */
+export const VERIFIABLE_KINDS: readonly CommandKind[] = ['remediate', 'quarantine'];
+
+/** A command that changed a host and succeeded: a verification rescan is due. */
+export interface VerifiableSuccess {
+  commandId: string;
+  hostId: string;
+  kind: CommandKind;
+}
+
+export interface ManualRemediation {
+  method: string;
+  note: string;
+  ticket?: string;
+}
 const MAX_PENDING_PUSH = 100;
 /** Commands moved per transaction by cancelMany/expireMany. */
 const TRANSITION_BATCH = 500;
@@ -27,6 +42,8 @@ const TRANSITION_BATCH = 500;
 @Injectable()
 export class CommandsService {
   private readonly logger = loggerFor(CommandsService.name);
+
+  private readonly successListeners: Array<(success: VerifiableSuccess) => Promise<void>> = [];
 
   constructor(
     @InjectRepository(CommandEntity) private readonly commands: Repository<CommandEntity>,
@@ -49,9 +66,24 @@ export class CommandsService {
     actor: string,
     options: { commandId?: string } = {},
   ): Promise<CommandDto> {
+    const created = await this.createScanRow(hostId, dto, actor, options);
+    if (!created.entity) return created.dto;
+    return { ...created.dto, pushed: this.push(created.entity) };
+  }
+
+  /**
+   * createScan without the push, for callers that push once their transaction committed
+   * (`entity` is null when the command existed already).
+   */
+  async createScanRow(
+    hostId: string,
+    dto: CreateScanDto,
+    actor: string,
+    options: { commandId?: string } = {},
+  ): Promise<{ dto: CommandDto; entity: CommandEntity | null }> {
     if (options.commandId) {
       const existing = await this.existingFor(hostId, options.commandId);
-      if (existing) return existing;
+      if (existing) return { dto: existing, entity: null };
     }
     await this.hosts.require(hostId);
     const agentId = await this.agents.activeAgentOf(hostId);
@@ -89,7 +121,7 @@ export class CommandsService {
         options.commandId && isUniqueViolation(error)
           ? await this.existingFor(hostId, options.commandId)
           : null;
-      if (existing) return existing;
+      if (existing) return { dto: existing, entity: null };
       throw error;
     }
     await this.audit.record({
@@ -98,10 +130,14 @@ export class CommandsService {
       hostId,
       details: { commandId: entity.id, kind: 'scan', agentId },
     });
-    const pushed = this.registry.send(agentId, {
+    return { dto: { ...toCommandDto(entity), pushed: false }, entity };
+  }
+
+  /** The hint to the agent's open stream (on any controller process); false when it is not connected here. */
+  push(entity: CommandEntity): boolean {
+    return this.registry.send(entity.agentId, {
       kind: { $case: 'command', value: toProtoCommand(entity) },
     });
-    return { ...toCommandDto(entity), pushed };
   }
 
   private async existingFor(hostId: string, commandId: string): Promise<CommandDto | null> {
@@ -180,6 +216,127 @@ export class CommandsService {
    * the command moved. Plain SQL: every agent sends three of these per command.
    */
   async applyUpdate(agentId: string, update: CommandUpdateInput): Promise<boolean> {
+    // Three per command from every agent: they share commits with other work (SQLite).
+    const moved = await this.tx.batched(() => this.moveCommand(agentId, update));
+    if (!moved) return false;
+    if (update.state === 'succeeded' && VERIFIABLE_KINDS.includes(moved.kind))
+      await this.notifySuccess({
+        commandId: update.commandId,
+        hostId: moved.hostId,
+        kind: moved.kind,
+      });
+    return true;
+  }
+
+  /** Called after a remediation or quarantine succeeded (committed); the verification feature queues a rescan. */
+  onVerifiableSuccess(listener: (success: VerifiableSuccess) => Promise<void>): void {
+    this.successListeners.push(listener);
+  }
+
+  private async notifySuccess(success: VerifiableSuccess): Promise<void> {
+    for (const listener of this.successListeners) await listener(success);
+  }
+
+  /**
+   * A remediation done by hand (a package upgrade, a jar replaced) recorded as a succeeded
+   * 'remediate' command of the host's agent, never pushed: the advisory's "record everything done
+   * to each asset", and what makes a later clean scan "verified" instead of "who patched it?".
+   */
+  async recordManualRemediation(
+    hostId: string,
+    remediation: ManualRemediation,
+    actor: string,
+    manager: EntityManager,
+  ): Promise<CommandEntity> {
+    const agentId = await this.agents.activeAgentOf(hostId);
+    if (!agentId)
+      throw new DomainException(
+        DomainErrorCode.FailedPrecondition,
+        `host ${hostId} has no active agent to verify a remediation with a rescan`,
+      );
+    const now = new Date();
+    const entity = this.commands.create({
+      id: randomUUID(),
+      hostId,
+      agentId,
+      kind: 'remediate',
+      payload: toJson({ manual: true, ...remediation }),
+      state: 'succeeded',
+      message: remediation.note,
+      totalChunks: null,
+      createdBy: actor,
+      createdAt: now,
+      expiresAt: now,
+      deliveredAt: null,
+      startedAt: null,
+      succeededAt: now,
+      failedAt: null,
+      verifiedAt: null,
+      expiredAt: null,
+      cancelledAt: null,
+    });
+    await manager.getRepository(CommandEntity).insert(entity);
+    await this.audit.record(
+      {
+        actor,
+        action: 'remediation.recorded',
+        hostId,
+        details: { commandId: entity.id, manual: true, ...remediation },
+      },
+      manager,
+    );
+    return entity;
+  }
+
+  /** After recordManualRemediation's transaction committed. */
+  remediationRecorded(entity: CommandEntity): Promise<void> {
+    return this.notifySuccess({ commandId: entity.id, hostId: entity.hostId, kind: entity.kind });
+  }
+
+  /**
+   * The verdict of a scan on the host's succeeded remediations: verified when the host came out
+   * clean, failed when log4j is still vulnerable (the remediation then no longer counts).
+   */
+  async settleRemediations(
+    hostId: string,
+    verified: boolean,
+    scanRunId: string,
+    actor: string,
+    manager: EntityManager,
+  ): Promise<number> {
+    const repo = manager.getRepository(CommandEntity);
+    const open = await repo.find({
+      where: { hostId, kind: 'remediate', state: 'succeeded' },
+      select: { id: true },
+    });
+    const now = new Date();
+    for (const { id } of open) {
+      const patch: Partial<CommandEntity> = verified
+        ? { state: 'verified', verifiedAt: now }
+        : {
+            state: 'failed',
+            failedAt: now,
+            message: `the verification scan ${scanRunId} still found vulnerable log4j`,
+          };
+      const moved = await repo.update({ id, state: 'succeeded' }, patch);
+      if (!moved.affected) continue;
+      await this.audit.record(
+        {
+          actor,
+          action: verified ? 'command.verified' : 'command.verification_failed',
+          hostId,
+          details: { commandId: id, from: 'succeeded', scanRunId },
+        },
+        manager,
+      );
+    }
+    return open.length;
+  }
+
+  private async moveCommand(
+    agentId: string,
+    update: CommandUpdateInput,
+  ): Promise<{ hostId: string; kind: CommandKind } | null> {
     const manager = this.commands.manager;
     const { rows } = await rawQuery<{
       host_id: string;
@@ -199,11 +356,11 @@ export class CommandsService {
         { commandId: update.commandId, from: entity.state, to: update.state },
         'ignored a command update that does not move forward',
       );
-      return false;
+      return null;
     }
     const previous = entity.state;
     const column = STATE_COLUMN[update.state];
-    if (!column) return false; // no command moves back to queued
+    if (!column) return null; // no command moves back to queued
     const totalChunks =
       update.state === 'succeeded' && update.totalChunks > 0 && entity.total_chunks === null
         ? update.totalChunks
@@ -223,7 +380,7 @@ export class CommandsService {
         previous,
       ],
     );
-    if (!result.affected) return false;
+    if (!result.affected) return null;
     await this.audit.record({
       actor: agentId,
       action: `command.${update.state}`,
@@ -235,7 +392,7 @@ export class CommandsService {
         agentAtMs: update.atMs || undefined,
       },
     });
-    return true;
+    return { hostId: entity.host_id, kind: entity.kind };
   }
 
   async findForUpload(agentId: string, commandId: string): Promise<CommandEntity> {

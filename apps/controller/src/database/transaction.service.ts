@@ -44,6 +44,18 @@ export class TransactionService {
     });
   }
 
+  /**
+   * Work written with the default repositories (each statement on its own) that may share a
+   * commit: on SQLite it runs as a unit of the group transaction, so its statements (issued on
+   * the one connection while the unit runs) commit with the group, or roll back alone when it
+   * throws; on PostgreSQL it runs as it is. The work must not call run() or batched() itself
+   * (it would wait for the group it is part of), nor push anything that announces its rows
+   * before this promise settled.
+   */
+  batched<T>(work: () => Promise<T>): Promise<T> {
+    return this.isPostgres ? work() : this.run(() => work());
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.waiting.length > 0) await this.runGroup(this.waiting.splice(0, MAX_GROUP));

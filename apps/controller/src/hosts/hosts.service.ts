@@ -141,6 +141,38 @@ export class HostsService {
     await this.hosts.update({ id }, { lastSeenAt: seenAt });
   }
 
+  /**
+   * A remediation was recorded: the host is 'remediated' until a verification scan says
+   * 'verified' (clean) or 'vulnerable' again; a "who patched it?" flag stays as it is.
+   */
+  async markRemediated(
+    hostId: string,
+    actor: string,
+    commandId: string,
+    manager: EntityManager,
+  ): Promise<HostEntity> {
+    const host = await this.require(hostId, manager);
+    if (host.status !== 'remediated') {
+      const previous = host.status;
+      host.status = 'remediated';
+      host.statusChangedAt = new Date();
+      await this.repo(manager).update(
+        { id: hostId },
+        { status: host.status, statusChangedAt: host.statusChangedAt },
+      );
+      await this.audit.record(
+        {
+          actor,
+          action: 'host.status_changed',
+          hostId,
+          details: { from: previous, to: 'remediated', commandId },
+        },
+        manager,
+      );
+    }
+    return host;
+  }
+
   /** Records a completed scan as the host's current inventory and moves its state, audited. */
   async applyScanVerdict(verdict: ScanVerdict, manager: EntityManager): Promise<HostDto> {
     const repo = this.repo(manager);

@@ -3,8 +3,18 @@ import { CampaignsModule } from '../campaigns/campaigns.module';
 import { ClusterModule } from '../cluster/cluster.module';
 import { ResultsModule } from '../results/results.module';
 import { SchedulesModule } from '../schedules/schedules.module';
+import { VerificationModule } from '../verification/verification.module';
 import { QueuesModule } from './queues.module';
 
-/** Everything that runs on BullMQ (campaigns, schedules, result ingestion) and the multi-process routing: one entry in AppModule. */
-@Module({ imports: [QueuesModule, ClusterModule, CampaignsModule, SchedulesModule, ResultsModule] })
+/** Everything that runs on BullMQ (campaigns, schedules, verification rescans, result ingestion) and the multi-process routing: one entry in AppModule. */
+@Module({
+  imports: [
+    QueuesModule,
+    ClusterModule,
+    CampaignsModule,
+    SchedulesModule,
+    ResultsModule,
+    VerificationModule,
+  ],
+})
 export class FleetOperationsModule {}

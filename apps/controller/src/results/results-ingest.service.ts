@@ -316,6 +316,8 @@ export class ResultsIngestService {
       },
       manager,
     );
+    if (remediationRecorded && (vulnerable || updated.status === 'verified'))
+      await this.commands.settleRemediations(run.hostId, !vulnerable, run.id, agentId, manager);
     this.logger.info(
       {
         hostId: updated.id,

@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { HOST_STATUSES, HostStatus } from '../hosts/host.entity';
+
+export const REMEDIATION_METHODS = [
+  'upgraded',
+  'removed-jndilookup',
+  'removed-log4j',
+  'mitigated',
+  'other',
+] as const;
+
+export class RecordRemediationDto {
+  @ApiProperty({ enum: REMEDIATION_METHODS, description: 'what was done to the host' })
+  @IsIn(REMEDIATION_METHODS, {
+    message: `method must be one of: ${REMEDIATION_METHODS.join(', ')}`,
+  })
+  method!: string;
+
+  @ApiProperty({ description: 'what was changed, by whom, where (1-2000 characters)' })
+  @IsString()
+  @Length(1, 2000)
+  note!: string;
+
+  @ApiPropertyOptional({ description: 'change or incident ticket' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(/^[\x20-\x7e]+$/, { message: 'ticket must be printable ASCII' })
+  ticket?: string;
+}
+
+export class RemediationDto {
+  @ApiProperty({ description: "the remediation's command id (kind remediate, state succeeded)" })
+  commandId!: string;
+  @ApiProperty() hostId!: string;
+  @ApiProperty({ enum: HOST_STATUSES }) hostStatus!: HostStatus;
+  @ApiProperty() recordedBy!: string;
+  @ApiProperty() recordedAt!: string;
+  @ApiProperty({ description: 'the verification rescan campaign (created by a queue job)' })
+  verificationCampaignId!: string;
+  @ApiProperty({ description: 'false when the job queue refused the verification (see reason)' })
+  verificationQueued!: boolean;
+  @ApiPropertyOptional() verificationError?: string;
+}
