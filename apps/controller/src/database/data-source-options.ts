@@ -7,6 +7,7 @@ import { ENTITIES, MIGRATIONS } from './entities';
 /** SQLite: checkpoint the WAL every 10,000 pages (40 MB); a 64 MB page cache. */
 const WAL_CHECKPOINT_PAGES = 10_000;
 const CACHE_KIB = 64 * 1024;
+const PG_POOL_SIZE = 20;
 
 /** Migrations run at start; synchronize is never on. */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
@@ -17,7 +18,9 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
     synchronize: false,
     logging: false,
   } as const;
-  if (config.type === 'postgres') return { ...common, type: 'postgres', url: config.url };
+  if (config.type === 'postgres')
+    // A pool of 20 (pg's default is 10): campaign dispatch and ingestion run 48 jobs at once.
+    return { ...common, type: 'postgres', url: config.url, extra: { max: PG_POOL_SIZE } };
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
   return {
     ...common,

@@ -7,14 +7,18 @@ import { ALL_QUEUES, QueueName } from './queue-names';
 import { QueuesService } from './queues.service';
 import { createRedisConnection } from './redis-connection.factory';
 
-/** Concurrency per queue; SQLite serializes writers anyway, PostgreSQL takes more. */
+/**
+ * Concurrency per queue. On SQLite the jobs' writes are serialized anyway, and the jobs waiting
+ * at once share one commit (TransactionService), so more at once means fewer commits; on
+ * PostgreSQL they share a pool of 20 connections.
+ */
 const CONCURRENCY: Record<QueueName, number> = {
   [QueueName.Campaigns]: 4,
-  [QueueName.CampaignHosts]: 16,
+  [QueueName.CampaignHosts]: 32,
   [QueueName.CampaignMaintenance]: 4,
   [QueueName.Schedules]: 2,
   // Chunks of one command serialize on the command's row lock; several commands ingest in parallel.
-  [QueueName.ResultsIngest]: 4,
+  [QueueName.ResultsIngest]: 16,
   [QueueName.ResultsMaintenance]: 1,
 };
 
