@@ -93,25 +93,16 @@ export class CommandsService {
         `host ${hostId} has no active agent to run a scan`,
       );
     const now = new Date();
-    const entity = this.commands.create({
+    const entity = newCommandRow({
       id: options.commandId ?? randomUUID(),
       hostId,
       agentId,
       kind: 'scan',
       payload: toJson(scanParams(dto)),
       state: 'queued',
-      message: null,
-      totalChunks: null,
       createdBy: actor,
       createdAt: now,
       expiresAt: new Date(now.getTime() + (dto.expiresInSeconds ?? this.config.commandTtlS) * 1000),
-      deliveredAt: null,
-      startedAt: null,
-      succeededAt: null,
-      failedAt: null,
-      verifiedAt: null,
-      expiredAt: null,
-      cancelledAt: null,
     });
     try {
       await this.commands.insert(entity);
@@ -124,12 +115,17 @@ export class CommandsService {
       if (existing) return { dto: existing, entity: null };
       throw error;
     }
-    await this.audit.record({
-      actor,
-      action: 'command.created',
-      hostId,
-      details: { commandId: entity.id, kind: 'scan', agentId },
-    });
+    // Written at once, not batched: this often runs as a unit of a group commit, which a
+    // batched write (flushed on a later turn of the event loop) would hold open meanwhile.
+    await this.audit.record(
+      {
+        actor,
+        action: 'command.created',
+        hostId,
+        details: { commandId: entity.id, kind: 'scan', agentId },
+      },
+      this.commands.manager,
+    );
     return { dto: { ...toCommandDto(entity), pushed: false }, entity };
   }
 
@@ -255,7 +251,7 @@ export class CommandsService {
         `host ${hostId} has no active agent to verify a remediation with a rescan`,
       );
     const now = new Date();
-    const entity = this.commands.create({
+    const entity = newCommandRow({
       id: randomUUID(),
       hostId,
       agentId,
@@ -263,17 +259,10 @@ export class CommandsService {
       payload: toJson({ manual: true, ...remediation }),
       state: 'succeeded',
       message: remediation.note,
-      totalChunks: null,
       createdBy: actor,
       createdAt: now,
       expiresAt: now,
-      deliveredAt: null,
-      startedAt: null,
       succeededAt: now,
-      failedAt: null,
-      verifiedAt: null,
-      expiredAt: null,
-      cancelledAt: null,
     });
     await manager.getRepository(CommandEntity).insert(entity);
     await this.audit.record(
@@ -381,17 +370,21 @@ export class CommandsService {
       ],
     );
     if (!result.affected) return null;
-    await this.audit.record({
-      actor: agentId,
-      action: `command.${update.state}`,
-      hostId: entity.host_id,
-      details: {
-        commandId: update.commandId,
-        from: previous,
-        message: update.message || undefined,
-        agentAtMs: update.atMs || undefined,
+    // At once, not batched: this runs as a unit of a group commit (see createScanRow).
+    await this.audit.record(
+      {
+        actor: agentId,
+        action: `command.${update.state}`,
+        hostId: entity.host_id,
+        details: {
+          commandId: update.commandId,
+          from: previous,
+          message: update.message || undefined,
+          agentAtMs: update.atMs || undefined,
+        },
       },
-    });
+      manager,
+    );
     return { hostId: entity.host_id, kind: entity.kind };
   }
 
@@ -502,5 +495,35 @@ function scanParams(dto: CreateScanDto): ScanParams {
     nice: dto.nice ?? false,
     processes: dto.processes ?? true,
     processesOnly: dto.processesOnly ?? false,
+  };
+}
+
+/** A command row: the given columns, every other one empty. */
+function newCommandRow(
+  row: Pick<
+    CommandEntity,
+    | 'id'
+    | 'hostId'
+    | 'agentId'
+    | 'kind'
+    | 'payload'
+    | 'state'
+    | 'createdBy'
+    | 'createdAt'
+    | 'expiresAt'
+  > &
+    Partial<CommandEntity>,
+): CommandEntity {
+  return {
+    message: null,
+    totalChunks: null,
+    deliveredAt: null,
+    startedAt: null,
+    succeededAt: null,
+    failedAt: null,
+    verifiedAt: null,
+    expiredAt: null,
+    cancelledAt: null,
+    ...row,
   };
 }

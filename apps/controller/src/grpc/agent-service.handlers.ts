@@ -17,6 +17,7 @@ import { AgentRegistry } from '../connections/agent-registry.service';
 import { EnrollService } from '../enrollment/enroll.service';
 import { HostsService } from '../hosts/hosts.service';
 import { ResultsIngestService } from '../results/results-ingest.service';
+import { TransactionService } from '../database/transaction.service';
 import { ConnectSession } from './connect-session';
 import { toGrpcStatus } from './grpc-errors';
 import { validateEnroll, validateUpload } from './message-validation';
@@ -39,6 +40,7 @@ export class AgentServiceHandlers {
     private readonly results: ResultsIngestService,
     private readonly registry: AgentRegistry,
     private readonly inventory: InventoryGrpcHandler,
+    private readonly tx: TransactionService,
   ) {}
 
   implementation(): AgentServiceServer {
@@ -67,6 +69,7 @@ export class AgentServiceHandlers {
       hosts: this.hosts,
       commands: this.commands,
       registry: this.registry,
+      tx: this.tx,
       maxStreams: this.config.grpc.maxStreams,
     };
     new ConnectSession(call, deps).start();
