@@ -2,6 +2,7 @@
 // npm run bench:fleet — fleet benchmark of the controller (campaigns over real gRPC streams).
 //
 //   node scripts/bench-fleet.mjs [--agents=1000,10000] [--db=sqlite,postgres] [--workers=4] [--skip-build]
+//                                [--profile | --profile=storm]  (CPU profile + SQL times of the campaign or the reconnect storm, into tmp/)
 //
 // For each database and fleet size: builds the controller (tsc into tmp/), starts a redis-server
 // of its own on a free loopback port and ONE controller process (main.js, with
@@ -368,7 +369,7 @@ async function runOne(buildDir, redisUrl, db, n) {
     await sleep(2000);
 
     sampler.reset();
-    if (args.profile) controller.child.kill('SIGUSR2');
+    if (args.profile === 'true') controller.child.kill('SIGUSR2');
     t = Date.now();
     const campaign = await http(base, adminToken, 'POST', '/campaigns', {
       name: `bench ${n}`,
@@ -392,7 +393,7 @@ async function runOne(buildDir, redisUrl, db, n) {
       `${db} N=${n}: ${counters.ingested} results ingested, ${result.succeeded} succeeded in ${result.completeS} s`,
     );
 
-    if (args.profile) {
+    if (args.profile === 'true') {
       controller.child.kill('SIGUSR2');
       await sleep(3000);
     }
@@ -404,8 +405,13 @@ async function runOne(buildDir, redisUrl, db, n) {
     await sleep(1000);
     const pid2 = await controller.start();
     const sampler2 = new Sampler(pid2);
+    if (args.profile === 'storm') controller.child.kill('SIGUSR2');
     t = Date.now();
     const back = await until(() => counters.connected >= n, 600);
+    if (args.profile === 'storm') {
+      controller.child.kill('SIGUSR2');
+      await sleep(3000);
+    }
     result.stormS = back ? (counters.lastConnect - t) / 1000 : NaN;
     result.storm = { ...sampler2.phase(), eld: eventLoop(eldFile, t, Date.now()) };
     sampler2.stop();
