@@ -289,6 +289,7 @@ async function runOne(buildDir, redisUrl, db, n) {
       lastConnect: 0,
       since: 0,
       seen: new Set(),
+      connectTimes: [],
     };
     const per = Math.ceil(n / WORKERS);
     for (let w = 0; w < WORKERS; w++) {
@@ -312,6 +313,7 @@ async function runOne(buildDir, redisUrl, db, n) {
           const key = `${w}:${m.agent}`;
           if (m.at < counters.since || counters.seen.has(key)) return;
           counters.seen.add(key);
+          counters.connectTimes.push(m.at);
           counters.connected = counters.seen.size;
           counters.lastConnect = Math.max(counters.lastConnect, m.at);
         } else if (m.type === 'command') {
@@ -402,8 +404,11 @@ async function runOne(buildDir, redisUrl, db, n) {
     counters.since = Date.now();
     counters.seen.clear();
     counters.connected = 0;
+    counters.connectTimes = [];
     await sleep(1000);
+    const restartAt = Date.now();
     const pid2 = await controller.start();
+    result.restartMs = Date.now() - restartAt;
     const sampler2 = new Sampler(pid2);
     if (args.profile === 'storm') controller.child.kill('SIGUSR2');
     t = Date.now();
@@ -413,9 +418,16 @@ async function runOne(buildDir, redisUrl, db, n) {
       await sleep(3000);
     }
     result.stormS = back ? (counters.lastConnect - t) / 1000 : NaN;
+    const sorted = counters.connectTimes.map((x) => (x - t) / 1000).sort((a, b) => a - b);
+    const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+    if (sorted.length) result.stormPct = { p50: pct(50), p90: pct(90), p99: pct(99) };
     result.storm = { ...sampler2.phase(), eld: eventLoop(eldFile, t, Date.now()) };
     sampler2.stop();
-    log(`${db} N=${n}: ${counters.connected} reconnected in ${result.stormS} s after the restart`);
+    log(
+      `${db} N=${n}: ${counters.connected} reconnected in ${result.stormS} s after the restart ` +
+        `(controller ready ${result.restartMs} ms after its start; reconnected p50/p90/p99 ` +
+        `${result.stormPct?.p50?.toFixed(1)}/${result.stormPct?.p90?.toFixed(1)}/${result.stormPct?.p99?.toFixed(1)} s)`,
+    );
   } finally {
     for (const w of workers) w.connected && w.send({ type: 'close' });
     await sleep(1000);

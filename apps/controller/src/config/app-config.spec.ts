@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       port: 50051,
       insecure: true,
       maxStreams: 15000,
+      listenBacklog: 4096,
       maxReceiveBytes: 4 * 1024 * 1024,
     });
     expect(config.database).toEqual({

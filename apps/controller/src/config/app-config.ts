@@ -16,6 +16,8 @@ export interface GrpcConfig {
   tls?: { certPath: string; keyPath: string };
   insecure: boolean;
   maxStreams: number;
+  /** Listen backlog of the gRPC socket (capped by net.core.somaxconn): a reconnect storm's handshakes wait there. */
+  listenBacklog: number;
   maxReceiveBytes: number;
   keepaliveTimeMs: number;
   keepaliveTimeoutMs: number;
@@ -82,6 +84,7 @@ export function loadConfig(env: Env): AppConfig {
       tls: readTls(env, problems),
       insecure: env.GRPC_INSECURE === '1',
       maxStreams: readInt('MAX_AGENT_STREAMS', 15000, 1, 1_000_000),
+      listenBacklog: readInt('GRPC_LISTEN_BACKLOG', 4096, 1, 65_535),
       maxReceiveBytes: 4 * MB,
       // TOOLCHAIN.md: keepalive 60 s held 10,000 agents; idle 30-60 s removes orphan connections.
       keepaliveTimeMs: readInt('GRPC_KEEPALIVE_MS', 60_000, 1_000, 3_600_000),

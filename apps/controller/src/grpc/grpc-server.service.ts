@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { AgentServiceHandlers } from './agent-service.handlers';
+import { withListenBacklog } from './listen-backlog';
 
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -45,13 +46,19 @@ export class GrpcServerService implements OnApplicationBootstrap, OnApplicationS
       'grpc.max_connection_idle_ms': grpc.maxConnectionIdleMs,
     });
     server.addService(AgentServiceService, this.handlers.implementation());
-    this.port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${grpc.host}:${grpc.port}`, this.credentials(), (error, port) =>
-        error
-          ? reject(new Error(`gRPC cannot listen on ${grpc.host}:${grpc.port}: ${error.message}`))
-          : resolve(port),
-      );
-    });
+    this.port = await withListenBacklog(
+      grpc.listenBacklog,
+      () =>
+        new Promise<number>((resolve, reject) => {
+          server.bindAsync(`${grpc.host}:${grpc.port}`, this.credentials(), (error, port) =>
+            error
+              ? reject(
+                  new Error(`gRPC cannot listen on ${grpc.host}:${grpc.port}: ${error.message}`),
+                )
+              : resolve(port),
+          );
+        }),
+    );
     this.server = server;
     this.logger.info({ address: this.address, tls: Boolean(grpc.tls) }, 'gRPC server listening');
   }
