@@ -60,18 +60,6 @@ export function toProtoCommand(entity: CommandEntity): Command {
   };
 }
 
-/** The column of STATE_TIMESTAMP's property, for hand-written SQL. */
-export const STATE_COLUMN: Record<CommandStateName, string | null> = {
-  queued: null,
-  delivered: 'delivered_at',
-  started: 'started_at',
-  succeeded: 'succeeded_at',
-  failed: 'failed_at',
-  verified: 'verified_at',
-  expired: 'expired_at',
-  cancelled: 'cancelled_at',
-};
-
 export const STATE_TIMESTAMP: Record<CommandStateName, keyof CommandEntity | null> = {
   queued: null,
   delivered: 'deliveredAt',
@@ -82,3 +70,11 @@ export const STATE_TIMESTAMP: Record<CommandStateName, keyof CommandEntity | nul
   expired: 'expiredAt',
   cancelled: 'cancelledAt',
 };
+
+/** The column of STATE_TIMESTAMP's property (deliveredAt -> delivered_at), for hand-written SQL. */
+export const STATE_COLUMN = Object.fromEntries(
+  Object.entries(STATE_TIMESTAMP).map(([state, property]) => [
+    state,
+    property ? property.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : null,
+  ]),
+) as Record<CommandStateName, string | null>;

@@ -20,6 +20,9 @@ import { CommandDto, CommandUpdateInput, CreateScanDto, ScanParams } from './com
 import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
+const MAX_PENDING_PUSH = 100;
+/** Commands moved per transaction by cancelMany/expireMany. */
+const TRANSITION_BATCH = 500;
 /** Changes to a host that a rescan verifies once they succeeded (DESIGN: "then verified"). */
 export const VERIFIABLE_KINDS: readonly CommandKind[] = ['remediate', 'quarantine'];
 
@@ -35,9 +38,6 @@ export interface ManualRemediation {
   note: string;
   ticket?: string;
 }
-const MAX_PENDING_PUSH = 100;
-/** Commands moved per transaction by cancelMany/expireMany. */
-const TRANSITION_BATCH = 500;
 
 @Injectable()
 export class CommandsService {
@@ -277,11 +277,6 @@ export class CommandsService {
     return entity;
   }
 
-  /** After recordManualRemediation's transaction committed. */
-  remediationRecorded(entity: CommandEntity): Promise<void> {
-    return this.notifySuccess({ commandId: entity.id, hostId: entity.hostId, kind: entity.kind });
-  }
-
   /**
    * The verdict of a scan on the host's succeeded remediations: verified when the host came out
    * clean, failed when log4j is still vulnerable (the remediation then no longer counts).
@@ -292,7 +287,7 @@ export class CommandsService {
     scanRunId: string,
     actor: string,
     manager: EntityManager,
-  ): Promise<number> {
+  ): Promise<void> {
     const repo = manager.getRepository(CommandEntity);
     const open = await repo.find({
       where: { hostId, kind: 'remediate', state: 'succeeded' },
@@ -319,7 +314,6 @@ export class CommandsService {
         manager,
       );
     }
-    return open.length;
   }
 
   private async moveCommand(

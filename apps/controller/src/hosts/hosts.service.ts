@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
-import { HostEntity } from './host.entity';
+import { HostEntity, HostStatus } from './host.entity';
 import { statusAfterScan } from './host-status';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
@@ -146,31 +146,35 @@ export class HostsService {
    * 'verified' (clean) or 'vulnerable' again; a "who patched it?" flag stays as it is.
    */
   async markRemediated(
-    hostId: string,
+    host: HostEntity,
     actor: string,
     commandId: string,
     manager: EntityManager,
-  ): Promise<HostEntity> {
-    const host = await this.require(hostId, manager);
-    if (host.status !== 'remediated') {
-      const previous = host.status;
-      host.status = 'remediated';
-      host.statusChangedAt = new Date();
-      await this.repo(manager).update(
-        { id: hostId },
-        { status: host.status, statusChangedAt: host.statusChangedAt },
-      );
-      await this.audit.record(
-        {
-          actor,
-          action: 'host.status_changed',
-          hostId,
-          details: { from: previous, to: 'remediated', commandId },
-        },
-        manager,
-      );
-    }
-    return host;
+  ): Promise<void> {
+    if (host.status === 'remediated') return;
+    await this.changeStatus(host, 'remediated', actor, { commandId }, new Date(), manager);
+    await this.repo(manager).update(
+      { id: host.id },
+      { status: host.status, statusChangedAt: host.statusChangedAt },
+    );
+  }
+
+  /** Moves the entity's status (the caller stores it) and records host.status_changed. */
+  private async changeStatus(
+    host: HostEntity,
+    to: HostStatus,
+    actor: string,
+    context: Record<string, unknown>,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<void> {
+    const from = host.status;
+    host.status = to;
+    host.statusChangedAt = at;
+    await this.audit.record(
+      { actor, action: 'host.status_changed', hostId: host.id, details: { from, to, ...context } },
+      manager,
+    );
   }
 
   /** Records a completed scan as the host's current inventory and moves its state, audited. */
@@ -182,19 +186,15 @@ export class HostsService {
     const previous = host.status;
     host.lastScanRunId = verdict.scanRunId;
     host.lastScanAt = now;
-    if (outcome.status !== previous) {
-      host.status = outcome.status;
-      host.statusChangedAt = now;
-      await this.audit.record(
-        {
-          actor: verdict.actor,
-          action: 'host.status_changed',
-          hostId: host.id,
-          details: { from: previous, to: outcome.status, scanRunId: verdict.scanRunId },
-        },
+    if (outcome.status !== previous)
+      await this.changeStatus(
+        host,
+        outcome.status,
+        verdict.actor,
+        { scanRunId: verdict.scanRunId },
+        now,
         manager,
       );
-    }
     if (outcome.flagReason && !host.flagged) {
       host.flagged = true;
       host.flagReason = outcome.flagReason;

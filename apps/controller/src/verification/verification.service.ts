@@ -62,19 +62,19 @@ export class VerificationService implements OnModuleInit {
     actor: string,
   ): Promise<RemediationDto> {
     const { command, host } = await this.tx.run(async (manager) => {
-      await this.hosts.require(hostId, manager);
+      const host = await this.hosts.require(hostId, manager);
       const command = await this.commands.recordManualRemediation(
         hostId,
         { method: dto.method, note: dto.note, ...(dto.ticket ? { ticket: dto.ticket } : {}) },
         actor,
         manager,
       );
-      const host = await this.hosts.markRemediated(hostId, actor, command.id, manager);
+      await this.hosts.markRemediated(host, actor, command.id, manager);
       return { command, host };
     });
     let verificationError: string | undefined;
     try {
-      await this.commands.remediationRecorded(command);
+      await this.request({ commandId: command.id, hostId, kind: command.kind });
     } catch (error) {
       // The remediation is on record; only its rescan is missing. Say so instead of failing.
       verificationError = `the job queue refused the verification rescan: ${error instanceof Error ? error.message : String(error)}`;
