@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { startController } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { QueueConfigExtension } from '../../src/queues/queue-config';
+import {
+  createApiToken,
+  deletePrefix,
+  loopbackEnv,
+  newAdminToken,
+} from '../support/controller-fixtures';
 import {
   createStorage as createTestStorage,
   type Storage,
@@ -12,6 +17,7 @@ import {
 } from '../support/test-storage';
 
 export type { Storage, TestDatabase } from '../support/test-storage';
+export { deletePrefix, newAdminToken } from '../support/controller-fixtures';
 
 export interface CampaignTestController {
   app: INestApplication;
@@ -28,10 +34,6 @@ export interface CampaignTestController {
 
 export function newPrefix(suite: string): string {
   return `l4f-test-${suite}-${randomBytes(4).toString('hex')}`;
-}
-
-export function newAdminToken(): string {
-  return `l4f_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('hex')}`;
 }
 
 /**
@@ -53,13 +55,7 @@ export async function startCampaignController(
   const prefix = options.prefix ?? newPrefix('c');
   const config: AppConfig & QueueConfigExtension = {
     ...loadConfig({
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: '0',
-      GRPC_INSECURE: '1',
-      LOG_LEVEL: 'silent',
-      LOG4FLEET_ADMIN_TOKEN: adminToken,
+      ...loopbackEnv(adminToken),
       REDIS_URL: options.redisUrl ?? 'redis://127.0.0.1:6379',
       ...storage.env,
       ...options.env,
@@ -88,17 +84,7 @@ export async function startCampaignController(
     adminToken,
     prefix,
     http,
-    async tokenFor(role) {
-      const res = await http()
-        .post('/api/v1/api-tokens')
-        .set('Authorization', `Bearer ${adminToken}`)
-        .send({ name: `test-${role}-${randomBytes(3).toString('hex')}`, role });
-      if (res.status !== 201)
-        throw new Error(
-          `creating a ${role} token failed: ${res.status} ${JSON.stringify(res.body)}`,
-        );
-      return (res.body as { token: string }).token;
-    },
+    tokenFor: (role) => createApiToken(http, adminToken, role),
     stop,
     async dispose() {
       await stop();
@@ -110,25 +96,6 @@ export async function startCampaignController(
 
 export async function createStorage(database: TestDatabase): Promise<Storage> {
   return createTestStorage(database, 'campaigns');
-}
-
-/** Removes this suite's keys only (the Redis is shared: never FLUSHALL). */
-export async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    for (let i = 0; i < 10_000; i++) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  } catch {
-    // best effort
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Polls (bounded) until probe returns a value. */

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { startController } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
 import { QueuesService } from '../../src/queues/queues.service';
-import { deletePrefix } from '../campaigns-support/harness';
+import { createApiToken, deletePrefix, loopbackEnv, newAdminToken } from './controller-fixtures';
 import { createStorage, type TestDatabase } from './test-storage';
 
 export type { TestDatabase } from './test-storage';
@@ -31,16 +30,10 @@ export async function startTestController(
   options: { database?: TestDatabase; env?: Record<string, string> } = {},
 ): Promise<TestController> {
   const database = options.database ?? 'sqlite';
-  const adminToken = `l4f_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('hex')}`;
+  const adminToken = newAdminToken();
   const storage = await createStorage(database, database === 'sqlite' ? 'controller' : 'test');
   const config = loadConfig({
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: '0',
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: '0',
-    GRPC_INSECURE: '1',
-    LOG_LEVEL: 'silent',
-    LOG4FLEET_ADMIN_TOKEN: adminToken,
+    ...loopbackEnv(adminToken),
     ...storage.env,
     ...options.env,
   });
@@ -60,17 +53,7 @@ export async function startTestController(
     grpcAddress: `127.0.0.1:${grpcPort}`,
     adminToken,
     http,
-    async tokenFor(role) {
-      const res = await http()
-        .post('/api/v1/api-tokens')
-        .set('Authorization', `Bearer ${adminToken}`)
-        .send({ name: `test-${role}-${randomBytes(3).toString('hex')}`, role });
-      if (res.status !== 201)
-        throw new Error(
-          `creating a ${role} token failed: ${res.status} ${JSON.stringify(res.body)}`,
-        );
-      return (res.body as { token: string }).token;
-    },
+    tokenFor: (role) => createApiToken(http, adminToken, role),
     async close() {
       const { prefix, redisUrl } = app.get(QueuesService).settings;
       await app.close();
