@@ -1,5 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { UploadResultsRequest } from '@log4fleet/contracts';
+import { DataSource } from 'typeorm';
+import { rawQuery } from '../src/database/raw-query';
 import { QueueName } from '../src/queues/queue-names';
 import { QueuesService } from '../src/queues/queues.service';
 import { IngestQueue, ingestJobId } from '../src/results/ingest-queue.service';
@@ -138,6 +140,55 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
     expect(body.host).toMatchObject({ status: 'vulnerable', flagged: false });
     expect(body.latestScan.commandId).toBe(newer);
     expect(await auditCount(agent.hostId, 'scan.completed')).toBe(2);
+  });
+
+  it('ingests many chunks at once; a corrupt stored chunk fails its own job alone, named', async () => {
+    await stopIngestion();
+    const scans = await Promise.all([1, 2, 3, 4].map(() => agentWithScan()));
+    for (const { agent, commandId } of scans) await agent.upload(chunk(commandId));
+    // Two scans of one host land in the same batch: the newer one (vulnerable) decides.
+    const { agent: twice, commandId: older } = scans[0];
+    const res = await controller
+      .http()
+      .post(`/api/v1/hosts/${twice.hostId}/scans`)
+      .set('Authorization', admin())
+      .send({});
+    const newer = (res.body as { id: string }).id;
+    await twice.upload(chunk(newer));
+    await twice.upload({ ...chunk(older, 0, 1), findings: [LOG4J_2_17] }); // a duplicate: ignored
+    const { agent: broken, commandId: brokenCommand } = await agentWithScan();
+    await broken.upload(chunk(brokenCommand));
+    // Field 1 with wire type 7: no protobuf decoder accepts it.
+    await rawQuery(
+      controller.app.get(DataSource).manager,
+      'UPDATE result_chunks SET payload = $1 WHERE command_id = $2',
+      [Buffer.from([0x0f, 0x00]).toString('base64'), brokenCommand],
+    );
+    await ingestQueue().resume();
+    for (const { agent, commandId } of scans.slice(1))
+      await scanIngested(controller, agent.hostId, commandId);
+    await scanIngested(controller, twice.hostId, newer);
+    await jobFinished(ingestJobId({ commandId: older, sequence: 0 }));
+    for (const { agent } of scans.slice(1)) expect(await findingsOf(agent.hostId)).toBe(1);
+    const detail = await controller
+      .http()
+      .get(`/api/v1/hosts/${twice.hostId}`)
+      .set('Authorization', admin());
+    expect(detail.body).toMatchObject({
+      host: { status: 'vulnerable' },
+      latestScan: { commandId: newer },
+    });
+    const failed = await eventually(async () => {
+      const job = await ingestQueue().getJob(
+        ingestJobId({ commandId: brokenCommand, sequence: 0 }),
+      );
+      return job?.failedReason ? job.failedReason : undefined;
+    }, 'the corrupt chunk job failed');
+    expect(failed).toContain(`result chunk ${brokenCommand}/0`);
+    expect(await findingsOf(broken.hostId)).toBe(0);
+    await ingestQueue()
+      .obliterate({ force: true })
+      .catch(() => undefined);
   });
 
   it('re-enqueues, by the sweep, a chunk whose job Redis lost', async () => {

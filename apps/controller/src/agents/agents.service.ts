@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
 import { AgentRegistry } from '../connections/agent-registry.service';
-import { rawQuery } from '../database/raw-query';
+import { placeholders, rawQuery } from '../database/raw-query';
 import { HostsService } from '../hosts/hosts.service';
 import { AgentEntity } from './agent.entity';
 import { parseAgentAuthorization } from './agent-credential';
@@ -124,12 +124,29 @@ export class AgentsService {
   }
 
   /** The agent that receives the host's commands: its newest one not revoked. */
+  /**
+   * The newest unrevoked agent of each host: the agent's id, null for a host without one; a host
+   * that does not exist is missing from the map.
+   */
+  async activeAgentsOf(
+    hostIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Map<string, string | null>> {
+    const ids = [...new Set(hostIds)];
+    if (ids.length === 0) return new Map();
+    const { rows } = await rawQuery<{ host_id: string; agent_id: string | null }>(
+      manager,
+      `SELECT h.id AS host_id,
+         (SELECT a.id FROM agents a WHERE a.host_id = h.id AND a.revoked = $1
+          ORDER BY a.created_at DESC LIMIT 1) AS agent_id
+       FROM hosts h WHERE h.id IN (${placeholders(ids.length, 2)})`,
+      [false, ...ids],
+    );
+    return new Map(rows.map((r) => [r.host_id, r.agent_id]));
+  }
+
   async activeAgentOf(hostId: string): Promise<string | null> {
-    const agent = await this.agents.findOne({
-      where: { hostId, revoked: false },
-      order: { createdAt: 'DESC' },
-    });
-    return agent?.id ?? null;
+    return (await this.activeAgentsOf([hostId], this.agents.manager)).get(hostId) ?? null;
   }
 
   async recordHello(principal: AgentPrincipal, version: string): Promise<void> {

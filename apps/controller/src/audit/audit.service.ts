@@ -51,6 +51,12 @@ export class AuditService {
     });
   }
 
+  /** Appends events in the open transaction of `manager` (multi-row INSERTs). */
+  async recordMany(events: readonly AuditRecord[], manager: EntityManager): Promise<void> {
+    if (events.length > 0)
+      await bulkInsert(manager, 'audit_events', AUDIT_COLUMNS, events.map(auditRow));
+  }
+
   private async flush(): Promise<void> {
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, MAX_BATCH);

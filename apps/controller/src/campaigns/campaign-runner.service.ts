@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ClusterRouter } from '../cluster/cluster-router.service';
 import { CommandEntity } from '../commands/command.entity';
-import { CommandDto } from '../commands/commands.dto';
 import { CommandsService } from '../commands/commands.service';
 import { TransactionService } from '../database/transaction.service';
+import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { deterministicUuid } from '../common/deterministic-id';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { parseJsonObject } from '../common/json-column';
@@ -26,12 +27,26 @@ export const campaignActor = (campaignId: string): string => `campaign:${campaig
 export const campaignCommandId = (campaignId: string, hostId: string): string =>
   deterministicUuid('campaign', campaignId, 'host', hostId);
 const MIN_COMMAND_TTL_S = 60;
+/** Host dispatches per transaction at most (their jobs run at once: see the queue's concurrency). */
+const DISPATCH_BATCH = 64;
+
+interface HostDispatch {
+  campaignId: string;
+  hostId: string;
+  /** The dispatch job's id, kept on the target it claims. */
+  claimer: string;
+}
+
 const monitorSchedulerId = (campaignId: string): string => jobId('campaign', campaignId, 'monitor');
 
 /** Drives a campaign through BullMQ: fan-out, canary gate, failure threshold, expiry, completion. */
 @Injectable()
 export class CampaignRunner {
   private readonly logger = loggerFor(CampaignRunner.name);
+  private readonly dispatcher = new MicroBatcher<HostDispatch, void>(
+    (items) => this.dispatchBatch(items),
+    DISPATCH_BATCH,
+  );
 
   constructor(
     private readonly repo: CampaignsRepository,
@@ -92,73 +107,105 @@ export class CampaignRunner {
 
   /**
    * Row first (the core's CommandsService), then the push once the row is committed; a retried
-   * job creates nothing twice. The claim, the command and the target's link share one commit.
+   * job creates nothing twice. The dispatch jobs running at once share one transaction: the
+   * claims, the commands and the targets' links of all their hosts take a few statements.
    */
-  async dispatchHost(campaignId: string, hostId: string, claimer: string): Promise<void> {
-    const created = await this.tx.batched(() =>
-      this.createHostCommand(campaignId, hostId, claimer),
-    );
-    if (!created) return;
-    const now = await this.repo.findById(campaignId);
-    if (!created.linked || (now && (now.status === 'cancelled' || now.status === 'expired'))) {
-      // The campaign was cancelled while this command was being created: cancel it too.
-      await this.commands.cancel(created.command.id, now?.createdBy ?? 'system', { campaignId });
-      return;
-    }
-    if (created.entity) this.commands.push(created.entity);
+  dispatchHost(campaignId: string, hostId: string, claimer: string): Promise<void> {
+    return this.dispatcher.submit({ campaignId, hostId, claimer });
   }
 
-  private async createHostCommand(
+  private async dispatchBatch(items: HostDispatch[]): Promise<Array<Settled<void>>> {
+    const outcomes = new Map<HostDispatch, Settled<void>>();
+    const byCampaign = new Map<string, HostDispatch[]>();
+    for (const item of items) {
+      outcomes.set(item, { ok: true, value: undefined });
+      byCampaign.set(item.campaignId, [...(byCampaign.get(item.campaignId) ?? []), item]);
+    }
+    const perCampaign = new Map<string, { push: CommandEntity[]; cancel: string[] }>();
+    await this.tx.run(async (manager) => {
+      for (const [campaignId, batch] of byCampaign)
+        perCampaign.set(
+          campaignId,
+          await this.createHostCommands(campaignId, batch, manager, outcomes),
+        );
+    });
+    for (const [campaignId, { push, cancel }] of perCampaign) {
+      // After the commit: a campaign cancelled or expired meanwhile gets these commands cancelled.
+      const now = await this.repo.findById(campaignId);
+      const ended = now?.status === 'cancelled' || now?.status === 'expired';
+      const cancelIds = ended ? [...cancel, ...push.map((c) => c.id)] : cancel;
+      if (cancelIds.length > 0)
+        await this.commands.cancelMany(cancelIds, now?.createdBy ?? 'system', { campaignId });
+      if (!ended) for (const entity of push) this.commands.push(entity);
+    }
+    return items.map((item) => outcomes.get(item)!);
+  }
+
+  /** One campaign's part of a dispatch batch, in its transaction. */
+  private async createHostCommands(
     campaignId: string,
-    hostId: string,
-    claimer: string,
-  ): Promise<{ command: CommandDto; entity: CommandEntity | null; linked: boolean } | null> {
-    const campaign = await this.repo.findById(campaignId);
+    batch: HostDispatch[],
+    manager: EntityManager,
+    outcomes: Map<HostDispatch, Settled<void>>,
+  ): Promise<{ push: CommandEntity[]; cancel: string[] }> {
+    const none = { push: [], cancel: [] };
+    const campaign = await manager.getRepository(CampaignEntity).findOneBy({ id: campaignId });
     if (!campaign || campaign.status === 'paused' || FINAL_CAMPAIGN_STATUSES.has(campaign.status))
-      return null;
-    const claim = await this.repo.claimTarget(campaignId, hostId, claimer);
-    if (!claim) return null;
-    const actor = campaignActor(campaignId);
+      return none;
+    const claimed = await this.repo.claimTargets(campaignId, batch, manager);
+    const hostIds = batch.map((b) => b.hostId).filter((id) => claimed.has(id));
+    if (hostIds.length === 0) return none;
     const ttlS = Math.ceil((campaign.expiresAt.getTime() - Date.now()) / 1000);
     if (ttlS < MIN_COMMAND_TTL_S) {
-      await this.repo.settleTarget(campaignId, hostId, {
-        state: 'expired',
-        reason: 'the campaign expires before a command could run',
-      });
-      return null;
+      await this.repo.settleTargets(
+        campaignId,
+        hostIds,
+        'expired',
+        'the campaign expires before a command could run',
+        manager,
+      );
+      return none;
     }
     const scan = parseJsonObject(campaign.options) as CampaignScanOptionsDto;
-    let created;
-    try {
-      // One id per (campaign, host): a retried job (its first attempt crashed after creating the
-      // command) gets that command back instead of a second one.
-      created = await this.commands.createScanRow(
-        hostId,
-        { ...scan, expiresInSeconds: ttlS },
-        actor,
-        { commandId: campaignCommandId(campaignId, hostId) },
-      );
-    } catch (error) {
+    // One id per (campaign, host): a retried job (its first attempt crashed after creating the
+    // command) gets that command back instead of a second one.
+    const created = await this.commands.createScanRows(
+      hostIds.map((hostId) => ({ hostId, commandId: campaignCommandId(campaignId, hostId) })),
+      { ...scan, expiresInSeconds: ttlS },
+      campaignActor(campaignId),
+      manager,
+    );
+    const links: Array<{ hostId: string; commandId: string; agentId: string }> = [];
+    const entities = new Map<string, CommandEntity>();
+    for (let i = 0; i < hostIds.length; i++) {
+      const hostId = hostIds[i];
+      const outcome = created[i];
+      if (outcome.ok) {
+        links.push({ hostId, commandId: outcome.value.dto.id, agentId: outcome.value.dto.agentId });
+        if (outcome.value.entity) entities.set(hostId, outcome.value.entity);
+        continue;
+      }
+      const error = outcome.error;
       if (
         error instanceof DomainException &&
         (error.code === DomainErrorCode.FailedPrecondition ||
           error.code === DomainErrorCode.NotFound)
       ) {
-        await this.repo.settleTarget(campaignId, hostId, {
-          state: 'skipped',
-          reason: error.message,
-        });
-        return null;
+        await this.repo.settleTargets(campaignId, [hostId], 'skipped', error.message, manager);
+      } else {
+        for (const b of batch) if (b.hostId === hostId) outcomes.set(b, { ok: false, error });
       }
-      throw error;
     }
-    const linked = await this.repo.settleTarget(campaignId, hostId, {
-      state: 'dispatched',
-      commandId: created.dto.id,
-      agentId: created.dto.agentId,
-      dispatchedAt: new Date(),
-    });
-    return { command: created.dto, entity: created.entity, linked };
+    const linked = await this.repo.linkTargets(campaignId, links, new Date(), manager);
+    const push: CommandEntity[] = [];
+    const cancel: string[] = [];
+    for (const link of links) {
+      const entity = entities.get(link.hostId);
+      // Cancelled (or expired) while its command was being created: cancel the command too.
+      if (!linked.has(link.hostId)) cancel.push(link.commandId);
+      else if (entity) push.push(entity);
+    }
+    return { push, cancel };
   }
 
   /** Queued/delivered commands become cancelled; agents that hold or run one are told to stop. */

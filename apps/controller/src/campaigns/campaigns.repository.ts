@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, FindOptionsWhere, In, Repository } from 'typeorm';
 import { CommandEntity, CommandStateName } from '../commands/command.entity';
 import { jsonElementPattern } from '../common/json-column';
+import { placeholders, rawQuery } from '../database/raw-query';
 import { HostEntity } from '../hosts/host.entity';
 import { FindingEntity } from '../results/finding.entity';
 import { ScanRunEntity } from '../results/scan-run.entity';
@@ -130,40 +131,80 @@ export class CampaignsRepository {
   }
 
   /**
-   * Claims a pending target for one dispatch job (its id kept in reason): two jobs for the same
-   * host (a resume while the first was still delayed) never both create a command, and a retry
-   * of the job that claimed it carries on.
+   * Claims pending targets for their dispatch jobs (each job's id kept in reason): two jobs for
+   * the same host (a resume while the first was still delayed) never both create a command, and a
+   * retry of the job that claimed it carries on. Returns the hosts claimed now or before by the
+   * same job.
    */
-  async claimTarget(
+  async claimTargets(
     campaignId: string,
-    hostId: string,
-    claimer: string,
-  ): Promise<'claimed' | 'reclaimed' | null> {
-    const result = await this.targets.update(
-      { campaignId, hostId, state: 'pending' },
-      { state: 'dispatching', reason: claimer },
+    claims: ReadonlyArray<{ hostId: string; claimer: string }>,
+    manager: EntityManager,
+  ): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const hostIds = claims.map((c) => c.hostId);
+    const cases = claims.map((_, i) => `WHEN $${2 * i + 2} THEN $${2 * i + 3}`).join(' ');
+    const list = placeholders(hostIds.length, 2 * claims.length + 2);
+    await rawQuery(
+      manager,
+      `UPDATE campaign_targets SET state = 'dispatching', reason = CASE host_id ${cases} END
+       WHERE campaign_id = $1 AND state = 'pending' AND host_id IN (${list})`,
+      [campaignId, ...claims.flatMap((c) => [c.hostId, c.claimer]), ...hostIds],
     );
-    if ((result.affected ?? 0) > 0) return 'claimed';
-    const mine = await this.targets.existsBy({
-      campaignId,
-      hostId,
-      state: 'dispatching',
-      reason: claimer,
-    });
-    return mine ? 'reclaimed' : null;
+    const { rows } = await rawQuery<{ host_id: string; reason: string | null }>(
+      manager,
+      `SELECT host_id, reason FROM campaign_targets
+       WHERE campaign_id = $1 AND state = 'dispatching' AND host_id IN (${placeholders(hostIds.length, 2)})`,
+      [campaignId, ...hostIds],
+    );
+    const claimerOf = new Map(claims.map((c) => [c.hostId, c.claimer]));
+    return new Set(rows.filter((r) => claimerOf.get(r.host_id) === r.reason).map((r) => r.host_id));
   }
 
-  /** Settles a target being dispatched; false when a cancel or an expiry settled it first. */
-  async settleTarget(
+  /** Settles targets being dispatched (skipped, expired) unless a cancel or an expiry settled them first. */
+  async settleTargets(
     campaignId: string,
-    hostId: string,
-    patch: Partial<CampaignTargetEntity>,
-  ): Promise<boolean> {
-    const result = await this.targets.update(
-      { campaignId, hostId, state: In(['pending', 'dispatching']) },
-      { reason: null, ...patch },
+    hostIds: readonly string[],
+    state: TargetState,
+    reason: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    if (hostIds.length === 0) return;
+    await rawQuery(
+      manager,
+      `UPDATE campaign_targets SET state = $1, reason = $2
+       WHERE campaign_id = $3 AND state IN ('pending', 'dispatching') AND host_id IN (${placeholders(hostIds.length, 4)})`,
+      [state, reason, campaignId, ...hostIds],
     );
-    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Links dispatched targets to their commands; returns the hosts linked (a cancel or an expiry
+   * that settled a target first leaves it out).
+   */
+  async linkTargets(
+    campaignId: string,
+    links: ReadonlyArray<{ hostId: string; commandId: string; agentId: string }>,
+    dispatchedAt: Date,
+    manager: EntityManager,
+  ): Promise<Set<string>> {
+    if (links.length === 0) return new Set();
+    const commandCases = links.map((_, i) => `WHEN $${3 * i + 3} THEN $${3 * i + 4}`).join(' ');
+    const agentCases = links.map((_, i) => `WHEN $${3 * i + 3} THEN $${3 * i + 5}`).join(' ');
+    const hostList = links.map((_, i) => `$${3 * i + 3}`).join(', ');
+    const { rows } = await rawQuery<{ host_id: string }>(
+      manager,
+      `UPDATE campaign_targets SET state = 'dispatched', reason = NULL, dispatched_at = $2,
+         command_id = CASE host_id ${commandCases} END, agent_id = CASE host_id ${agentCases} END
+       WHERE campaign_id = $1 AND state IN ('pending', 'dispatching') AND host_id IN (${hostList})
+       RETURNING host_id`,
+      [
+        campaignId,
+        dispatchedAt.toISOString(),
+        ...links.flatMap((l) => [l.hostId, l.commandId, l.agentId]),
+      ],
+    );
+    return new Set(rows.map((r) => r.host_id));
   }
 
   async settlePendingTargets(

@@ -11,7 +11,9 @@ import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
-import { rawQuery } from '../database/raw-query';
+import { bulkInsert } from '../database/bulk-insert';
+import { placeholders, rawQuery } from '../database/raw-query';
+import { Settled } from '../common/micro-batcher';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
 import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
@@ -31,6 +33,17 @@ export interface VerifiableSuccess {
   commandId: string;
   hostId: string;
   kind: CommandKind;
+}
+
+/** What result uploads and their ingestion read of a command (timestamps as stored: ISO strings). */
+export interface ResultCommand {
+  id: string;
+  hostId: string;
+  agentId: string;
+  kind: CommandKind;
+  totalChunks: number | null;
+  createdAt: string;
+  startedAt: string | null;
 }
 
 export interface ManualRemediation {
@@ -81,52 +94,103 @@ export class CommandsService {
     actor: string,
     options: { commandId?: string } = {},
   ): Promise<{ dto: CommandDto; entity: CommandEntity | null }> {
-    if (options.commandId) {
-      const existing = await this.existingFor(hostId, options.commandId);
-      if (existing) return { dto: existing, entity: null };
-    }
-    await this.hosts.require(hostId);
-    const agentId = await this.agents.activeAgentOf(hostId);
-    if (!agentId)
-      throw new DomainException(
-        DomainErrorCode.FailedPrecondition,
-        `host ${hostId} has no active agent to run a scan`,
-      );
-    const now = new Date();
-    const entity = newCommandRow({
-      id: options.commandId ?? randomUUID(),
-      hostId,
-      agentId,
-      kind: 'scan',
-      payload: toJson(scanParams(dto)),
-      state: 'queued',
-      createdBy: actor,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + (dto.expiresInSeconds ?? this.config.commandTtlS) * 1000),
-    });
+    const target = { hostId, commandId: options.commandId ?? randomUUID() };
+    const create = () =>
+      this.tx.batched(() => this.createScanRows([target], dto, actor, this.commands.manager));
+    let outcome;
     try {
-      await this.commands.insert(entity);
+      [outcome] = await create();
     } catch (error) {
-      // Two attempts with one chosen id at once: the other one created it.
-      const existing =
-        options.commandId && isUniqueViolation(error)
-          ? await this.existingFor(hostId, options.commandId)
-          : null;
-      if (existing) return { dto: existing, entity: null };
-      throw error;
+      // Two attempts with one chosen id at once: the other one created it, this one gets it.
+      if (!options.commandId || !isUniqueViolation(error)) throw error;
+      [outcome] = await create();
     }
-    // Written at once, not batched: this often runs as a unit of a group commit, which a
-    // batched write (flushed on a later turn of the event loop) would hold open meanwhile.
-    await this.audit.record(
-      {
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  /**
+   * One scan command per host, with the same parameters, in the caller's transaction: a few
+   * statements for the whole list. A host whose command (by its chosen id) exists already gets
+   * it back as it is (`entity` null: created and pushed once); a host that does not exist, or has
+   * no active agent, gets its own error, the others their commands.
+   */
+  async createScanRows(
+    targets: ReadonlyArray<{ hostId: string; commandId: string }>,
+    dto: CreateScanDto,
+    actor: string,
+    manager: EntityManager,
+  ): Promise<Array<Settled<{ dto: CommandDto; entity: CommandEntity | null }>>> {
+    const repo = manager.getRepository(CommandEntity);
+    const existing = new Map(
+      (await repo.findBy({ id: In(targets.map((t) => t.commandId)) })).map((c) => [c.id, c]),
+    );
+    const fresh = targets.filter((t) => !existing.has(t.commandId));
+    const agentOf = await this.agents.activeAgentsOf(
+      fresh.map((t) => t.hostId),
+      manager,
+    );
+    const now = new Date();
+    const expiresAt = new Date(
+      now.getTime() + (dto.expiresInSeconds ?? this.config.commandTtlS) * 1000,
+    );
+    const payload = toJson(scanParams(dto));
+    const created: CommandEntity[] = [];
+    const outcomes = targets.map(
+      (t): Settled<{ dto: CommandDto; entity: CommandEntity | null }> => {
+        const found = existing.get(t.commandId);
+        if (found) {
+          if (found.hostId !== t.hostId)
+            return {
+              ok: false,
+              error: new DomainException(
+                DomainErrorCode.Conflict,
+                `command ${t.commandId} exists already for another host`,
+              ),
+            };
+          return {
+            ok: true,
+            value: { dto: { ...toCommandDto(found), pushed: false }, entity: null },
+          };
+        }
+        const agentId = agentOf.get(t.hostId);
+        if (agentId === undefined)
+          return { ok: false, error: DomainException.notFound('host', t.hostId) };
+        if (agentId === null)
+          return {
+            ok: false,
+            error: new DomainException(
+              DomainErrorCode.FailedPrecondition,
+              `host ${t.hostId} has no active agent to run a scan`,
+            ),
+          };
+        const entity = newCommandRow({
+          id: t.commandId,
+          hostId: t.hostId,
+          agentId,
+          kind: 'scan',
+          payload,
+          state: 'queued',
+          createdBy: actor,
+          createdAt: now,
+          expiresAt,
+        });
+        existing.set(t.commandId, entity); // the same id twice in one list: created once
+        created.push(entity);
+        return { ok: true, value: { dto: { ...toCommandDto(entity), pushed: false }, entity } };
+      },
+    );
+    await bulkInsert(manager, 'commands', COMMAND_COLUMNS, created.map(commandRow));
+    await this.audit.recordMany(
+      created.map((c) => ({
         actor,
         action: 'command.created',
-        hostId,
-        details: { commandId: entity.id, kind: 'scan', agentId },
-      },
-      this.commands.manager,
+        hostId: c.hostId,
+        details: { commandId: c.id, kind: 'scan', agentId: c.agentId },
+      })),
+      manager,
     );
-    return { dto: { ...toCommandDto(entity), pushed: false }, entity };
+    return outcomes;
   }
 
   /** The hint to the agent's open stream (on any controller process); false when it is not connected here. */
@@ -134,17 +198,6 @@ export class CommandsService {
     return this.registry.send(entity.agentId, {
       kind: { $case: 'command', value: toProtoCommand(entity) },
     });
-  }
-
-  private async existingFor(hostId: string, commandId: string): Promise<CommandDto | null> {
-    const existing = await this.commands.findOneBy({ id: commandId });
-    if (!existing) return null;
-    if (existing.hostId !== hostId)
-      throw new DomainException(
-        DomainErrorCode.Conflict,
-        `command ${commandId} exists already for another host`,
-      );
-    return { ...toCommandDto(existing), pushed: false };
   }
 
   /**
@@ -382,27 +435,59 @@ export class CommandsService {
     return { hostId: entity.host_id, kind: entity.kind };
   }
 
-  async findForUpload(agentId: string, commandId: string): Promise<CommandEntity> {
-    const entity = await this.commands.findOneBy({ id: commandId, agentId });
-    if (!entity) throw DomainException.notFound('command', `${commandId} of agent ${agentId}`);
-    return entity;
+  /**
+   * The commands results arrive for, by id; on PostgreSQL locked for the transaction, in id order
+   * (so two ingest batches never deadlock): the lock serializes the chunks of one command. SQLite
+   * serializes writers anyway.
+   */
+  async forResults(
+    ids: readonly string[],
+    manager: EntityManager,
+    lock: boolean,
+  ): Promise<Map<string, ResultCommand>> {
+    const sorted = [...new Set(ids)].sort();
+    if (sorted.length === 0) return new Map();
+    const { rows } = await rawQuery<{
+      id: string;
+      host_id: string;
+      agent_id: string;
+      kind: CommandKind;
+      total_chunks: number | null;
+      created_at: string;
+      started_at: string | null;
+    }>(
+      manager,
+      `SELECT id, host_id, agent_id, kind, total_chunks, created_at, started_at FROM commands
+       WHERE id IN (${placeholders(sorted.length)}) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+      sorted,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          hostId: r.host_id,
+          agentId: r.agent_id,
+          kind: r.kind,
+          totalChunks: r.total_chunks === null ? null : Number(r.total_chunks),
+          createdAt: r.created_at,
+          startedAt: r.started_at,
+        },
+      ]),
+    );
   }
 
-  /** Locks the agent's command for an upload (row lock on PostgreSQL; SQLite serializes writers). */
-  async lockForUpload(
+  /** The agent's command a result upload is for; NotFound (naming both) when the agent has no such command. */
+  async forUpload(
     agentId: string,
     commandId: string,
     manager: EntityManager,
-    pessimistic: boolean,
-  ): Promise<CommandEntity> {
-    const qb = manager
-      .getRepository(CommandEntity)
-      .createQueryBuilder('c')
-      .where('c.id = :commandId AND c.agent_id = :agentId', { commandId, agentId });
-    if (pessimistic) qb.setLock('pessimistic_write');
-    const entity = await qb.getOne();
-    if (!entity) throw DomainException.notFound('command', `${commandId} of agent ${agentId}`);
-    return entity;
+    lock: boolean,
+  ): Promise<ResultCommand> {
+    const command = (await this.forResults([commandId], manager, lock)).get(commandId);
+    if (!command || command.agentId !== agentId)
+      throw DomainException.notFound('command', `${commandId} of agent ${agentId}`);
+    return command;
   }
 
   async setTotalChunks(
@@ -410,15 +495,25 @@ export class CommandsService {
     totalChunks: number,
     manager: EntityManager,
   ): Promise<void> {
-    await manager.getRepository(CommandEntity).update({ id: commandId }, { totalChunks });
+    await rawQuery(manager, 'UPDATE commands SET total_chunks = $1 WHERE id = $2', [
+      totalChunks,
+      commandId,
+    ]);
   }
 
-  /** Whether a change that fixes log4j (remediation) succeeded on the host. No such command kind exists yet. */
-  async hasRecordedRemediation(hostId: string, manager: EntityManager): Promise<boolean> {
-    const count = await manager
-      .getRepository(CommandEntity)
-      .countBy({ hostId, kind: 'remediate', state: In(['succeeded', 'verified']) });
-    return count > 0;
+  /** The hosts among these on which a change that fixes log4j (a remediation) succeeded. */
+  async hostsWithRecordedRemediation(
+    hostIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Set<string>> {
+    if (hostIds.length === 0) return new Set();
+    const { rows } = await rawQuery<{ host_id: string }>(
+      manager,
+      `SELECT DISTINCT host_id FROM commands WHERE kind = 'remediate'
+       AND state IN ('succeeded', 'verified') AND host_id IN (${placeholders(hostIds.length)})`,
+      hostIds,
+    );
+    return new Set(rows.map((r) => r.host_id));
   }
 
   private async expireOverdue(agentId: string): Promise<void> {
@@ -490,6 +585,52 @@ function scanParams(dto: CreateScanDto): ScanParams {
     processes: dto.processes ?? true,
     processesOnly: dto.processesOnly ?? false,
   };
+}
+
+const COMMAND_COLUMNS = [
+  'id',
+  'host_id',
+  'agent_id',
+  'kind',
+  'payload',
+  'state',
+  'message',
+  'total_chunks',
+  'created_by',
+  'created_at',
+  'expires_at',
+  'delivered_at',
+  'started_at',
+  'succeeded_at',
+  'failed_at',
+  'verified_at',
+  'expired_at',
+  'cancelled_at',
+];
+
+/** A command's values in COMMAND_COLUMNS order (timestamps as ISO strings, as isoDate stores them). */
+function commandRow(c: CommandEntity): unknown[] {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return [
+    c.id,
+    c.hostId,
+    c.agentId,
+    c.kind,
+    c.payload,
+    c.state,
+    c.message,
+    c.totalChunks,
+    c.createdBy,
+    iso(c.createdAt),
+    iso(c.expiresAt),
+    iso(c.deliveredAt),
+    iso(c.startedAt),
+    iso(c.succeededAt),
+    iso(c.failedAt),
+    iso(c.verifiedAt),
+    iso(c.expiredAt),
+    iso(c.cancelledAt),
+  ];
 }
 
 /** A command row: the given columns, every other one empty. */

@@ -56,3 +56,8 @@ export async function rawQuery<T = Record<string, unknown>>(
     if (own) await runner.release();
   }
 }
+
+/** `$first, $first+1, …` for `count` values (an IN list or a VALUES tuple); rawQuery adapts them to SQLite. */
+export function placeholders(count: number, first = 1): string {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+}

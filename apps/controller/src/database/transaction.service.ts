@@ -29,6 +29,11 @@ export class TransactionService {
 
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The default manager (statements outside a transaction). */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
   get isPostgres(): boolean {
     return this.dataSource.options.type === 'postgres';
   }
@@ -58,7 +63,13 @@ export class TransactionService {
 
   private async drain(): Promise<void> {
     try {
-      while (this.waiting.length > 0) await this.runGroup(this.waiting.splice(0, MAX_GROUP));
+      while (this.waiting.length > 0) {
+        // better-sqlite3 runs a whole group without giving the event loop a turn (its awaits are
+        // microtasks), so units from I/O (agent reports, uploads, jobs) only join a group after
+        // one: without this turn, groups held 1.3 units on average in a 10,000-host campaign.
+        await new Promise((resolve) => setImmediate(resolve));
+        await this.runGroup(this.waiting.splice(0, MAX_GROUP));
+      }
     } finally {
       this.draining = false;
     }

@@ -2,14 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { AuditRecord } from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
+import { placeholders, rawQuery } from '../database/raw-query';
 import { HostEntity, HostStatus } from './host.entity';
 import { statusAfterScan } from './host-status';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
+
+/** What a scan verdict reads and changes of a host (timestamps as stored: ISO strings; null: unchanged). */
+export interface HostVerdictState {
+  id: string;
+  status: HostStatus;
+  flagged: boolean;
+  flagReason: string | null;
+  statusChangedAt: string | null;
+  lastScanRunId: string | null;
+  lastScanAt: string | null;
+}
 
 export interface ScanVerdict {
   hostId: string;
@@ -34,19 +47,6 @@ export class HostsService {
     const host = await this.repo(manager).findOneBy({ id });
     if (!host) throw DomainException.notFound('host', id);
     return host;
-  }
-
-  /** Locks the host's row for a scan verdict (row lock on PostgreSQL; SQLite serializes writers). */
-  async lockForVerdict(
-    hostId: string,
-    manager: EntityManager,
-    pessimistic: boolean,
-  ): Promise<{ lastScanRunId: string | null }> {
-    const qb = this.repo(manager).createQueryBuilder('h').where('h.id = :hostId', { hostId });
-    if (pessimistic) qb.setLock('pessimistic_write');
-    const host = await qb.getOne();
-    if (!host) throw DomainException.notFound('host', hostId);
-    return { lastScanRunId: host.lastScanRunId };
   }
 
   async list(query: HostQueryDto): Promise<Page<HostDto>> {
@@ -168,53 +168,116 @@ export class HostsService {
     at: Date,
     manager: EntityManager,
   ): Promise<void> {
-    const from = host.status;
+    const event = statusChanged(host.id, host.status, to, actor, context);
     host.status = to;
     host.statusChangedAt = at;
-    await this.audit.record(
-      { actor, action: 'host.status_changed', hostId: host.id, details: { from, to, ...context } },
+    await this.audit.record(event, manager);
+  }
+
+  /**
+   * The hosts scan verdicts are applied to; on PostgreSQL locked for the transaction, in id
+   * order (ingest batches never deadlock). Hosts that do not exist are missing from the map.
+   */
+  async forVerdicts(
+    hostIds: readonly string[],
+    manager: EntityManager,
+    lock: boolean,
+  ): Promise<Map<string, HostVerdictState>> {
+    const sorted = [...new Set(hostIds)].sort();
+    if (sorted.length === 0) return new Map();
+    const { rows } = await rawQuery<{
+      id: string;
+      status: HostStatus;
+      flagged: boolean | number;
+      flag_reason: string | null;
+      last_scan_run_id: string | null;
+    }>(
       manager,
+      `SELECT id, status, flagged, flag_reason, last_scan_run_id FROM hosts
+       WHERE id IN (${placeholders(sorted.length)}) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+      sorted,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          status: r.status,
+          flagged: Boolean(r.flagged),
+          flagReason: r.flag_reason,
+          statusChangedAt: null,
+          lastScanRunId: r.last_scan_run_id,
+          lastScanAt: null,
+        },
+      ]),
     );
   }
 
-  /** Records a completed scan as the host's current inventory and moves its state, audited. */
-  async applyScanVerdict(verdict: ScanVerdict, manager: EntityManager): Promise<HostDto> {
-    const repo = this.repo(manager);
-    const host = await this.require(verdict.hostId, manager);
-    const now = new Date();
+  /**
+   * A completed scan becomes the host's current inventory and moves its state (DESIGN's
+   * playbook), in memory: returns the audit events of the change; saveVerdicts writes the hosts.
+   */
+  applyScanVerdict(host: HostVerdictState, verdict: ScanVerdict, at: Date): AuditRecord[] {
+    const events: AuditRecord[] = [];
     const outcome = statusAfterScan(host.status, verdict.vulnerable, verdict.remediationRecorded);
-    const previous = host.status;
     host.lastScanRunId = verdict.scanRunId;
-    host.lastScanAt = now;
-    if (outcome.status !== previous)
-      await this.changeStatus(
-        host,
-        outcome.status,
-        verdict.actor,
-        { scanRunId: verdict.scanRunId },
-        now,
-        manager,
+    host.lastScanAt = at.toISOString();
+    if (outcome.status !== host.status) {
+      events.push(
+        statusChanged(host.id, host.status, outcome.status, verdict.actor, {
+          scanRunId: verdict.scanRunId,
+        }),
       );
+      host.status = outcome.status;
+      host.statusChangedAt = at.toISOString();
+    }
     if (outcome.flagReason && !host.flagged) {
       host.flagged = true;
       host.flagReason = outcome.flagReason;
-      await this.audit.record(
-        {
-          actor: verdict.actor,
-          action: 'host.flagged',
-          hostId: host.id,
-          details: { reason: outcome.flagReason, scanRunId: verdict.scanRunId },
-        },
+      events.push({
+        actor: verdict.actor,
+        action: 'host.flagged',
+        hostId: host.id,
+        details: { reason: outcome.flagReason, scanRunId: verdict.scanRunId },
+      });
+    }
+    return events;
+  }
+
+  /** Writes hosts changed by applyScanVerdict (one UPDATE each). */
+  async saveVerdicts(hosts: readonly HostVerdictState[], manager: EntityManager): Promise<void> {
+    for (const host of hosts) {
+      await rawQuery(
         manager,
+        `UPDATE hosts SET status = $1, status_changed_at = COALESCE($2, status_changed_at),
+           flagged = $3, flag_reason = $4, last_scan_run_id = $5, last_scan_at = COALESCE($6, last_scan_at)
+         WHERE id = $7`,
+        [
+          host.status,
+          host.statusChangedAt,
+          host.flagged,
+          host.flagReason,
+          host.lastScanRunId,
+          host.lastScanAt,
+          host.id,
+        ],
       );
     }
-    await repo.save(host);
-    return toHostDto(host);
   }
 
   private repo(manager?: EntityManager): Repository<HostEntity> {
     return manager ? manager.getRepository(HostEntity) : this.hosts;
   }
+}
+
+function statusChanged(
+  hostId: string,
+  from: HostStatus,
+  to: HostStatus,
+  actor: string,
+  context: Record<string, unknown>,
+): AuditRecord {
+  return { actor, action: 'host.status_changed', hostId, details: { from, to, ...context } };
 }
 
 function factsColumns(

@@ -7,16 +7,15 @@ import type { ScanSummary, UploadResultsResponse } from '@log4fleet/contracts';
 import { AgentPrincipal } from '../agents/agents.dto';
 import { AuditService } from '../audit/audit.service';
 import { DomainException } from '../common/domain.exception';
-import { CommandEntity } from '../commands/command.entity';
-import { CommandsService } from '../commands/commands.service';
+import { AuditRecord } from '../audit/audit.dto';
+import { CommandsService, ResultCommand } from '../commands/commands.service';
+import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { bulkInsert } from '../database/bulk-insert';
+import { placeholders, rawQuery } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
-import { HostsService } from '../hosts/hosts.service';
-import { FindingEntity } from './finding.entity';
+import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import { IngestQueue } from './ingest-queue.service';
 import { findingColumns, scanErrorColumns } from './findings.mapper';
-import { ResultChunkEntity } from './result-chunk.entity';
-import { ScanErrorEntity } from './scan-error.entity';
 import { ScanRunEntity } from './scan-run.entity';
 
 const FINDING_COLUMNS = [
@@ -35,6 +34,18 @@ const FINDING_COLUMNS = [
   'package_root',
   'sha256',
   'created_at',
+];
+const CHUNK_COLUMNS = [
+  'id',
+  'agent_id',
+  'command_id',
+  'sequence',
+  'total_chunks',
+  'findings_count',
+  'errors_count',
+  'received_at',
+  'payload',
+  'ingested_at',
 ];
 const SCAN_ERROR_COLUMNS = [
   'id',
@@ -58,9 +69,28 @@ export interface ChunkKey {
   sequence: number;
 }
 
+export type IngestOutcome = 'ingested' | 'already-ingested' | 'missing';
+
+/** A stored chunk without its payload; `ingested` also when its payload is gone. */
+interface StoredChunk {
+  id: string;
+  agentId: string;
+  commandId: string;
+  sequence: number;
+  totalChunks: number;
+  ingested: boolean;
+}
+
+/** Chunks ingested per transaction at most (their jobs run at once: see the ingest queue's concurrency). */
+const INGEST_BATCH = 64;
+
 @Injectable()
 export class ResultsIngestService {
   private readonly logger = loggerFor(ResultsIngestService.name);
+  private readonly batcher = new MicroBatcher<ChunkKey, IngestOutcome>(
+    (keys) => this.ingestBatch(keys),
+    INGEST_BATCH,
+  );
 
   constructor(
     private readonly tx: TransactionService,
@@ -84,7 +114,7 @@ export class ResultsIngestService {
     // Checked before the transaction too: on SQLite a rolled-back transaction would also undo
     // writes other requests interleaved on the one connection, so expected refusals happen outside.
     this.checkConsistent(
-      await this.commands.findForUpload(principal.agentId, chunk.commandId),
+      await this.commands.forUpload(principal.agentId, chunk.commandId, this.tx.manager, false),
       chunk,
     );
     const key: ChunkKey = {
@@ -93,43 +123,50 @@ export class ResultsIngestService {
       sequence: chunk.sequence,
     };
     const answer = await this.tx.run(async (manager) => {
-      const command = await this.commands.lockForUpload(
+      const command = await this.commands.forUpload(
         principal.agentId,
         chunk.commandId,
         manager,
         this.tx.isPostgres,
       );
-      const chunks = manager.getRepository(ResultChunkEntity);
-      const perCommand = { agentId: principal.agentId, commandId: command.id };
-      const existing = await chunks.findOne({
-        where: key,
-        select: { id: true, ingestedAt: true },
-      });
+      const existing = (
+        await rawQuery<{ ingested: number | string }>(
+          manager,
+          `SELECT CASE WHEN ingested_at IS NULL THEN 0 ELSE 1 END AS ingested FROM result_chunks
+           WHERE agent_id = $1 AND command_id = $2 AND sequence = $3`,
+          [key.agentId, key.commandId, key.sequence],
+        )
+      ).rows[0];
       if (existing) {
-        const received = await chunks.countBy(perCommand);
+        const received = await this.chunksReceived(key, manager);
         return {
           response: {
             duplicate: true,
             chunksReceived: received,
             complete: received >= chunk.totalChunks,
           },
-          pending: existing.ingestedAt === null,
+          pending: Number(existing.ingested) === 0,
         };
       }
       this.checkConsistent(command, chunk);
       if (command.totalChunks === null)
         await this.commands.setTotalChunks(command.id, chunk.totalChunks, manager);
-      await chunks.insert({
-        id: randomUUID(),
-        ...key,
-        totalChunks: chunk.totalChunks,
-        findingsCount: chunk.findings.length,
-        errorsCount: chunk.errors.length,
-        receivedAt: new Date(),
-        payload: Buffer.from(UploadResultsRequest.encode(chunk).finish()).toString('base64'),
-        ingestedAt: null,
-      });
-      const received = await chunks.countBy(perCommand);
+      const payload = Buffer.from(UploadResultsRequest.encode(chunk).finish()).toString('base64');
+      await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, [
+        [
+          randomUUID(),
+          key.agentId,
+          key.commandId,
+          key.sequence,
+          chunk.totalChunks,
+          chunk.findings.length,
+          chunk.errors.length,
+          new Date().toISOString(),
+          payload,
+          null,
+        ],
+      ]);
+      const received = await this.chunksReceived(key, manager);
       return {
         response: {
           duplicate: false,
@@ -145,52 +182,363 @@ export class ResultsIngestService {
   }
 
   /**
-   * The results.ingest job: in one transaction, stores the chunk's findings and errors and marks
-   * it ingested; a chunk already ingested stores nothing (a retried job after a crash). The last
-   * chunk of a command completes the scan run and applies the host's verdict.
+   * The results.ingest job: stores the chunk's findings and errors and marks it ingested; a chunk
+   * already ingested stores nothing (a retried job after a crash). The last chunk of a command
+   * completes the scan run and applies the host's verdict. Chunks whose jobs run at the same time
+   * are ingested together (one transaction, set-based statements); a batch that fails is retried
+   * chunk by chunk, so a bad chunk fails its own job alone.
    */
-  async ingest(key: ChunkKey): Promise<'ingested' | 'already-ingested' | 'missing'> {
+  ingest(key: ChunkKey): Promise<IngestOutcome> {
+    return this.batcher.submit(key);
+  }
+
+  private ingestBatch(keys: ChunkKey[]): Promise<Array<Settled<IngestOutcome>>> {
     return this.tx.run(async (manager) => {
-      // The command's row lock serializes the chunks of one command (scan run, completion).
-      const command = await this.commands.lockForUpload(
-        key.agentId,
-        key.commandId,
+      const lock = this.tx.isPostgres;
+      const outcomes: Array<Settled<IngestOutcome> | undefined> = keys.map(() => undefined);
+      const commands = await this.commands.forResults(
+        keys.map((k) => k.commandId),
         manager,
-        this.tx.isPostgres,
+        lock,
       );
-      const chunks = manager.getRepository(ResultChunkEntity);
-      const row = await chunks.findOneBy(key);
-      if (!row) {
-        this.logger.warn(key, 'ingest job for a chunk that was never stored');
-        return 'missing';
+      const stored = await this.storedChunks([...commands.keys()], manager);
+      const todo: Array<{ index: number; row: StoredChunk }> = [];
+      const taken = new Set<string>();
+      keys.forEach((key, index) => {
+        const command = commands.get(key.commandId);
+        if (!command || command.agentId !== key.agentId) {
+          outcomes[index] = {
+            ok: false,
+            error: DomainException.notFound('command', `${key.commandId} of agent ${key.agentId}`),
+          };
+          return;
+        }
+        const row = stored
+          .get(key.commandId)
+          ?.find((c) => c.agentId === key.agentId && c.sequence === key.sequence);
+        if (!row) {
+          this.logger.warn(key, 'ingest job for a chunk that was never stored');
+          outcomes[index] = { ok: true, value: 'missing' };
+        } else if (row.ingested || taken.has(row.id)) {
+          outcomes[index] = { ok: true, value: 'already-ingested' };
+        } else {
+          taken.add(row.id);
+          todo.push({ index, row });
+        }
+      });
+      if (todo.length > 0) {
+        const ingested = await this.ingestChunks(
+          todo.map((t) => t.row),
+          commands,
+          stored,
+          manager,
+        );
+        for (const t of todo) outcomes[t.index] = { ok: true, value: ingested.get(t.row.id)! };
       }
-      if (row.ingestedAt !== null || row.payload === null) return 'already-ingested';
-      const chunk = UploadResultsRequest.decode(Buffer.from(row.payload, 'base64'));
-      const run = await this.scanRunFor(command, manager);
-      await this.storeRows(run, chunk, manager);
-      if (chunk.summary) applySummary(run, chunk.summary);
-      // The transformer of a date column cannot take IsNull(), hence the builder.
-      const marked = await chunks
-        .createQueryBuilder()
-        .update()
-        .set({ ingestedAt: new Date() })
-        .where('id = :id AND ingested_at IS NULL', { id: row.id })
-        .execute();
-      if (!marked.affected)
-        throw new Error(`chunk ${key.commandId}/${key.sequence} was ingested concurrently`);
-      const ingested = await chunks
-        .createQueryBuilder('c')
-        .where('c.agent_id = :agentId AND c.command_id = :commandId', key)
-        .andWhere('c.ingested_at IS NOT NULL')
-        .getCount();
-      if (ingested >= row.totalChunks && !run.finishedAt)
-        await this.completeScan(run, command, manager);
-      else await manager.getRepository(ScanRunEntity).save(run);
-      return 'ingested';
+      return outcomes.map((o) => o!);
     });
   }
 
-  private checkConsistent(command: CommandEntity, chunk: UploadResultsRequest): void {
+  /** Every chunk row of these commands (no payloads), by command. */
+  private async storedChunks(
+    commandIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Map<string, StoredChunk[]>> {
+    const byCommand = new Map<string, StoredChunk[]>();
+    if (commandIds.length === 0) return byCommand;
+    const { rows } = await rawQuery<{
+      id: string;
+      agent_id: string;
+      command_id: string;
+      sequence: number;
+      total_chunks: number;
+      ingested: number | string;
+    }>(
+      manager,
+      `SELECT id, agent_id, command_id, sequence, total_chunks,
+         CASE WHEN ingested_at IS NULL AND payload IS NOT NULL THEN 0 ELSE 1 END AS ingested
+       FROM result_chunks WHERE command_id IN (${placeholders(commandIds.length)})`,
+      commandIds,
+    );
+    for (const r of rows) {
+      const list = byCommand.get(r.command_id) ?? [];
+      list.push({
+        id: r.id,
+        agentId: r.agent_id,
+        commandId: r.command_id,
+        sequence: Number(r.sequence),
+        totalChunks: Number(r.total_chunks),
+        ingested: Number(r.ingested) === 1,
+      });
+      byCommand.set(r.command_id, list);
+    }
+    return byCommand;
+  }
+
+  private async ingestChunks(
+    chunks: StoredChunk[],
+    commands: Map<string, ResultCommand>,
+    stored: Map<string, StoredChunk[]>,
+    manager: EntityManager,
+  ): Promise<Map<string, IngestOutcome>> {
+    const ids = chunks.map((c) => c.id);
+    const { rows: payloads } = await rawQuery<{ id: string; payload: string }>(
+      manager,
+      `SELECT id, payload FROM result_chunks WHERE id IN (${placeholders(ids.length)})`,
+      ids,
+    );
+    const payloadOf = new Map(payloads.map((p) => [p.id, p.payload]));
+    const runs = await this.scanRunsFor(
+      [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
+      manager,
+    );
+    const findings: unknown[][] = [];
+    const errors: unknown[][] = [];
+    const createdAt = new Date().toISOString();
+    // In sequence order per command, so that the last summary wins as before.
+    chunks.sort((x, y) => x.commandId.localeCompare(y.commandId) || x.sequence - y.sequence);
+    for (const c of chunks) {
+      const chunk = decodeStored(c, payloadOf.get(c.id)!);
+      const run = runs.get(c.commandId)!;
+      addRows(run, chunk, createdAt, findings, errors);
+      if (chunk.summary) applySummary(run, chunk.summary);
+    }
+    await bulkInsert(manager, 'findings', FINDING_COLUMNS, findings);
+    await bulkInsert(manager, 'scan_errors', SCAN_ERROR_COLUMNS, errors);
+    const marked = await rawQuery(
+      manager,
+      `UPDATE result_chunks SET ingested_at = $1
+       WHERE ingested_at IS NULL AND id IN (${placeholders(ids.length, 2)})`,
+      [createdAt, ...ids],
+    );
+    if (marked.affected !== ids.length)
+      throw new Error(
+        `${ids.length - marked.affected} of ${ids.length} result chunks were ingested concurrently`,
+      );
+    const newly = new Set(ids);
+    const completed: ScanRunEntity[] = [];
+    for (const [commandId, run] of runs) {
+      const all = stored.get(commandId) ?? [];
+      const done = all.filter((c) => c.ingested || newly.has(c.id)).length;
+      if (all.length > 0 && done >= all[0].totalChunks && !run.finishedAt) completed.push(run);
+      else await this.saveRun(run, manager);
+    }
+    if (completed.length > 0) await this.completeScans(completed, commands, manager);
+    return new Map(ids.map((id) => [id, 'ingested' as const]));
+  }
+
+  /** The commands' scan runs, created for those that have none yet. */
+  private async scanRunsFor(
+    commands: readonly ResultCommand[],
+    manager: EntityManager,
+  ): Promise<Map<string, ScanRunEntity>> {
+    const ids = commands.map((c) => c.id);
+    const { rows } = await rawQuery<Record<string, unknown>>(
+      manager,
+      `SELECT ${SCAN_RUN_COLUMNS.join(', ')} FROM scan_runs
+       WHERE command_id IN (${placeholders(ids.length)})`,
+      ids,
+    );
+    const runs = new Map<string, ScanRunEntity>();
+    for (const row of rows) {
+      const run = scanRunFromRow(row);
+      runs.set(run.commandId, run);
+    }
+    const created: ScanRunEntity[] = [];
+    for (const command of commands) {
+      if (runs.has(command.id)) continue;
+      const run: ScanRunEntity = {
+        id: randomUUID(),
+        hostId: command.hostId,
+        commandId: command.id,
+        startedAt: command.startedAt ? new Date(command.startedAt) : null,
+        finishedAt: null,
+        files: 0,
+        directories: 0,
+        archives: 0,
+        bytesRead: 0,
+        findingsCount: 0,
+        errorsCount: 0,
+        vulnerable: 0,
+        mitigated: 0,
+        safe: 0,
+        unknown: 0,
+        durationMs: 0,
+        createdAt: new Date(),
+      };
+      runs.set(command.id, run);
+      created.push(run);
+    }
+    await bulkInsert(manager, 'scan_runs', SCAN_RUN_COLUMNS, created.map(scanRunRow));
+    return runs;
+  }
+
+  private async saveRun(run: ScanRunEntity, manager: EntityManager): Promise<void> {
+    const row = scanRunRow(run);
+    const sets = SCAN_RUN_COLUMNS.slice(1).map((c, i) => `${c} = $${i + 1}`);
+    await rawQuery(
+      manager,
+      `UPDATE scan_runs SET ${sets.join(', ')} WHERE id = $${SCAN_RUN_COLUMNS.length}`,
+      [...row.slice(1), run.id],
+    );
+  }
+
+  /**
+   * The last chunk of these commands is in: the runs get their counts and finish, and each host's
+   * verdict is applied in the order its commands were created (results kept in an agent's outbox
+   * arrive late and may be ingested after a newer scan's: the host's state follows the newest
+   * command, never an older one finishing last).
+   */
+  private async completeScans(
+    runs: ScanRunEntity[],
+    commands: Map<string, ResultCommand>,
+    manager: EntityManager,
+  ): Promise<void> {
+    const now = new Date();
+    const runIds = runs.map((r) => r.id);
+    const counts = await this.countsOf(runIds, manager);
+    const hostIds = [...new Set(runs.map((r) => r.hostId))];
+    const hosts = await this.hosts.forVerdicts(hostIds, manager, this.tx.isPostgres);
+    const remediated = await this.commands.hostsWithRecordedRemediation(hostIds, manager);
+    const createdOfRun = await this.commandCreatedOfRuns(
+      [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),
+      manager,
+    );
+    const events: AuditRecord[] = [];
+    const changed = new Set<HostVerdictState>();
+    const settle: Array<{ hostId: string; verified: boolean; run: ScanRunEntity; actor: string }> =
+      [];
+    const order = (r: ScanRunEntity) => commands.get(r.commandId)!.createdAt;
+    runs.sort((x, y) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0));
+    for (const run of runs) {
+      const command = commands.get(run.commandId)!;
+      const count = counts.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
+      run.finishedAt = now;
+      run.findingsCount = count.findings;
+      run.errorsCount = count.errors;
+      await this.saveRun(run, manager);
+      const host = hosts.get(run.hostId);
+      if (!host) throw DomainException.notFound('host', run.hostId);
+      const last = host.lastScanRunId;
+      const lastCreated = last && last !== run.id ? createdOfRun.get(last) : undefined;
+      const superseded = lastCreated !== undefined && lastCreated > command.createdAt;
+      events.push({
+        actor: command.agentId,
+        action: 'scan.completed',
+        hostId: run.hostId,
+        details: {
+          scanRunId: run.id,
+          commandId: run.commandId,
+          findings: run.findingsCount,
+          errors: run.errorsCount,
+          vulnerable: count.vulnerable,
+          ...(superseded ? { superseded: true } : {}),
+        },
+      });
+      if (superseded) {
+        this.logger.info(
+          { hostId: run.hostId, scanRunId: run.id, newer: last },
+          'scan completed after a newer one: host state unchanged',
+        );
+        continue;
+      }
+      const remediationRecorded = remediated.has(run.hostId);
+      events.push(
+        ...this.hosts.applyScanVerdict(
+          host,
+          {
+            hostId: run.hostId,
+            scanRunId: run.id,
+            vulnerable: count.vulnerable,
+            remediationRecorded,
+            actor: command.agentId,
+          },
+          now,
+        ),
+      );
+      createdOfRun.set(run.id, command.createdAt);
+      changed.add(host);
+      if (remediationRecorded && (count.vulnerable || host.status === 'verified'))
+        settle.push({
+          hostId: run.hostId,
+          verified: !count.vulnerable,
+          run,
+          actor: command.agentId,
+        });
+      this.logger.debug(
+        { hostId: host.id, scanRunId: run.id, status: host.status, findings: run.findingsCount },
+        'scan completed',
+      );
+    }
+    await this.hosts.saveVerdicts([...changed], manager);
+    await this.audit.recordMany(events, manager);
+    for (const s of settle)
+      await this.commands.settleRemediations(s.hostId, s.verified, s.run.id, s.actor, manager);
+  }
+
+  /** Findings and errors stored per run, and whether a vulnerable log4j-core is among them. */
+  private async countsOf(
+    runIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Map<string, { findings: number; errors: number; vulnerable: boolean }>> {
+    const counts = new Map<string, { findings: number; errors: number; vulnerable: boolean }>();
+    const entry = (id: string) => {
+      let c = counts.get(id);
+      if (!c) counts.set(id, (c = { findings: 0, errors: 0, vulnerable: false }));
+      return c;
+    };
+    const list = placeholders(runIds.length, 3);
+    const { rows: f } = await rawQuery<{
+      scan_run_id: string;
+      n: number | string;
+      v: number | string;
+    }>(
+      manager,
+      `SELECT scan_run_id, COUNT(*) AS n,
+         SUM(CASE WHEN product = $1 AND status = $2 THEN 1 ELSE 0 END) AS v
+       FROM findings WHERE scan_run_id IN (${list}) GROUP BY scan_run_id`,
+      [VULNERABLE_PRODUCT, 'vulnerable', ...runIds],
+    );
+    for (const r of f) {
+      const c = entry(r.scan_run_id);
+      c.findings = Number(r.n);
+      c.vulnerable = Number(r.v) > 0;
+    }
+    const { rows: e } = await rawQuery<{ scan_run_id: string; n: number | string }>(
+      manager,
+      `SELECT scan_run_id, COUNT(*) AS n FROM scan_errors
+       WHERE scan_run_id IN (${placeholders(runIds.length)}) GROUP BY scan_run_id`,
+      runIds,
+    );
+    for (const r of e) entry(r.scan_run_id).errors = Number(r.n);
+    return counts;
+  }
+
+  /** When the command of each of these scan runs was created (ISO strings compare in order). */
+  private async commandCreatedOfRuns(
+    runIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Map<string, string>> {
+    if (runIds.length === 0) return new Map();
+    const { rows } = await rawQuery<{ id: string; created_at: string }>(
+      manager,
+      `SELECT r.id, c.created_at FROM scan_runs r JOIN commands c ON c.id = r.command_id
+       WHERE r.id IN (${placeholders(runIds.length)})`,
+      runIds,
+    );
+    return new Map(rows.map((r) => [r.id, r.created_at]));
+  }
+
+  private async chunksReceived(key: ChunkKey, manager: EntityManager): Promise<number> {
+    const { rows } = await rawQuery<{ n: number | string }>(
+      manager,
+      'SELECT COUNT(*) AS n FROM result_chunks WHERE agent_id = $1 AND command_id = $2',
+      [key.agentId, key.commandId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private checkConsistent(command: ResultCommand, chunk: UploadResultsRequest): void {
     if (command.kind !== 'scan')
       throw DomainException.invalid(
         `command ${command.id} is a ${command.kind}, which uploads no scan results`,
@@ -201,151 +549,15 @@ export class ResultsIngestService {
       );
     }
   }
+}
 
-  private async scanRunFor(command: CommandEntity, manager: EntityManager): Promise<ScanRunEntity> {
-    const repo = manager.getRepository(ScanRunEntity);
-    const existing = await repo.findOneBy({ commandId: command.id });
-    if (existing) return existing;
-    const run: ScanRunEntity = {
-      id: randomUUID(),
-      hostId: command.hostId,
-      commandId: command.id,
-      startedAt: command.startedAt,
-      finishedAt: null,
-      files: 0,
-      directories: 0,
-      archives: 0,
-      bytesRead: 0,
-      findingsCount: 0,
-      errorsCount: 0,
-      vulnerable: 0,
-      mitigated: 0,
-      safe: 0,
-      unknown: 0,
-      durationMs: 0,
-      createdAt: new Date(),
-    };
-    await repo.insert(run);
-    return run;
-  }
-
-  private async storeRows(
-    run: ScanRunEntity,
-    chunk: UploadResultsRequest,
-    manager: EntityManager,
-  ): Promise<void> {
-    const createdAt = new Date().toISOString();
-    const base = [run.hostId, run.id, run.commandId];
-    const findings = chunk.findings.map((f) => {
-      const c = findingColumns(f);
-      return [
-        randomUUID(),
-        ...base,
-        c.chain,
-        c.path,
-        c.product,
-        c.version,
-        c.versionExact,
-        c.status,
-        c.cves,
-        c.evidence,
-        c.packageRoot,
-        c.sha256,
-        createdAt,
-      ];
-    });
-    await bulkInsert(manager, 'findings', FINDING_COLUMNS, findings);
-    const errors = chunk.errors.map((e) => {
-      const c = scanErrorColumns(e);
-      return [randomUUID(), ...base, c.chain, c.path, c.code, c.message, createdAt];
-    });
-    await bulkInsert(manager, 'scan_errors', SCAN_ERROR_COLUMNS, errors);
-  }
-
-  private async completeScan(
-    run: ScanRunEntity,
-    command: CommandEntity,
-    manager: EntityManager,
-  ): Promise<void> {
-    const agentId = command.agentId;
-    run.finishedAt = new Date();
-    const findings = manager.getRepository(FindingEntity);
-    run.findingsCount = await findings.countBy({ scanRunId: run.id });
-    run.errorsCount = await manager.getRepository(ScanErrorEntity).countBy({ scanRunId: run.id });
-    await manager.getRepository(ScanRunEntity).save(run);
-    const vulnerable = await findings.existsBy({
-      scanRunId: run.id,
-      product: VULNERABLE_PRODUCT,
-      status: 'vulnerable',
-    });
-    // Results kept in an agent's outbox arrive late and may be ingested after a newer scan's:
-    // the host's state follows the newest command, never an older one finishing last.
-    const host = await this.hosts.lockForVerdict(run.hostId, manager, this.tx.isPostgres);
-    const superseded = await this.isOlderThan(command, host.lastScanRunId, manager);
-    const remediationRecorded = await this.commands.hasRecordedRemediation(run.hostId, manager);
-    await this.audit.record(
-      {
-        actor: agentId,
-        action: 'scan.completed',
-        hostId: run.hostId,
-        details: {
-          scanRunId: run.id,
-          commandId: run.commandId,
-          findings: run.findingsCount,
-          errors: run.errorsCount,
-          vulnerable,
-          ...(superseded ? { superseded: true } : {}),
-        },
-      },
-      manager,
+function decodeStored(chunk: StoredChunk, payload: string): UploadResultsRequest {
+  try {
+    return UploadResultsRequest.decode(Buffer.from(payload, 'base64'));
+  } catch (error) {
+    throw new Error(
+      `result chunk ${chunk.commandId}/${chunk.sequence} of agent ${chunk.agentId} cannot be decoded (${error instanceof Error ? error.message : String(error)}); it stays stored, not ingested`,
     );
-    if (superseded) {
-      this.logger.info(
-        { hostId: run.hostId, scanRunId: run.id, newer: host.lastScanRunId },
-        'scan completed after a newer one: host state unchanged',
-      );
-      return;
-    }
-    const updated = await this.hosts.applyScanVerdict(
-      {
-        hostId: run.hostId,
-        scanRunId: run.id,
-        vulnerable,
-        remediationRecorded,
-        actor: agentId,
-      },
-      manager,
-    );
-    if (remediationRecorded && (vulnerable || updated.status === 'verified'))
-      await this.commands.settleRemediations(run.hostId, !vulnerable, run.id, agentId, manager);
-    this.logger.info(
-      {
-        hostId: updated.id,
-        scanRunId: run.id,
-        status: updated.status,
-        findings: run.findingsCount,
-      },
-      'scan completed',
-    );
-  }
-
-  /** Whether the host's last applied scan came from a command created after this one. */
-  private async isOlderThan(
-    command: CommandEntity,
-    lastScanRunId: string | null,
-    manager: EntityManager,
-  ): Promise<boolean> {
-    if (!lastScanRunId) return false;
-    const last = await manager.getRepository(ScanRunEntity).findOne({
-      where: { id: lastScanRunId },
-      select: { id: true, commandId: true },
-    });
-    if (!last || last.commandId === command.id) return false;
-    const lastCommand = await manager.getRepository(CommandEntity).findOne({
-      where: { id: last.commandId },
-      select: { id: true, createdAt: true },
-    });
-    return lastCommand !== null && lastCommand.createdAt > command.createdAt;
   }
 }
 
@@ -360,4 +572,106 @@ function applySummary(run: ScanRunEntity, summary: ScanSummary): void {
   run.unknown = summary.unknown;
   run.durationMs = summary.durationMs;
   if (summary.startedAtMs > 0) run.startedAt = new Date(summary.startedAtMs);
+}
+
+/** One finding row and one error row per entry of the chunk, in FINDING_COLUMNS / SCAN_ERROR_COLUMNS order. */
+function addRows(
+  run: ScanRunEntity,
+  chunk: UploadResultsRequest,
+  createdAt: string,
+  findings: unknown[][],
+  errors: unknown[][],
+): void {
+  const base = [run.hostId, run.id, run.commandId];
+  for (const f of chunk.findings) {
+    const c = findingColumns(f);
+    findings.push([
+      randomUUID(),
+      ...base,
+      c.chain,
+      c.path,
+      c.product,
+      c.version,
+      c.versionExact,
+      c.status,
+      c.cves,
+      c.evidence,
+      c.packageRoot,
+      c.sha256,
+      createdAt,
+    ]);
+  }
+  for (const e of chunk.errors) {
+    const c = scanErrorColumns(e);
+    errors.push([randomUUID(), ...base, c.chain, c.path, c.code, c.message, createdAt]);
+  }
+}
+
+const SCAN_RUN_COLUMNS = [
+  'id',
+  'host_id',
+  'command_id',
+  'started_at',
+  'finished_at',
+  'files',
+  'directories',
+  'archives',
+  'bytes_read',
+  'findings_count',
+  'errors_count',
+  'vulnerable',
+  'mitigated',
+  'safe',
+  'unknown',
+  'duration_ms',
+  'created_at',
+];
+
+const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** A scan run's values in SCAN_RUN_COLUMNS order. */
+function scanRunRow(run: ScanRunEntity): unknown[] {
+  return [
+    run.id,
+    run.hostId,
+    run.commandId,
+    isoOrNull(run.startedAt),
+    isoOrNull(run.finishedAt),
+    run.files,
+    run.directories,
+    run.archives,
+    run.bytesRead,
+    run.findingsCount,
+    run.errorsCount,
+    run.vulnerable,
+    run.mitigated,
+    run.safe,
+    run.unknown,
+    run.durationMs,
+    run.createdAt.toISOString(),
+  ];
+}
+
+/** A scan_runs row read with SCAN_RUN_COLUMNS (PostgreSQL returns bigint as a string). */
+function scanRunFromRow(row: Record<string, unknown>): ScanRunEntity {
+  const date = (v: unknown) => (v ? new Date(v as string) : null);
+  return {
+    id: row.id as string,
+    hostId: row.host_id as string,
+    commandId: row.command_id as string,
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    files: Number(row.files),
+    directories: Number(row.directories),
+    archives: Number(row.archives),
+    bytesRead: Number(row.bytes_read),
+    findingsCount: Number(row.findings_count),
+    errorsCount: Number(row.errors_count),
+    vulnerable: Number(row.vulnerable),
+    mitigated: Number(row.mitigated),
+    safe: Number(row.safe),
+    unknown: Number(row.unknown),
+    durationMs: Number(row.duration_ms),
+    createdAt: new Date(row.created_at as string),
+  };
 }
