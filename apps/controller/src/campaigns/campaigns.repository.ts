@@ -11,6 +11,12 @@ import { CampaignEntity, CampaignTargetEntity, TargetState } from './campaign.en
 import { CampaignQueryDto, CampaignSelectorDto } from './campaigns.dto';
 
 const INSERT_CHUNK = 500;
+/**
+ * A target's state in a WHERE that names hosts: written so that no index on it can be used, and
+ * SQLite looks the hosts up by primary key. With `state = ...` SQLite (no statistics) chose the
+ * (campaign_id, state) index and scanned every pending target: 2.5 ms per dispatch batch.
+ */
+const UNINDEXED_STATE = "COALESCE(state, '')";
 /** Log4Shell lives in log4j-core: a host is vulnerable when that copy is (same rule as result ingestion). */
 const VULNERABLE_PRODUCT = 'log4j-core';
 
@@ -148,13 +154,13 @@ export class CampaignsRepository {
     await rawQuery(
       manager,
       `UPDATE campaign_targets SET state = 'dispatching', reason = CASE host_id ${cases} END
-       WHERE campaign_id = $1 AND state = 'pending' AND host_id IN (${list})`,
+       WHERE campaign_id = $1 AND host_id IN (${list}) AND ${UNINDEXED_STATE} = 'pending'`,
       [campaignId, ...claims.flatMap((c) => [c.hostId, c.claimer]), ...hostIds],
     );
     const { rows } = await rawQuery<{ host_id: string; reason: string | null }>(
       manager,
       `SELECT host_id, reason FROM campaign_targets
-       WHERE campaign_id = $1 AND state = 'dispatching' AND host_id IN (${placeholders(hostIds.length, 2)})`,
+       WHERE campaign_id = $1 AND host_id IN (${placeholders(hostIds.length, 2)}) AND ${UNINDEXED_STATE} = 'dispatching'`,
       [campaignId, ...hostIds],
     );
     const claimerOf = new Map(claims.map((c) => [c.hostId, c.claimer]));
@@ -173,7 +179,8 @@ export class CampaignsRepository {
     await rawQuery(
       manager,
       `UPDATE campaign_targets SET state = $1, reason = $2
-       WHERE campaign_id = $3 AND state IN ('pending', 'dispatching') AND host_id IN (${placeholders(hostIds.length, 4)})`,
+       WHERE campaign_id = $3 AND host_id IN (${placeholders(hostIds.length, 4)})
+         AND ${UNINDEXED_STATE} IN ('pending', 'dispatching')`,
       [state, reason, campaignId, ...hostIds],
     );
   }
@@ -196,7 +203,7 @@ export class CampaignsRepository {
       manager,
       `UPDATE campaign_targets SET state = 'dispatched', reason = NULL, dispatched_at = $2,
          command_id = CASE host_id ${commandCases} END, agent_id = CASE host_id ${agentCases} END
-       WHERE campaign_id = $1 AND state IN ('pending', 'dispatching') AND host_id IN (${hostList})
+       WHERE campaign_id = $1 AND host_id IN (${hostList}) AND ${UNINDEXED_STATE} IN ('pending', 'dispatching')
        RETURNING host_id`,
       [
         campaignId,

@@ -81,6 +81,13 @@ interface StoredChunk {
   ingested: boolean;
 }
 
+/** A run's stored findings and errors, and whether a vulnerable log4j-core is among them. */
+interface RunCounts {
+  findings: number;
+  errors: number;
+  vulnerable: boolean;
+}
+
 /** Chunks ingested per transaction at most (their jobs run at once: see the ingest queue's concurrency). */
 const INGEST_BATCH = 64;
 
@@ -288,21 +295,48 @@ export class ResultsIngestService {
       ids,
     );
     const payloadOf = new Map(payloads.map((p) => [p.id, p.payload]));
-    const runs = await this.scanRunsFor(
+    const { runs, fresh } = await this.scanRunsFor(
       [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
       manager,
     );
     const findings: unknown[][] = [];
     const errors: unknown[][] = [];
-    const createdAt = new Date().toISOString();
-    // In sequence order per command, so that the last summary wins as before.
+    const tally = new Map<string, RunCounts>();
+    const now = new Date();
+    const createdAt = now.toISOString();
+    // In sequence order per command, so that the last summary wins.
     chunks.sort((x, y) => x.commandId.localeCompare(y.commandId) || x.sequence - y.sequence);
     for (const c of chunks) {
       const chunk = decodeStored(c, payloadOf.get(c.id)!);
       const run = runs.get(c.commandId)!;
-      addRows(run, chunk, createdAt, findings, errors);
+      const counts = tally.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
+      addRows(run, chunk, createdAt, findings, errors, counts);
+      tally.set(run.id, counts);
       if (chunk.summary) applySummary(run, chunk.summary);
     }
+    const newly = new Set(ids);
+    const completed = [...runs.values()].filter((run) => {
+      const all = stored.get(run.commandId) ?? [];
+      const done = all.filter((c) => c.ingested || newly.has(c.id)).length;
+      return all.length > 0 && done >= all[0].totalChunks && !run.finishedAt;
+    });
+    // A run created by this batch holds only this batch's rows: its counts are known here, and
+    // it is written once, finished or not. Older runs are counted from the stored rows below.
+    const vulnerable = new Map<string, boolean>();
+    for (const run of completed) {
+      run.finishedAt = now;
+      if (!fresh.has(run.id)) continue;
+      const counts = tally.get(run.id)!;
+      run.findingsCount = counts.findings;
+      run.errorsCount = counts.errors;
+      vulnerable.set(run.id, counts.vulnerable);
+    }
+    await bulkInsert(
+      manager,
+      'scan_runs',
+      SCAN_RUN_COLUMNS,
+      [...runs.values()].filter((r) => fresh.has(r.id)).map(scanRunRow),
+    );
     await bulkInsert(manager, 'findings', FINDING_COLUMNS, findings);
     await bulkInsert(manager, 'scan_errors', SCAN_ERROR_COLUMNS, errors);
     const marked = await rawQuery(
@@ -315,23 +349,29 @@ export class ResultsIngestService {
       throw new Error(
         `${ids.length - marked.affected} of ${ids.length} result chunks were ingested concurrently`,
       );
-    const newly = new Set(ids);
-    const completed: ScanRunEntity[] = [];
-    for (const [commandId, run] of runs) {
-      const all = stored.get(commandId) ?? [];
-      const done = all.filter((c) => c.ingested || newly.has(c.id)).length;
-      if (all.length > 0 && done >= all[0].totalChunks && !run.finishedAt) completed.push(run);
-      else await this.saveRun(run, manager);
+    const older = completed.filter((r) => !fresh.has(r.id));
+    if (older.length > 0) {
+      const counts = await this.countsOf(
+        older.map((r) => r.id),
+        manager,
+      );
+      for (const run of older) {
+        const c = counts.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
+        run.findingsCount = c.findings;
+        run.errorsCount = c.errors;
+        vulnerable.set(run.id, c.vulnerable);
+      }
     }
-    if (completed.length > 0) await this.completeScans(completed, commands, manager);
+    for (const run of runs.values()) if (!fresh.has(run.id)) await this.saveRun(run, manager);
+    if (completed.length > 0) await this.completeScans(completed, vulnerable, commands, manager);
     return new Map(ids.map((id) => [id, 'ingested' as const]));
   }
 
-  /** The commands' scan runs, created for those that have none yet. */
+  /** The commands' scan runs; those that have none yet get one, in `fresh`, not stored yet. */
   private async scanRunsFor(
     commands: readonly ResultCommand[],
     manager: EntityManager,
-  ): Promise<Map<string, ScanRunEntity>> {
+  ): Promise<{ runs: Map<string, ScanRunEntity>; fresh: Set<string> }> {
     const ids = commands.map((c) => c.id);
     const { rows } = await rawQuery<Record<string, unknown>>(
       manager,
@@ -344,7 +384,7 @@ export class ResultsIngestService {
       const run = scanRunFromRow(row);
       runs.set(run.commandId, run);
     }
-    const created: ScanRunEntity[] = [];
+    const fresh = new Set<string>();
     for (const command of commands) {
       if (runs.has(command.id)) continue;
       const run: ScanRunEntity = {
@@ -367,36 +407,35 @@ export class ResultsIngestService {
         createdAt: new Date(),
       };
       runs.set(command.id, run);
-      created.push(run);
+      fresh.add(run.id);
     }
-    await bulkInsert(manager, 'scan_runs', SCAN_RUN_COLUMNS, created.map(scanRunRow));
-    return runs;
+    return { runs, fresh };
   }
 
+  /** Writes a stored run's counters and times (not its keys). */
   private async saveRun(run: ScanRunEntity, manager: EntityManager): Promise<void> {
-    const row = scanRunRow(run);
-    const sets = SCAN_RUN_COLUMNS.slice(1).map((c, i) => `${c} = $${i + 1}`);
+    const values = scanRunRow(run).slice(RUN_KEY_COLUMNS);
+    const sets = SCAN_RUN_COLUMNS.slice(RUN_KEY_COLUMNS).map((c, i) => `${c} = $${i + 1}`);
     await rawQuery(
       manager,
-      `UPDATE scan_runs SET ${sets.join(', ')} WHERE id = $${SCAN_RUN_COLUMNS.length}`,
-      [...row.slice(1), run.id],
+      `UPDATE scan_runs SET ${sets.join(', ')} WHERE id = $${values.length + 1}`,
+      [...values, run.id],
     );
   }
 
   /**
-   * The last chunk of these commands is in: the runs get their counts and finish, and each host's
-   * verdict is applied in the order its commands were created (results kept in an agent's outbox
-   * arrive late and may be ingested after a newer scan's: the host's state follows the newest
-   * command, never an older one finishing last).
+   * The last chunk of these commands is in: each host's verdict is applied in the order its
+   * commands were created (results kept in an agent's outbox arrive late and may be ingested
+   * after a newer scan's: the host's state follows the newest command, never an older one
+   * finishing last).
    */
   private async completeScans(
     runs: ScanRunEntity[],
+    vulnerableOf: Map<string, boolean>,
     commands: Map<string, ResultCommand>,
     manager: EntityManager,
   ): Promise<void> {
     const now = new Date();
-    const runIds = runs.map((r) => r.id);
-    const counts = await this.countsOf(runIds, manager);
     const hostIds = [...new Set(runs.map((r) => r.hostId))];
     const hosts = await this.hosts.forVerdicts(hostIds, manager, this.tx.isPostgres);
     const remediated = await this.commands.hostsWithRecordedRemediation(hostIds, manager);
@@ -412,11 +451,7 @@ export class ResultsIngestService {
     runs.sort((x, y) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0));
     for (const run of runs) {
       const command = commands.get(run.commandId)!;
-      const count = counts.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
-      run.finishedAt = now;
-      run.findingsCount = count.findings;
-      run.errorsCount = count.errors;
-      await this.saveRun(run, manager);
+      const vulnerable = vulnerableOf.get(run.id) ?? false;
       const host = hosts.get(run.hostId);
       if (!host) throw DomainException.notFound('host', run.hostId);
       const last = host.lastScanRunId;
@@ -431,7 +466,7 @@ export class ResultsIngestService {
           commandId: run.commandId,
           findings: run.findingsCount,
           errors: run.errorsCount,
-          vulnerable: count.vulnerable,
+          vulnerable,
           ...(superseded ? { superseded: true } : {}),
         },
       });
@@ -449,7 +484,7 @@ export class ResultsIngestService {
           {
             hostId: run.hostId,
             scanRunId: run.id,
-            vulnerable: count.vulnerable,
+            vulnerable,
             remediationRecorded,
             actor: command.agentId,
           },
@@ -458,13 +493,8 @@ export class ResultsIngestService {
       );
       createdOfRun.set(run.id, command.createdAt);
       changed.add(host);
-      if (remediationRecorded && (count.vulnerable || host.status === 'verified'))
-        settle.push({
-          hostId: run.hostId,
-          verified: !count.vulnerable,
-          run,
-          actor: command.agentId,
-        });
+      if (remediationRecorded && (vulnerable || host.status === 'verified'))
+        settle.push({ hostId: run.hostId, verified: !vulnerable, run, actor: command.agentId });
       this.logger.debug(
         { hostId: host.id, scanRunId: run.id, status: host.status, findings: run.findingsCount },
         'scan completed',
@@ -480,8 +510,8 @@ export class ResultsIngestService {
   private async countsOf(
     runIds: readonly string[],
     manager: EntityManager,
-  ): Promise<Map<string, { findings: number; errors: number; vulnerable: boolean }>> {
-    const counts = new Map<string, { findings: number; errors: number; vulnerable: boolean }>();
+  ): Promise<Map<string, RunCounts>> {
+    const counts = new Map<string, RunCounts>();
     const entry = (id: string) => {
       let c = counts.get(id);
       if (!c) counts.set(id, (c = { findings: 0, errors: 0, vulnerable: false }));
@@ -581,10 +611,14 @@ function addRows(
   createdAt: string,
   findings: unknown[][],
   errors: unknown[][],
+  counts: RunCounts,
 ): void {
   const base = [run.hostId, run.id, run.commandId];
+  counts.findings += chunk.findings.length;
+  counts.errors += chunk.errors.length;
   for (const f of chunk.findings) {
     const c = findingColumns(f);
+    if (c.product === VULNERABLE_PRODUCT && c.status === 'vulnerable') counts.vulnerable = true;
     findings.push([
       randomUUID(),
       ...base,
@@ -626,6 +660,9 @@ const SCAN_RUN_COLUMNS = [
   'duration_ms',
   'created_at',
 ];
+
+/** id, host_id, command_id: a stored run's keys, never updated. */
+const RUN_KEY_COLUMNS = 3;
 
 const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
