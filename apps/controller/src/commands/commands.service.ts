@@ -13,7 +13,8 @@ import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { bulkInsert } from '../database/bulk-insert';
 import { placeholders, rawQuery } from '../database/raw-query';
-import { Settled } from '../common/micro-batcher';
+import { MicroBatcher, Settled } from '../common/micro-batcher';
+import { AuditRecord } from '../audit/audit.dto';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
 import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
@@ -23,6 +24,8 @@ import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
 const MAX_PENDING_PUSH = 100;
+/** Agent reports applied per transaction at most. */
+const UPDATE_BATCH = 200;
 /** Commands moved per transaction by cancelMany/expireMany. */
 const TRANSITION_BATCH = 500;
 /** Changes to a host that a rescan verifies once they succeeded (DESIGN: "then verified"). */
@@ -55,6 +58,11 @@ export interface ManualRemediation {
 @Injectable()
 export class CommandsService {
   private readonly logger = loggerFor(CommandsService.name);
+
+  private readonly updates = new MicroBatcher<
+    { agentId: string; update: CommandUpdateInput },
+    { hostId: string; kind: CommandKind } | null
+  >((items) => this.tx.run((manager) => this.moveCommands(items, manager)), UPDATE_BATCH);
 
   private readonly successListeners: Array<(success: VerifiableSuccess) => Promise<void>> = [];
 
@@ -262,11 +270,11 @@ export class CommandsService {
 
   /**
    * Applies an agent's report; stale or backward reports are ignored, not errors. Returns whether
-   * the command moved. Plain SQL: every agent sends three of these per command.
+   * the command moved. Every agent sends three of these per command: the reports that arrive
+   * together (from all agents) are applied in one transaction, in the order they arrived.
    */
   async applyUpdate(agentId: string, update: CommandUpdateInput): Promise<boolean> {
-    // Three per command from every agent: they share commits with other work (SQLite).
-    const moved = await this.tx.batched(() => this.moveCommand(agentId, update));
+    const moved = await this.updates.submit({ agentId, update });
     if (!moved) return false;
     if (update.state === 'succeeded' && VERIFIABLE_KINDS.includes(moved.kind))
       await this.notifySuccess({
@@ -369,57 +377,73 @@ export class CommandsService {
     }
   }
 
-  private async moveCommand(
-    agentId: string,
-    update: CommandUpdateInput,
-  ): Promise<{ hostId: string; kind: CommandKind } | null> {
-    const manager = this.commands.manager;
+  /** Plain SQL: one read of the batch's commands, a guarded UPDATE per report, one audit INSERT. */
+  private async moveCommands(
+    items: ReadonlyArray<{ agentId: string; update: CommandUpdateInput }>,
+    manager: EntityManager,
+  ): Promise<Array<Settled<{ hostId: string; kind: CommandKind } | null>>> {
+    const ids = [...new Set(items.map((i) => i.update.commandId))];
     const { rows } = await rawQuery<{
+      id: string;
+      agent_id: string;
       host_id: string;
       kind: CommandKind;
       state: CommandStateName;
       total_chunks: number | null;
     }>(
       manager,
-      'SELECT host_id, kind, state, total_chunks FROM commands WHERE id = $1 AND agent_id = $2',
-      [update.commandId, agentId],
+      `SELECT id, agent_id, host_id, kind, state, total_chunks FROM commands
+       WHERE id IN (${placeholders(ids.length)})`,
+      ids,
     );
-    const entity = rows[0];
-    if (!entity)
-      throw DomainException.notFound('command', `${update.commandId} of agent ${agentId}`);
-    if (!canMoveTo(entity.state, update.state)) {
-      this.logger.debug(
-        { commandId: update.commandId, from: entity.state, to: update.state },
-        'ignored a command update that does not move forward',
+    const current = new Map(rows.map((r) => [r.id, r]));
+    const events: AuditRecord[] = [];
+    const outcomes: Array<Settled<{ hostId: string; kind: CommandKind } | null>> = [];
+    for (const { agentId, update } of items) {
+      const entity = current.get(update.commandId);
+      if (!entity || entity.agent_id !== agentId) {
+        outcomes.push({
+          ok: false,
+          error: DomainException.notFound('command', `${update.commandId} of agent ${agentId}`),
+        });
+        continue;
+      }
+      const previous = entity.state;
+      const column = STATE_COLUMN[update.state];
+      if (!canMoveTo(previous, update.state) || !column) {
+        this.logger.debug(
+          { commandId: update.commandId, from: previous, to: update.state },
+          'ignored a command update that does not move forward',
+        );
+        outcomes.push({ ok: true, value: null });
+        continue;
+      }
+      const totalChunks =
+        update.state === 'succeeded' && update.totalChunks > 0 && entity.total_chunks === null
+          ? update.totalChunks
+          : null;
+      // The WHERE on the old state makes two racing updates (two processes) apply once.
+      const result = await rawQuery(
+        manager,
+        `UPDATE commands SET state = $1, ${column} = $2,
+           message = COALESCE($3, message), total_chunks = COALESCE($4, total_chunks)
+         WHERE id = $5 AND state = $6`,
+        [
+          update.state,
+          new Date().toISOString(),
+          update.message || null,
+          totalChunks,
+          update.commandId,
+          previous,
+        ],
       );
-      return null;
-    }
-    const previous = entity.state;
-    const column = STATE_COLUMN[update.state];
-    if (!column) return null; // no command moves back to queued
-    const totalChunks =
-      update.state === 'succeeded' && update.totalChunks > 0 && entity.total_chunks === null
-        ? update.totalChunks
-        : null;
-    // The WHERE on the old state makes two racing updates apply once.
-    const result = await rawQuery(
-      manager,
-      `UPDATE commands SET state = $1, ${column} = $2,
-         message = COALESCE($3, message), total_chunks = COALESCE($4, total_chunks)
-       WHERE id = $5 AND state = $6`,
-      [
-        update.state,
-        new Date().toISOString(),
-        update.message || null,
-        totalChunks,
-        update.commandId,
-        previous,
-      ],
-    );
-    if (!result.affected) return null;
-    // At once, not batched: this runs as a unit of a group commit (see createScanRow).
-    await this.audit.record(
-      {
+      if (!result.affected) {
+        outcomes.push({ ok: true, value: null });
+        continue;
+      }
+      entity.state = update.state;
+      if (totalChunks !== null) entity.total_chunks = totalChunks;
+      events.push({
         actor: agentId,
         action: `command.${update.state}`,
         hostId: entity.host_id,
@@ -429,10 +453,11 @@ export class CommandsService {
           message: update.message || undefined,
           agentAtMs: update.atMs || undefined,
         },
-      },
-      manager,
-    );
-    return { hostId: entity.host_id, kind: entity.kind };
+      });
+      outcomes.push({ ok: true, value: { hostId: entity.host_id, kind: entity.kind } });
+    }
+    await this.audit.recordMany(events, manager);
+    return outcomes;
   }
 
   /**
