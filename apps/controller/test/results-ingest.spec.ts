@@ -142,6 +142,30 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
     expect(await auditCount(agent.hostId, 'scan.completed')).toBe(2);
   });
 
+  it("stores uploads that arrive together, refusing only the one for another agent's command", async () => {
+    await stopIngestion();
+    const scans = await Promise.all([1, 2, 3].map(() => agentWithScan()));
+    const [a, b, c] = scans;
+    const answers = await Promise.allSettled([
+      a.agent.upload(chunk(a.commandId)),
+      b.agent.upload(chunk(c.commandId)), // c's command, uploaded by b
+      c.agent.upload(chunk(c.commandId)),
+      b.agent.upload(chunk(b.commandId)),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((answers[1] as PromiseRejectedResult).reason).toMatchObject({ code: status.NOT_FOUND });
+    expect(String((answers[1] as PromiseRejectedResult).reason)).toContain(c.commandId);
+    await ingestQueue().resume();
+    for (const { agent, commandId } of scans)
+      await scanIngested(controller, agent.hostId, commandId);
+    for (const { agent } of scans) expect(await findingsOf(agent.hostId)).toBe(1);
+  });
+
   it('ingests many chunks at once; a corrupt stored chunk fails its own job alone, named', async () => {
     await stopIngestion();
     const scans = await Promise.all([1, 2, 3, 4].map(() => agentWithScan()));

@@ -9,6 +9,7 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { placeholders, rawQuery } from '../database/raw-query';
+import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { HostsService } from '../hosts/hosts.service';
 import { AgentEntity } from './agent.entity';
 import { parseAgentAuthorization } from './agent-credential';
@@ -18,6 +19,16 @@ import { toAgentDto } from './agents.mapper';
 // Heartbeats arrive every interval from every agent; last-seen is written every other one at most.
 const LAST_SEEN_WRITES_PER_HEARTBEATS = 2;
 const MAX_TRACKED_LAST_SEEN = 100_000;
+
+interface StoredCredential {
+  id: string;
+  hostId: string;
+  credentialHash: string;
+  revoked: boolean;
+}
+
+/** Agents read per credential lookup at most. */
+const CREDENTIAL_BATCH = 500;
 
 @Injectable()
 export class AgentsService {
@@ -35,6 +46,37 @@ export class AgentsService {
       config.heartbeatIntervalS * 1000 * LAST_SEEN_WRITES_PER_HEARTBEATS;
   }
 
+  /**
+   * Every stream and every upload authenticates: the agents of the requests that arrive together
+   * are read with one plain SQL statement.
+   */
+  private readonly credentials = new MicroBatcher<string, StoredCredential | null>(
+    (ids) => this.credentialsOf(ids),
+    CREDENTIAL_BATCH,
+  );
+
+  private async credentialsOf(ids: string[]): Promise<Array<Settled<StoredCredential | null>>> {
+    const unique = [...new Set(ids)];
+    const { rows } = await rawQuery<{
+      id: string;
+      host_id: string;
+      hash: string;
+      revoked: unknown;
+    }>(
+      this.agents.manager,
+      `SELECT id, host_id, credential_hash AS hash, revoked FROM agents
+       WHERE id IN (${placeholders(unique.length)})`,
+      unique,
+    );
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        { id: r.id, hostId: r.host_id, credentialHash: r.hash, revoked: Boolean(r.revoked) },
+      ]),
+    );
+    return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
+  }
+
   /** Checks "Bearer <agent_id>.<secret>"; a revoked agent is refused as if unknown. */
   async authenticate(authorization: string | undefined): Promise<AgentPrincipal> {
     const parsed = parseAgentAuthorization(authorization);
@@ -43,21 +85,7 @@ export class AgentsService {
         DomainErrorCode.Unauthenticated,
         'missing or malformed agent credential',
       );
-    // Every stream and every upload authenticates: plain SQL, no query builder.
-    const { rows } = await rawQuery<{
-      id: string;
-      host_id: string;
-      hash: string;
-      revoked: unknown;
-    }>(
-      this.agents.manager,
-      'SELECT id, host_id, credential_hash AS hash, revoked FROM agents WHERE id = $1',
-      [parsed.agentId],
-    );
-    const row = rows[0];
-    const agent = row
-      ? { id: row.id, hostId: row.host_id, credentialHash: row.hash, revoked: Boolean(row.revoked) }
-      : null;
+    const agent = await this.credentials.submit(parsed.agentId);
     if (!agent || !hashMatches(parsed.secret, agent.credentialHash)) {
       throw new DomainException(
         DomainErrorCode.Unauthenticated,

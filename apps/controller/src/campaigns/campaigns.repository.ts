@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, FindOptionsWhere, In, Repository } from 'typeorm';
 import { CommandEntity, CommandStateName } from '../commands/command.entity';
 import { jsonElementPattern } from '../common/json-column';
+import { bulkInsert } from '../database/bulk-insert';
 import { placeholders, rawQuery } from '../database/raw-query';
 import { HostEntity } from '../hosts/host.entity';
 import { FindingEntity } from '../results/finding.entity';
@@ -11,6 +12,8 @@ import { CampaignEntity, CampaignTargetEntity, TargetState } from './campaign.en
 import { CampaignQueryDto, CampaignSelectorDto } from './campaigns.dto';
 
 const INSERT_CHUNK = 500;
+/** A new target's columns (the others start empty). */
+const TARGET_COLUMNS = ['campaign_id', 'host_id', 'position', 'canary', 'state'];
 /**
  * A target's state in a WHERE that names hosts: written so that no index on it can be used, and
  * SQLite looks the hosts up by primary key. With `state = ...` SQLite (no statistics) chose the
@@ -106,19 +109,20 @@ export class CampaignsRepository {
     manager: EntityManager,
   ): Promise<void> {
     await manager.getRepository(CampaignEntity).insert(campaign);
-    const rows: CampaignTargetEntity[] = hostIds.map((hostId, position) => ({
-      campaignId: campaign.id,
+    const rows = hostIds.map((hostId, position) => [
+      campaign.id,
       hostId,
       position,
-      canary: position < campaign.canarySize,
-      state: 'pending',
-      reason: null,
-      commandId: null,
-      agentId: null,
-      dispatchedAt: null,
-    }));
+      position < campaign.canarySize,
+      'pending',
+    ]);
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await manager.getRepository(CampaignTargetEntity).insert(rows.slice(i, i + INSERT_CHUNK));
+      await bulkInsert(
+        manager,
+        'campaign_targets',
+        TARGET_COLUMNS,
+        rows.slice(i, i + INSERT_CHUNK),
+      );
       // better-sqlite3 is synchronous: let heartbeats and uploads through between chunks.
       await new Promise((resolve) => setImmediate(resolve));
     }

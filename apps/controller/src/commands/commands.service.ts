@@ -515,15 +515,20 @@ export class CommandsService {
     return command;
   }
 
-  async setTotalChunks(
-    commandId: string,
-    totalChunks: number,
-    manager: EntityManager,
-  ): Promise<void> {
-    await rawQuery(manager, 'UPDATE commands SET total_chunks = $1 WHERE id = $2', [
-      totalChunks,
-      commandId,
-    ]);
+  /** Records the chunk count announced by the first chunk of each command (one UPDATE for all). */
+  async setTotalChunks(totals: ReadonlyMap<string, number>, manager: EntityManager): Promise<void> {
+    if (totals.size === 0) return;
+    const entries = [...totals];
+    const cases = entries
+      .map((_, i) => `WHEN $${2 * i + 1} THEN CAST($${2 * i + 2} AS INTEGER)`)
+      .join(' ');
+    const ids = entries.map((_, i) => `$${2 * i + 1}`).join(', ');
+    await rawQuery(
+      manager,
+      `UPDATE commands SET total_chunks = CASE id ${cases} END
+       WHERE total_chunks IS NULL AND id IN (${ids})`,
+      entries.flat(),
+    );
   }
 
   /** The hosts among these on which a change that fixes log4j (a remediation) succeeded. */

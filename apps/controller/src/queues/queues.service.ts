@@ -62,6 +62,17 @@ export class QueuesService implements OnApplicationShutdown {
     await this.queue(JOB_QUEUE[name]).add(name, data, { ...DEFAULT_JOB_OPTIONS, ...opts });
   }
 
+  /** add() for many jobs of one name in one round trip. */
+  async addBulk<T>(name: JobName, jobs: ReadonlyArray<{ data: T; jobId: string }>): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).addBulk(
+      jobs.map((job) => ({
+        name,
+        data: job.data,
+        opts: { ...DEFAULT_JOB_OPTIONS, jobId: job.jobId },
+      })),
+    );
+  }
+
   async addFlow(flow: FlowJob): Promise<void> {
     await this.flows.add(flow);
   }

@@ -89,14 +89,18 @@ export class IngestQueue implements OnApplicationBootstrap {
     await this.queues.add(JobName.ResultsIngest, key, { jobId: ingestJobId(key) });
   }
 
-  /** After the chunk is stored: a failed enqueue is left to the sweep rather than failing the upload. */
-  async enqueueSafely(key: ChunkKey): Promise<void> {
+  /** After the chunks are stored: a failed enqueue is left to the sweep rather than failing the upload. */
+  async enqueueSafely(keys: readonly ChunkKey[]): Promise<void> {
+    if (keys.length === 0) return;
     try {
-      await this.enqueue(key);
+      await this.queues.addBulk(
+        JobName.ResultsIngest,
+        keys.map((key) => ({ data: key, jobId: ingestJobId(key) })),
+      );
     } catch (error) {
       this.logger.warn(
-        { ...key, err: error instanceof Error ? error.message : String(error) },
-        'could not enqueue a stored chunk; the sweep will',
+        { chunks: keys.length, err: error instanceof Error ? error.message : String(error) },
+        'could not enqueue stored chunks; the sweep will',
       );
     }
   }

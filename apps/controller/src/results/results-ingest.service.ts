@@ -88,6 +88,14 @@ interface RunCounts {
   vulnerable: boolean;
 }
 
+interface Upload {
+  principal: AgentPrincipal;
+  chunk: UploadResultsRequest;
+}
+
+/** Uploads stored per transaction at most. */
+const UPLOAD_BATCH = 200;
+
 /** Chunks ingested per transaction at most (their jobs run at once: see the ingest queue's concurrency). */
 const INGEST_BATCH = 64;
 
@@ -97,6 +105,10 @@ export class ResultsIngestService {
   private readonly batcher = new MicroBatcher<ChunkKey, IngestOutcome>(
     (keys) => this.ingestBatch(keys),
     INGEST_BATCH,
+  );
+  private readonly uploads = new MicroBatcher<Upload, UploadResultsResponse>(
+    (uploads) => this.acceptBatch(uploads),
+    UPLOAD_BATCH,
   );
 
   constructor(
@@ -111,81 +123,100 @@ export class ResultsIngestService {
    * Keeps one chunk raw, keyed by (agent, command, sequence), and answers at once: a repeated
    * chunk stores nothing and answers duplicate=true; `complete` means every chunk was received.
    * A results.ingest job turns it into findings later. While ingestion is too far behind the
-   * upload is refused (RESOURCE_EXHAUSTED) and the agent keeps the chunk in its outbox.
+   * upload is refused (RESOURCE_EXHAUSTED) and the agent keeps the chunk in its outbox. Uploads
+   * that arrive together (from all agents) are stored in one transaction.
    */
-  async accept(
-    principal: AgentPrincipal,
-    chunk: UploadResultsRequest,
-  ): Promise<UploadResultsResponse> {
-    await this.ingestQueue.refuseWhenBehind();
-    // Checked before the transaction too: on SQLite a rolled-back transaction would also undo
-    // writes other requests interleaved on the one connection, so expected refusals happen outside.
-    this.checkConsistent(
-      await this.commands.forUpload(principal.agentId, chunk.commandId, this.tx.manager, false),
-      chunk,
-    );
-    const key: ChunkKey = {
-      agentId: principal.agentId,
-      commandId: chunk.commandId,
-      sequence: chunk.sequence,
-    };
-    const answer = await this.tx.run(async (manager) => {
-      const command = await this.commands.forUpload(
-        principal.agentId,
-        chunk.commandId,
+  accept(principal: AgentPrincipal, chunk: UploadResultsRequest): Promise<UploadResultsResponse> {
+    return this.uploads.submit({ principal, chunk });
+  }
+
+  private async acceptBatch(uploads: Upload[]): Promise<Array<Settled<UploadResultsResponse>>> {
+    try {
+      await this.ingestQueue.refuseWhenBehind();
+    } catch (error) {
+      return uploads.map(() => ({ ok: false, error }));
+    }
+    const outcomes: Array<Settled<UploadResultsResponse>> = [];
+    const pending: ChunkKey[] = [];
+    await this.tx.run(async (manager) => {
+      outcomes.length = 0;
+      pending.length = 0;
+      const commands = await this.commands.forResults(
+        uploads.map((u) => u.chunk.commandId),
         manager,
         this.tx.isPostgres,
       );
-      const existing = (
-        await rawQuery<{ ingested: number | string }>(
-          manager,
-          `SELECT CASE WHEN ingested_at IS NULL THEN 0 ELSE 1 END AS ingested FROM result_chunks
-           WHERE agent_id = $1 AND command_id = $2 AND sequence = $3`,
-          [key.agentId, key.commandId, key.sequence],
-        )
-      ).rows[0];
-      if (existing) {
-        const received = await this.chunksReceived(key, manager);
-        return {
-          response: {
-            duplicate: true,
-            chunksReceived: received,
-            complete: received >= chunk.totalChunks,
-          },
-          pending: Number(existing.ingested) === 0,
-        };
-      }
-      this.checkConsistent(command, chunk);
-      if (command.totalChunks === null)
-        await this.commands.setTotalChunks(command.id, chunk.totalChunks, manager);
-      const payload = Buffer.from(UploadResultsRequest.encode(chunk).finish()).toString('base64');
-      await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, [
-        [
-          randomUUID(),
-          key.agentId,
-          key.commandId,
-          key.sequence,
+      const stored = await this.storedChunks([...commands.keys()], manager);
+      const totals = new Map<string, number>();
+      const rows: unknown[][] = [];
+      const receivedAt = new Date().toISOString();
+      for (const { principal, chunk } of uploads) {
+        const agentId = principal.agentId;
+        const key: ChunkKey = { agentId, commandId: chunk.commandId, sequence: chunk.sequence };
+        const command = commands.get(chunk.commandId);
+        if (!command || command.agentId !== agentId) {
+          outcomes.push({
+            ok: false,
+            error: DomainException.notFound('command', `${chunk.commandId} of agent ${agentId}`),
+          });
+          continue;
+        }
+        const mine = (stored.get(command.id) ?? []).filter((c) => c.agentId === agentId);
+        const existing = mine.find((c) => c.sequence === chunk.sequence);
+        if (existing) {
+          outcomes.push({
+            ok: true,
+            value: {
+              duplicate: true,
+              chunksReceived: mine.length,
+              complete: mine.length >= chunk.totalChunks,
+            },
+          });
+          // Also for a duplicate not yet ingested: the job id is deterministic, this adds nothing twice.
+          if (!existing.ingested) pending.push(key);
+          continue;
+        }
+        try {
+          this.checkConsistent(command, chunk);
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          continue;
+        }
+        if (command.totalChunks === null) {
+          command.totalChunks = chunk.totalChunks;
+          totals.set(command.id, chunk.totalChunks);
+        }
+        const id = randomUUID();
+        rows.push([
+          id,
+          agentId,
+          command.id,
+          chunk.sequence,
           chunk.totalChunks,
           chunk.findings.length,
           chunk.errors.length,
-          new Date().toISOString(),
-          payload,
+          receivedAt,
+          Buffer.from(UploadResultsRequest.encode(chunk).finish()).toString('base64'),
           null,
-        ],
-      ]);
-      const received = await this.chunksReceived(key, manager);
-      return {
-        response: {
-          duplicate: false,
-          chunksReceived: received,
-          complete: received >= chunk.totalChunks,
-        },
-        pending: true,
-      };
+        ]);
+        const list = stored.get(command.id) ?? [];
+        list.push({ id, ...key, totalChunks: chunk.totalChunks, ingested: false });
+        stored.set(command.id, list);
+        outcomes.push({
+          ok: true,
+          value: {
+            duplicate: false,
+            chunksReceived: mine.length + 1,
+            complete: mine.length + 1 >= chunk.totalChunks,
+          },
+        });
+        pending.push(key);
+      }
+      await this.commands.setTotalChunks(totals, manager);
+      await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, rows);
     });
-    // Also for a duplicate not yet ingested: the job id is deterministic, so this adds nothing twice.
-    if (answer.pending) await this.ingestQueue.enqueueSafely(key);
-    return answer.response;
+    await this.ingestQueue.enqueueSafely(pending);
+    return outcomes;
   }
 
   /**
@@ -557,15 +588,6 @@ export class ResultsIngestService {
       runIds,
     );
     return new Map(rows.map((r) => [r.id, r.created_at]));
-  }
-
-  private async chunksReceived(key: ChunkKey, manager: EntityManager): Promise<number> {
-    const { rows } = await rawQuery<{ n: number | string }>(
-      manager,
-      'SELECT COUNT(*) AS n FROM result_chunks WHERE agent_id = $1 AND command_id = $2',
-      [key.agentId, key.commandId],
-    );
-    return Number(rows[0]?.n ?? 0);
   }
 
   private checkConsistent(command: ResultCommand, chunk: UploadResultsRequest): void {

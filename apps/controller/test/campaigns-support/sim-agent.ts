@@ -50,6 +50,8 @@ export class SimAgent {
   private call: ClientDuplexStream<AgentMessage, ControllerMessage> | null = null;
   private addressIndex = 0;
   private closed = false;
+  /** close() ran: its channels are gone, a pending upload stops retrying. */
+  private shutDown = false;
   readonly commands: string[] = [];
   readonly cancels: string[] = [];
   readonly uploads: Array<{ commandId: string; duplicate: boolean }> = [];
@@ -217,7 +219,7 @@ export class SimAgent {
 
   /** Retries until acknowledged (the outbox rule): a dropped answer is sent again, stored once. */
   async upload(request: UploadResultsRequest): Promise<void> {
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+    for (let attempt = 0; attempt < MAX_RETRIES && !this.shutDown; attempt++) {
       const ok = await new Promise<boolean>((resolve) => {
         this.client(this.address).uploadResults(request, this.metadata(), (error, response) => {
           if (error) return resolve(false);
@@ -239,6 +241,7 @@ export class SimAgent {
   }
 
   close(): void {
+    this.shutDown = true;
     this.disconnect();
     for (const client of this.clients.values()) client.close();
   }
