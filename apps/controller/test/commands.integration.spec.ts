@@ -54,6 +54,40 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s',
     expect((await commands.get(started.id)).state).toBe('started');
   });
 
+  it("applies reports that arrive together in order, each once, and refuses another agent's", async () => {
+    const agent = await host();
+    const other = await host();
+    const command = await commands.createScan(agent.hostId, {}, 'admin');
+    const report = (state: 'delivered' | 'started' | 'succeeded', totalChunks = 0) => ({
+      commandId: command.id,
+      state,
+      message: state === 'succeeded' ? 'done' : '',
+      atMs: Date.now(),
+      totalChunks,
+    });
+    // One batch: three moves of one command, a repeat, a backward one, and a stranger's report.
+    const results = await Promise.allSettled([
+      commands.applyUpdate(agent.agentId, report('delivered')),
+      commands.applyUpdate(agent.agentId, report('started')),
+      commands.applyUpdate(other.agentId, report('started')),
+      commands.applyUpdate(agent.agentId, report('started')),
+      commands.applyUpdate(agent.agentId, report('succeeded', 3)),
+      commands.applyUpdate(agent.agentId, report('delivered')),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'refused'))).toEqual([
+      true,
+      true,
+      'refused',
+      false,
+      true,
+      false,
+    ]);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toContain(other.agentId);
+    expect(await commands.get(command.id)).toMatchObject({ state: 'succeeded', message: 'done' });
+    for (const action of ['command.delivered', 'command.started', 'command.succeeded'])
+      expect(await audit(agent.hostId, action)).toHaveLength(1);
+  });
+
   it('expires a delivered command once', async () => {
     const agent = await host();
     const command = await commands.createScan(agent.hostId, {}, 'admin');

@@ -12,7 +12,7 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { bulkInsert } from '../database/bulk-insert';
-import { placeholders, rawQuery } from '../database/raw-query';
+import { placeholders, rawQuery, updateFromValues } from '../database/raw-query';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { AuditRecord } from '../audit/audit.dto';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
@@ -377,7 +377,7 @@ export class CommandsService {
     }
   }
 
-  /** Plain SQL: one read of the batch's commands, a guarded UPDATE per report, one audit INSERT. */
+  /** Plain SQL: one read of the batch's commands, a guarded UPDATE per target state, one audit INSERT. */
   private async moveCommands(
     items: ReadonlyArray<{ agentId: string; update: CommandUpdateInput }>,
     manager: EntityManager,
@@ -399,62 +399,99 @@ export class CommandsService {
     const current = new Map(rows.map((r) => [r.id, r]));
     const events: AuditRecord[] = [];
     const outcomes: Array<Settled<{ hostId: string; kind: CommandKind } | null>> = [];
-    for (const { agentId, update } of items) {
-      const entity = current.get(update.commandId);
-      if (!entity || entity.agent_id !== agentId) {
-        outcomes.push({
-          ok: false,
-          error: DomainException.notFound('command', `${update.commandId} of agent ${agentId}`),
-        });
-        continue;
+    const at = new Date().toISOString();
+    // The reports of one command apply in arrival order: its k-th report goes in round k.
+    let remaining = items.map((item, index) => ({ ...item, index }));
+    while (remaining.length > 0) {
+      const inRound = new Set<string>();
+      const round: typeof remaining = [];
+      const later: typeof remaining = [];
+      for (const r of remaining) {
+        if (inRound.has(r.update.commandId)) later.push(r);
+        else {
+          inRound.add(r.update.commandId);
+          round.push(r);
+        }
       }
-      const previous = entity.state;
-      const column = STATE_COLUMN[update.state];
-      if (!canMoveTo(previous, update.state) || !column) {
-        this.logger.debug(
-          { commandId: update.commandId, from: previous, to: update.state },
-          'ignored a command update that does not move forward',
+      const moves = new Map<
+        CommandStateName,
+        Array<{
+          index: number;
+          agentId: string;
+          update: CommandUpdateInput;
+          previous: CommandStateName;
+          totalChunks: number | null;
+        }>
+      >();
+      for (const { index, agentId, update } of round) {
+        const entity = current.get(update.commandId);
+        if (!entity || entity.agent_id !== agentId) {
+          outcomes[index] = {
+            ok: false,
+            error: DomainException.notFound('command', `${update.commandId} of agent ${agentId}`),
+          };
+          continue;
+        }
+        if (!canMoveTo(entity.state, update.state) || !STATE_COLUMN[update.state]) {
+          this.logger.debug(
+            { commandId: update.commandId, from: entity.state, to: update.state },
+            'ignored a command update that does not move forward',
+          );
+          outcomes[index] = { ok: true, value: null };
+          continue;
+        }
+        const totalChunks =
+          update.state === 'succeeded' && update.totalChunks > 0 && entity.total_chunks === null
+            ? update.totalChunks
+            : null;
+        const list = moves.get(update.state) ?? [];
+        list.push({ index, agentId, update, previous: entity.state, totalChunks });
+        moves.set(update.state, list);
+      }
+      for (const [state, list] of moves) {
+        // The WHERE on the old state makes two racing updates (two processes) apply once.
+        const { rows: moved } = await updateFromValues<{ id: string }>(
+          manager,
+          {
+            table: 'commands',
+            set: `state = $1, ${STATE_COLUMN[state]} = $2,
+              message = COALESCE(v.column3, commands.message),
+              total_chunks = COALESCE(CAST(v.column4 AS INTEGER), commands.total_chunks)`,
+            where: 'commands.id = v.column1 AND commands.state = v.column2',
+            returning: 'id',
+          },
+          [state, at],
+          list.map((m) => [
+            m.update.commandId,
+            m.previous,
+            m.update.message || null,
+            m.totalChunks,
+          ]),
         );
-        outcomes.push({ ok: true, value: null });
-        continue;
+        const movedIds = new Set(moved.map((m) => m.id));
+        for (const { index, agentId, update, previous, totalChunks } of list) {
+          const entity = current.get(update.commandId)!;
+          if (!movedIds.has(update.commandId)) {
+            outcomes[index] = { ok: true, value: null };
+            continue;
+          }
+          entity.state = state;
+          if (totalChunks !== null) entity.total_chunks = totalChunks;
+          events.push({
+            actor: agentId,
+            action: `command.${state}`,
+            hostId: entity.host_id,
+            details: {
+              commandId: update.commandId,
+              from: previous,
+              message: update.message || undefined,
+              agentAtMs: update.atMs || undefined,
+            },
+          });
+          outcomes[index] = { ok: true, value: { hostId: entity.host_id, kind: entity.kind } };
+        }
       }
-      const totalChunks =
-        update.state === 'succeeded' && update.totalChunks > 0 && entity.total_chunks === null
-          ? update.totalChunks
-          : null;
-      // The WHERE on the old state makes two racing updates (two processes) apply once.
-      const result = await rawQuery(
-        manager,
-        `UPDATE commands SET state = $1, ${column} = $2,
-           message = COALESCE($3, message), total_chunks = COALESCE($4, total_chunks)
-         WHERE id = $5 AND state = $6`,
-        [
-          update.state,
-          new Date().toISOString(),
-          update.message || null,
-          totalChunks,
-          update.commandId,
-          previous,
-        ],
-      );
-      if (!result.affected) {
-        outcomes.push({ ok: true, value: null });
-        continue;
-      }
-      entity.state = update.state;
-      if (totalChunks !== null) entity.total_chunks = totalChunks;
-      events.push({
-        actor: agentId,
-        action: `command.${update.state}`,
-        hostId: entity.host_id,
-        details: {
-          commandId: update.commandId,
-          from: previous,
-          message: update.message || undefined,
-          agentAtMs: update.atMs || undefined,
-        },
-      });
-      outcomes.push({ ok: true, value: { hostId: entity.host_id, kind: entity.kind } });
+      remaining = later;
     }
     await this.audit.recordMany(events, manager);
     return outcomes;

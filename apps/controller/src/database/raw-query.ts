@@ -61,3 +61,36 @@ export async function rawQuery<T = Record<string, unknown>>(
 export function placeholders(count: number, first = 1): string {
   return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
 }
+
+/** Rows per statement of updateFromValues. */
+const UPDATE_ROWS = 200;
+
+/**
+ * One UPDATE for many rows, each with values of its own (portable: SQLite 3.33+ and PostgreSQL):
+ * `UPDATE <table> SET <set> FROM (VALUES (…), (…)) AS v WHERE <where> [RETURNING <returning>]`.
+ * In `set` and `where`, `$1…` are the shared `params` and `v.column1, v.column2…` a row's values
+ * in order; PostgreSQL types VALUES columns as text, so cast others (`CAST(v.column3 AS INTEGER)`).
+ * Returns the RETURNING rows and the rows changed, over every statement.
+ */
+export async function updateFromValues<T = Record<string, unknown>>(
+  manager: EntityManager,
+  statement: { table: string; set: string; where: string; returning?: string },
+  params: readonly unknown[],
+  rows: readonly unknown[][],
+): Promise<RawResult<T>> {
+  const all: RawResult<T> = { rows: [], affected: 0 };
+  for (let start = 0; start < rows.length; start += UPDATE_ROWS) {
+    const batch = rows.slice(start, start + UPDATE_ROWS);
+    let n = params.length;
+    const tuples = batch.map((row) => `(${row.map(() => `$${++n}`).join(', ')})`);
+    const result = await rawQuery<T>(
+      manager,
+      `UPDATE ${statement.table} SET ${statement.set} FROM (VALUES ${tuples.join(', ')}) AS v
+       WHERE ${statement.where}${statement.returning ? ` RETURNING ${statement.returning}` : ''}`,
+      [...params, ...batch.flat()],
+    );
+    all.rows.push(...result.rows);
+    all.affected += result.affected;
+  }
+  return all;
+}

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
-import { placeholders, rawQuery } from '../database/raw-query';
+import { placeholders, rawQuery, updateFromValues } from '../database/raw-query';
 import { HostEntity, HostStatus } from './host.entity';
 import { statusAfterScan } from './host-status';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
@@ -244,25 +244,28 @@ export class HostsService {
     return events;
   }
 
-  /** Writes hosts changed by applyScanVerdict (one UPDATE each). */
+  /** Writes hosts changed by applyScanVerdict (one UPDATE for many). */
   async saveVerdicts(hosts: readonly HostVerdictState[], manager: EntityManager): Promise<void> {
-    for (const host of hosts) {
-      await rawQuery(
-        manager,
-        `UPDATE hosts SET status = $1, status_changed_at = COALESCE($2, status_changed_at),
-           flagged = $3, flag_reason = $4, last_scan_run_id = $5, last_scan_at = COALESCE($6, last_scan_at)
-         WHERE id = $7`,
-        [
-          host.status,
-          host.statusChangedAt,
-          host.flagged,
-          host.flagReason,
-          host.lastScanRunId,
-          host.lastScanAt,
-          host.id,
-        ],
-      );
-    }
+    await updateFromValues(
+      manager,
+      {
+        table: 'hosts',
+        set: `status = v.column2, status_changed_at = COALESCE(v.column3, hosts.status_changed_at),
+          flagged = CAST(v.column4 AS BOOLEAN), flag_reason = v.column5, last_scan_run_id = v.column6,
+          last_scan_at = COALESCE(v.column7, hosts.last_scan_at)`,
+        where: 'hosts.id = v.column1',
+      },
+      [],
+      hosts.map((h) => [
+        h.id,
+        h.status,
+        h.statusChangedAt,
+        h.flagged,
+        h.flagReason,
+        h.lastScanRunId,
+        h.lastScanAt,
+      ]),
+    );
   }
 
   private repo(manager?: EntityManager): Repository<HostEntity> {
