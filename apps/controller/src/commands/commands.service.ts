@@ -2,7 +2,7 @@ import { loggerFor } from '../common/logger';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import type { Command } from '@log4fleet/contracts';
 import { AgentsService } from '../agents/agents.service';
 import { AuditService } from '../audit/audit.service';
@@ -24,6 +24,8 @@ import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
 const MAX_PENDING_PUSH = 100;
+/** Agents whose pending commands are read together at most. */
+const PENDING_BATCH = 200;
 /** Agent reports applied per transaction at most. */
 const UPDATE_BATCH = 200;
 /** Commands moved per transaction by cancelMany/expireMany. */
@@ -63,6 +65,11 @@ export class CommandsService {
     { agentId: string; update: CommandUpdateInput },
     { hostId: string; kind: CommandKind } | null
   >((items) => this.tx.run((manager) => this.moveCommands(items, manager)), UPDATE_BATCH);
+
+  private readonly pending = new MicroBatcher<string, Command[]>(
+    (agentIds) => this.pendingOf(agentIds),
+    PENDING_BATCH,
+  );
 
   private readonly successListeners: Array<(success: VerifiableSuccess) => Promise<void>> = [];
 
@@ -257,15 +264,30 @@ export class CommandsService {
     return rows.map(toCommandDto);
   }
 
-  /** What a (re)connecting agent missed: queued or delivered-but-not-started, not expired. Expired ones are marked. */
-  async pendingFor(agentId: string): Promise<Command[]> {
-    await this.expireOverdue(agentId);
+  /**
+   * What a (re)connecting agent missed: queued or delivered-but-not-started, not expired, oldest
+   * first. Expired ones are marked. The agents that connect together are looked up together.
+   */
+  pendingFor(agentId: string): Promise<Command[]> {
+    return this.pending.submit(agentId);
+  }
+
+  private async pendingOf(agentIds: string[]): Promise<Array<Settled<Command[]>>> {
     const rows = await this.commands.find({
-      where: { agentId, state: In([...PENDING_STATES]), expiresAt: MoreThan(new Date()) },
+      where: { agentId: In([...new Set(agentIds)]), state: In([...PENDING_STATES]) },
       order: { createdAt: 'ASC' },
-      take: MAX_PENDING_PUSH,
     });
-    return rows.map(toProtoCommand);
+    const now = Date.now();
+    const overdue = rows.filter((c) => c.expiresAt.getTime() <= now);
+    await this.expireMany(overdue.map((c) => c.id));
+    const byAgent = new Map<string, Command[]>();
+    for (const row of rows) {
+      if (row.expiresAt.getTime() <= now) continue;
+      const list = byAgent.get(row.agentId) ?? [];
+      if (list.length < MAX_PENDING_PUSH) list.push(toProtoCommand(row));
+      byAgent.set(row.agentId, list);
+    }
+    return agentIds.map((id) => ({ ok: true, value: byAgent.get(id) ?? [] }));
   }
 
   /**
@@ -581,15 +603,6 @@ export class CommandsService {
       hostIds,
     );
     return new Set(rows.map((r) => r.host_id));
-  }
-
-  private async expireOverdue(agentId: string): Promise<void> {
-    const overdue = await this.commands.find({
-      where: { agentId, state: In([...PENDING_STATES]), expiresAt: LessThanOrEqual(new Date()) },
-      select: { id: true },
-      take: 1000,
-    });
-    await this.expireMany(overdue.map((c) => c.id));
   }
 
   /**
