@@ -176,6 +176,8 @@ class Sampler {
   }
 }
 
+const mb = (bytes) => `${Math.round(bytes / 1048576)} MB`;
+
 function eventLoop(file, from, to) {
   if (!existsSync(file)) return { p99: NaN, max: NaN };
   const rows = readFileSync(file, 'utf8')
@@ -184,9 +186,14 @@ function eventLoop(file, from, to) {
     .filter(Boolean)
     .map((l) => JSON.parse(l))
     .filter((r) => r.t >= from && r.t <= to + 1000);
+  const peak = rows.reduce((a, r) => (a && a.rss >= r.rss ? a : r), null);
   return {
     p99: Math.max(0, ...rows.map((r) => r.p99)),
     max: Math.max(0, ...rows.map((r) => r.max)),
+    // Where the memory was at the highest RSS sample (MB): V8 heap used/total, buffers outside it.
+    memory: peak?.heapUsed
+      ? `rss ${mb(peak.rss)}, heap used ${mb(peak.heapUsed)} of ${mb(peak.heapTotal)}, external ${mb(peak.external)} (array buffers ${mb(peak.arrayBuffers)})`
+      : 'n/a',
   };
 }
 
@@ -391,6 +398,7 @@ async function runOne(buildDir, redisUrl, db, n) {
     result.completeS = (Date.now() - t) / 1000;
     result.succeeded = coverage?.succeeded;
     result.campaign = { ...sampler.phase(), eld: eventLoop(eldFile, t, Date.now()) };
+    log(`${db} N=${n}: campaign memory at the RSS peak: ${result.campaign.eld.memory}`);
     log(
       `${db} N=${n}: ${counters.ingested} results ingested, ${result.succeeded} succeeded in ${result.completeS} s`,
     );

@@ -13,7 +13,7 @@ if (file) {
       p50: h.percentile(50) / 1e6,
       p99: h.percentile(99) / 1e6,
       max: h.max / 1e6,
-      rss: process.memoryUsage.rss(),
+      ...process.memoryUsage(),
     };
     h.reset();
     try {
