@@ -15,7 +15,7 @@
 // assert on time. Traffic stays on 127.0.0.1; every process started is killed at the end.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -374,6 +374,7 @@ async function runOne(buildDir, redisUrl, db, n) {
     const allConnected = await until(() => counters.connected >= n, 600);
     result.connectS = allConnected ? (counters.lastConnect - t) / 1000 : NaN;
     result.connect = { ...sampler.phase(), eld: eventLoop(eldFile, t, Date.now()) };
+    log(`${db} N=${n}: connected, memory at the RSS peak: ${result.connect.eld.memory}`);
     log(`${db} N=${n}: ${counters.connected} connected in ${result.connectS} s`);
     await sleep(2000);
 
@@ -442,6 +443,8 @@ async function runOne(buildDir, redisUrl, db, n) {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
     await controller.kill('SIGTERM');
     await storage.dispose().catch(() => {});
+    // The controller's per-second samples (event-loop delay, memory), kept for a closer look.
+    if (existsSync(eldFile)) copyFileSync(eldFile, join(ROOT, 'tmp', `bench-fleet-samples-${db}-${n}.jsonl`));
     rmSync(dir, { recursive: true, force: true });
   }
   return result;

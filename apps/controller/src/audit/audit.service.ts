@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../common/time-ordered-id';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -110,7 +110,7 @@ export class AuditService {
 
 function auditRow(event: AuditRecord): unknown[] {
   return [
-    randomUUID(),
+    timeOrderedUuid(),
     new Date().toISOString(),
     event.actor.slice(0, 128),
     event.action,

@@ -471,6 +471,9 @@ export class CommandsService {
         moves.set(update.state, list);
       }
       for (const [state, list] of moves) {
+        // In id order, as other writers lock commands: concurrent transactions (on PostgreSQL)
+        // then wait for each other instead of deadlocking.
+        list.sort((x, y) => (x.update.commandId < y.update.commandId ? -1 : 1));
         // The WHERE on the old state makes two racing updates (two processes) apply once.
         const { rows: moved } = await updateFromValues<{ id: string }>(
           manager,

@@ -14,6 +14,7 @@ import { InventorySnapshotEntity } from '../inventory/inventory-snapshot.entity'
 import { InventorySnapshots1764500000000 } from './migrations/1764500000000-inventory-snapshots.migration';
 import { CampaignsSchedules1764400000000 } from './migrations/1764400000000-campaigns-schedules.migration';
 import { ResultChunkPayload1764600000000 } from './migrations/1764600000000-result-chunk-payload.migration';
+import { ResultChunksByCommand1764700000000 } from './migrations/1764700000000-result-chunks-by-command.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   CampaignsSchedules1764400000000,
   InventorySnapshots1764500000000,
   ResultChunkPayload1764600000000,
+  ResultChunksByCommand1764700000000,
 ];

@@ -1,5 +1,5 @@
 import { loggerFor } from '../common/logger';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../common/time-ordered-id';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { UploadResultsRequest } from '@log4fleet/contracts';
@@ -186,7 +186,7 @@ export class ResultsIngestService {
           command.totalChunks = chunk.totalChunks;
           totals.set(command.id, chunk.totalChunks);
         }
-        const id = randomUUID();
+        const id = timeOrderedUuid();
         rows.push([
           id,
           agentId,
@@ -419,7 +419,7 @@ export class ResultsIngestService {
     for (const command of commands) {
       if (runs.has(command.id)) continue;
       const run: ScanRunEntity = {
-        id: randomUUID(),
+        id: timeOrderedUuid(),
         hostId: command.hostId,
         commandId: command.id,
         startedAt: command.startedAt ? new Date(command.startedAt) : null,
@@ -642,7 +642,7 @@ function addRows(
     const c = findingColumns(f);
     if (c.product === VULNERABLE_PRODUCT && c.status === 'vulnerable') counts.vulnerable = true;
     findings.push([
-      randomUUID(),
+      timeOrderedUuid(),
       ...base,
       c.chain,
       c.path,
@@ -659,7 +659,7 @@ function addRows(
   }
   for (const e of chunk.errors) {
     const c = scanErrorColumns(e);
-    errors.push([randomUUID(), ...base, c.chain, c.path, c.code, c.message, createdAt]);
+    errors.push([timeOrderedUuid(), ...base, c.chain, c.path, c.code, c.message, createdAt]);
   }
 }
 
