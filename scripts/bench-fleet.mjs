@@ -2,6 +2,7 @@
 // npm run bench:fleet — fleet benchmark of the controller (campaigns over real gRPC streams).
 //
 //   node scripts/bench-fleet.mjs [--agents=1000,10000] [--db=sqlite,postgres] [--workers=4] [--skip-build]
+//                                [--controller-node-options="--flag ..."]
 //                                [--profile | --profile=storm]  (CPU profile + SQL times of the campaign or the reconnect storm, into tmp/)
 //
 // For each database and fleet size: builds the controller (tsc into tmp/), starts a redis-server
@@ -28,12 +29,24 @@ const HERE = join(ROOT, 'scripts', 'bench', 'fleet');
 const args = Object.fromEntries(
   process.argv
     .slice(2)
-    .map((a) => a.replace(/^--/, '').split('='))
+    .map((a) =>
+      a
+        .replace(/^--/, '')
+        .match(/^([^=]*)(?:=(.*))?$/s)
+        .slice(1),
+    )
     .map(([k, v]) => [k, v ?? 'true']),
 );
 const SIZES = (args.agents ?? '1000,10000').split(',').map(Number);
 const DATABASES = (args.db ?? 'sqlite,postgres').split(',');
 const WORKERS = Number(args.workers ?? 4);
+/**
+ * The controller's node flags: as shipped (deploy/controller/README.md, "Heap size") unless
+ * --controller-node-options="--a --b" replaces them (--controller-node-options= for none).
+ */
+const CONTROLLER_NODE_OPTIONS = (args['controller-node-options'] ?? '--max-old-space-size=512')
+  .split(' ')
+  .filter((a) => a && a !== 'true');
 const TICK = 1000 / 100; // /proc/<pid>/stat clock ticks (USER_HZ = 100 on Linux)
 const children = new Set();
 
@@ -205,7 +218,12 @@ class Controller {
   async start() {
     const child = spawn(
       process.execPath,
-      ['-r', join(HERE, 'eld-preload.cjs'), join(this.buildDir, 'main.js')],
+      [
+        ...CONTROLLER_NODE_OPTIONS,
+        '-r',
+        join(HERE, 'eld-preload.cjs'),
+        join(this.buildDir, 'main.js'),
+      ],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH, ...this.env },
@@ -444,7 +462,8 @@ async function runOne(buildDir, redisUrl, db, n) {
     await controller.kill('SIGTERM');
     await storage.dispose().catch(() => {});
     // The controller's per-second samples (event-loop delay, memory), kept for a closer look.
-    if (existsSync(eldFile)) copyFileSync(eldFile, join(ROOT, 'tmp', `bench-fleet-samples-${db}-${n}.jsonl`));
+    if (existsSync(eldFile))
+      copyFileSync(eldFile, join(ROOT, 'tmp', `bench-fleet-samples-${db}-${n}.jsonl`));
     rmSync(dir, { recursive: true, force: true });
   }
   return result;

@@ -145,14 +145,20 @@ async function main() {
   step(
     `starting the controller (REST http://127.0.0.1:${httpPort}/api/v1, gRPC 127.0.0.1:${grpcPort})`,
   );
-  startChild('controller', process.execPath, ['dist/apps/controller/main.js'], {
-    HTTP_PORT: String(httpPort),
-    GRPC_PORT: String(grpcPort),
-    GRPC_HOST: '127.0.0.1',
-    GRPC_INSECURE: '1',
-    SQLITE_PATH: path.join(stateDir, 'controller.sqlite'),
-    LOG4FLEET_ADMIN_TOKEN: token,
-  });
+  // Heap: see deploy/controller/README.md ("Heap size").
+  startChild(
+    'controller',
+    process.execPath,
+    ['--max-old-space-size=512', 'dist/apps/controller/main.js'],
+    {
+      HTTP_PORT: String(httpPort),
+      GRPC_PORT: String(grpcPort),
+      GRPC_HOST: '127.0.0.1',
+      GRPC_INSECURE: '1',
+      SQLITE_PATH: path.join(stateDir, 'controller.sqlite'),
+      LOG4FLEET_ADMIN_TOKEN: token,
+    },
+  );
   await waitFor(
     'the controller to be ready',
     async () => (await fetch(`${api}/health/ready`)).ok,

@@ -272,3 +272,54 @@ describe('result ingestion under backlog', () => {
     await scanIngested(controller, agent.hostId, commandId);
   });
 });
+
+describe('result uploads over the in-flight limit', () => {
+  let controller: TestController;
+  const agents: TestAgent[] = [];
+
+  beforeAll(async () => {
+    controller = await startTestController({ env: { UPLOAD_MAX_INFLIGHT_MB: '1' } });
+  });
+
+  afterAll(async () => {
+    agents.forEach((a) => a.close());
+    await controller.close();
+  });
+
+  it('refuses a burst of large chunks past UPLOAD_MAX_INFLIGHT_MB with RESOURCE_EXHAUSTED, then takes them', async () => {
+    const scans = [];
+    for (let i = 0; i < 6; i++) {
+      const agent = await seedHost(controller);
+      agents.push(agent);
+      const res = await controller
+        .http()
+        .post(`/api/v1/hosts/${agent.hostId}/scans`)
+        .set('Authorization', `Bearer ${controller.adminToken}`)
+        .send({});
+      scans.push({ agent, commandId: (res.body as { id: string }).id });
+    }
+    // About 300 KB each (400 KB as stored): six at once are over 1 MB.
+    const big = (commandId: string): UploadResultsRequest => ({
+      ...chunk(commandId),
+      findings: Array.from({ length: 300 }, (_, i) => ({
+        ...LOG4J_2_14,
+        chain: [Buffer.from(`/opt/app-${i}/${'x'.repeat(900)}/log4j-core-2.14.1.jar`)],
+      })),
+    });
+    const answers = await Promise.allSettled(scans.map((s) => s.agent.upload(big(s.commandId))));
+    const refused = answers.filter((a) => a.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(answers.length);
+    for (const r of refused as PromiseRejectedResult[]) {
+      expect(r.reason).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+      expect(String(r.reason)).toContain('UPLOAD_MAX_INFLIGHT_MB');
+    }
+    // The agents keep them and retry: one at a time they fit.
+    for (const s of scans)
+      await eventually(
+        () => s.agent.upload(big(s.commandId)).catch(() => undefined),
+        'the upload accepted',
+      );
+    for (const s of scans) await scanIngested(controller, s.agent.hostId, s.commandId);
+  });
+});

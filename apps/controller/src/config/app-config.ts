@@ -34,6 +34,8 @@ export interface AppConfig {
   commandTtlS: number;
   /** Uploads are refused with RESOURCE_EXHAUSTED (agents keep them in their outbox) while more result chunks than this wait for ingestion. */
   ingestMaxWaiting: number;
+  /** Bytes of result uploads being stored at once above which more are refused (RESOURCE_EXHAUSTED). */
+  uploadMaxInflightBytes: number;
   logLevel: LogLevel;
   /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
   role: 'all' | 'worker';
@@ -97,6 +99,7 @@ export function loadConfig(env: Env): AppConfig {
     heartbeatIntervalS: readInt('HEARTBEAT_INTERVAL_S', 30, 1, 3600),
     commandTtlS: readInt('COMMAND_TTL_S', 86_400, 60, 30 * 86_400),
     ingestMaxWaiting: readInt('INGEST_MAX_WAITING', 5000, 0, 10_000_000),
+    uploadMaxInflightBytes: readInt('UPLOAD_MAX_INFLIGHT_MB', 64, 1, 4096) * 1024 * 1024,
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
     role: readRole(env.ROLE, problems),
   };

@@ -1,12 +1,14 @@
 import { loggerFor } from '../common/logger';
 import { timeOrderedUuid } from '../common/time-ordered-id';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { EntityManager } from 'typeorm';
 import { UploadResultsRequest } from '@log4fleet/contracts';
 import type { ScanSummary, UploadResultsResponse } from '@log4fleet/contracts';
 import { AgentPrincipal } from '../agents/agents.dto';
 import { AuditService } from '../audit/audit.service';
-import { DomainException } from '../common/domain.exception';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { AuditRecord } from '../audit/audit.dto';
 import { CommandsService, ResultCommand } from '../commands/commands.service';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
@@ -91,6 +93,8 @@ interface RunCounts {
 interface Upload {
   principal: AgentPrincipal;
   chunk: UploadResultsRequest;
+  /** The chunk as stored: protobuf, base64. */
+  payload: string;
 }
 
 /** Uploads stored per transaction at most. */
@@ -106,6 +110,8 @@ export class ResultsIngestService {
     (keys) => this.ingestBatch(keys),
     INGEST_BATCH,
   );
+  /** Bytes of the uploads accepted and not yet stored. */
+  private uploadBytes = 0;
   private readonly uploads = new MicroBatcher<Upload, UploadResultsResponse>(
     (uploads) => this.acceptBatch(uploads),
     UPLOAD_BATCH,
@@ -117,6 +123,7 @@ export class ResultsIngestService {
     private readonly hosts: HostsService,
     private readonly audit: AuditService,
     private readonly ingestQueue: IngestQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -126,8 +133,25 @@ export class ResultsIngestService {
    * upload is refused (RESOURCE_EXHAUSTED) and the agent keeps the chunk in its outbox. Uploads
    * that arrive together (from all agents) are stored in one transaction.
    */
-  accept(principal: AgentPrincipal, chunk: UploadResultsRequest): Promise<UploadResultsResponse> {
-    return this.uploads.submit({ principal, chunk });
+  async accept(
+    principal: AgentPrincipal,
+    chunk: UploadResultsRequest,
+  ): Promise<UploadResultsResponse> {
+    // Uploads wait here while a batch is stored: bounded by bytes, so that a burst of large
+    // chunks is refused (the agents keep them and retry) instead of exhausting the heap.
+    const payload = Buffer.from(UploadResultsRequest.encode(chunk).finish()).toString('base64');
+    const limit = this.config.uploadMaxInflightBytes;
+    if (this.uploadBytes > 0 && this.uploadBytes + payload.length > limit)
+      throw new DomainException(
+        DomainErrorCode.ResourceExhausted,
+        `the controller is storing ${Math.ceil(this.uploadBytes / 1048576)} MB of uploads (limit ${Math.round(limit / 1048576)} MB, UPLOAD_MAX_INFLIGHT_MB); keep the chunk and retry later`,
+      );
+    this.uploadBytes += payload.length;
+    try {
+      return await this.uploads.submit({ principal, chunk, payload });
+    } finally {
+      this.uploadBytes -= payload.length;
+    }
   }
 
   private async acceptBatch(uploads: Upload[]): Promise<Array<Settled<UploadResultsResponse>>> {
@@ -150,7 +174,7 @@ export class ResultsIngestService {
       const totals = new Map<string, number>();
       const rows: unknown[][] = [];
       const receivedAt = new Date().toISOString();
-      for (const { principal, chunk } of uploads) {
+      for (const { principal, chunk, payload } of uploads) {
         const agentId = principal.agentId;
         const key: ChunkKey = { agentId, commandId: chunk.commandId, sequence: chunk.sequence };
         const command = commands.get(chunk.commandId);
@@ -196,7 +220,7 @@ export class ResultsIngestService {
           chunk.findings.length,
           chunk.errors.length,
           receivedAt,
-          Buffer.from(UploadResultsRequest.encode(chunk).finish()).toString('base64'),
+          payload,
           null,
         ]);
         const list = stored.get(command.id) ?? [];
