@@ -19,6 +19,7 @@ import { CampaignReportService } from './campaign-report.service';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignScanOptionsDto } from './campaigns.dto';
 import type { CampaignExpireJobData } from './jobs/campaign-expire.job';
+import type { CampaignFanoutJobData } from './jobs/campaign-fanout.job';
 import type { CampaignMonitorJobData } from './jobs/campaign-monitor.job';
 
 /** The creator tag of a campaign's commands (commands.created_by). */
@@ -58,7 +59,7 @@ export class CampaignRunner {
     private readonly tx: TransactionService,
   ) {}
 
-  /** Enqueues everything a new (or resumed) campaign needs; every id is deterministic. */
+  /** Enqueues everything a new campaign needs; every id is deterministic. */
   async start(campaign: CampaignEntity): Promise<void> {
     const expireData: CampaignExpireJobData = { campaignId: campaign.id };
     await this.queues.add(JobName.CampaignExpire, expireData, {
@@ -66,6 +67,22 @@ export class CampaignRunner {
       delay: Math.max(0, campaign.expiresAt.getTime() - Date.now()),
     });
     await this.startMonitor(campaign.id);
+    await this.requestFanout(campaign);
+  }
+
+  /** The campaign's host jobs are added by a job (campaign.fanout), once per start or resume. */
+  async requestFanout(campaign: CampaignEntity): Promise<void> {
+    const data: CampaignFanoutJobData = { campaignId: campaign.id };
+    await this.queues.add(JobName.CampaignFanout, data, {
+      jobId: jobId('campaign', campaign.id, 'fanout', campaign.resumeCount),
+    });
+  }
+
+  /** The campaign.fanout job: the hosts still waiting get their jobs, unless it ended or paused. */
+  async fanout(campaignId: string): Promise<void> {
+    const campaign = await this.repo.findById(campaignId);
+    if (!campaign || campaign.status === 'paused' || FINAL_CAMPAIGN_STATUSES.has(campaign.status))
+      return;
     await this.dispatchPending(campaign);
   }
 

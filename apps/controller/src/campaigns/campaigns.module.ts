@@ -9,6 +9,7 @@ import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
 import { CampaignDispatchedJob } from './jobs/campaign-dispatched.job';
 import { CampaignExpireJob } from './jobs/campaign-expire.job';
+import { CampaignFanoutJob } from './jobs/campaign-fanout.job';
 import { CampaignMonitorJob } from './jobs/campaign-monitor.job';
 import { DispatchHostJob } from './jobs/dispatch-host.job';
 
@@ -24,6 +25,7 @@ import { DispatchHostJob } from './jobs/dispatch-host.job';
     CampaignDispatchedJob,
     CampaignMonitorJob,
     CampaignExpireJob,
+    CampaignFanoutJob,
   ],
   exports: [CampaignsService],
 })

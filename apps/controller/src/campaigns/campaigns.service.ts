@@ -234,7 +234,7 @@ export class CampaignsService {
       details: { campaignId: id, pausedFor: campaign.statusReason },
     });
     await this.runner.startMonitor(id);
-    await this.runner.dispatchPending(resumed);
+    await this.runner.requestFanout(resumed);
     return this.get(id);
   }
 

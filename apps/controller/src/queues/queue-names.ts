@@ -7,7 +7,7 @@ export const QueueName = {
   Campaigns: 'campaigns',
   /** One child job per targeted host: persists the host's command and pushes it. */
   CampaignHosts: 'campaign-hosts',
-  /** Per-campaign monitor (canary gate, failure threshold, completion) and expiry. */
+  /** Per-campaign fan-out, monitor (canary gate, failure threshold, completion) and expiry. */
   CampaignMaintenance: 'campaign-maintenance',
   /** Jobs produced by the job schedulers of scheduled rescans. */
   Schedules: 'schedules',
@@ -19,6 +19,7 @@ export const QueueName = {
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
+  CampaignFanout: 'campaign.fanout',
   CampaignDispatched: 'campaign.dispatched',
   CampaignDispatchHost: 'campaign.dispatch-host',
   CampaignMonitor: 'campaign.monitor',
@@ -32,6 +33,7 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 
 /** Which queue each job travels on. */
 export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.CampaignFanout]: QueueName.CampaignMaintenance,
   [JobName.CampaignDispatched]: QueueName.Campaigns,
   [JobName.CampaignDispatchHost]: QueueName.CampaignHosts,
   [JobName.CampaignMonitor]: QueueName.CampaignMaintenance,
