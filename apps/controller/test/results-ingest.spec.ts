@@ -14,6 +14,39 @@ function chunk(commandId: string, sequence = 0, totalChunks = 1): UploadResultsR
   return { commandId, sequence, totalChunks, findings: [LOG4J_2_14], errors: [] };
 }
 
+/** A new host with an agent and a scan command for it (created through the REST API). */
+async function hostWithScan(
+  controller: TestController,
+  agents: TestAgent[],
+): Promise<{ agent: TestAgent; commandId: string }> {
+  const agent = await seedHost(controller);
+  agents.push(agent);
+  const res = await controller
+    .http()
+    .post(`/api/v1/hosts/${agent.hostId}/scans`)
+    .set('Authorization', `Bearer ${controller.adminToken}`)
+    .send({});
+  expect(res.status).toBe(201);
+  return { agent, commandId: (res.body as { id: string }).id };
+}
+
+/** A controller of its own (with these settings) for a describe block, closed after it. */
+function ownController(env: Record<string, string>): {
+  controller: () => TestController;
+  agents: TestAgent[];
+} {
+  let controller: TestController;
+  const agents: TestAgent[] = [];
+  beforeAll(async () => {
+    controller = await startTestController({ env });
+  });
+  afterAll(async () => {
+    agents.forEach((a) => a.close());
+    await controller.close();
+  });
+  return { controller: () => controller, agents };
+}
+
 jest.setTimeout(60_000);
 
 describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (database) => {
@@ -41,17 +74,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
     await ingestQueue().pause();
   }
 
-  async function agentWithScan(): Promise<{ agent: TestAgent; commandId: string }> {
-    const agent = await seedHost(controller);
-    agents.push(agent);
-    const res = await controller
-      .http()
-      .post(`/api/v1/hosts/${agent.hostId}/scans`)
-      .set('Authorization', admin())
-      .send({});
-    expect(res.status).toBe(201);
-    return { agent, commandId: (res.body as { id: string }).id };
-  }
+  const agentWithScan = () => hostWithScan(controller, agents);
 
   async function findingsOf(hostId: string): Promise<number> {
     const res = await controller
@@ -231,28 +254,12 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
 });
 
 describe('result ingestion under backlog', () => {
-  let controller: TestController;
-  const agents: TestAgent[] = [];
-
-  beforeAll(async () => {
-    controller = await startTestController({ env: { INGEST_MAX_WAITING: '1' } });
-  });
-
-  afterAll(async () => {
-    agents.forEach((a) => a.close());
-    await controller.close();
-  });
+  const own = ownController({ INGEST_MAX_WAITING: '1' });
 
   it('answers RESOURCE_EXHAUSTED while more chunks than the limit wait, and accepts again after', async () => {
+    const controller = own.controller();
     const queue = controller.app.get(QueuesService).queue(QueueName.ResultsIngest);
-    const agent = await seedHost(controller);
-    agents.push(agent);
-    const res = await controller
-      .http()
-      .post(`/api/v1/hosts/${agent.hostId}/scans`)
-      .set('Authorization', `Bearer ${controller.adminToken}`)
-      .send({});
-    const commandId = (res.body as { id: string }).id;
+    const { agent, commandId } = await hostWithScan(controller, own.agents);
     await queue.pause();
     try {
       await agent.upload(chunk(commandId, 0, 3));
@@ -274,30 +281,12 @@ describe('result ingestion under backlog', () => {
 });
 
 describe('result uploads over the in-flight limit', () => {
-  let controller: TestController;
-  const agents: TestAgent[] = [];
-
-  beforeAll(async () => {
-    controller = await startTestController({ env: { UPLOAD_MAX_INFLIGHT_MB: '1' } });
-  });
-
-  afterAll(async () => {
-    agents.forEach((a) => a.close());
-    await controller.close();
-  });
+  const own = ownController({ UPLOAD_MAX_INFLIGHT_MB: '1' });
 
   it('refuses a burst of large chunks past UPLOAD_MAX_INFLIGHT_MB with RESOURCE_EXHAUSTED, then takes them', async () => {
+    const controller = own.controller();
     const scans = [];
-    for (let i = 0; i < 6; i++) {
-      const agent = await seedHost(controller);
-      agents.push(agent);
-      const res = await controller
-        .http()
-        .post(`/api/v1/hosts/${agent.hostId}/scans`)
-        .set('Authorization', `Bearer ${controller.adminToken}`)
-        .send({});
-      scans.push({ agent, commandId: (res.body as { id: string }).id });
-    }
+    for (let i = 0; i < 6; i++) scans.push(await hostWithScan(controller, own.agents));
     // About 300 KB each (400 KB as stored): six at once are over 1 MB.
     const big = (commandId: string): UploadResultsRequest => ({
       ...chunk(commandId),
@@ -310,7 +299,7 @@ describe('result uploads over the in-flight limit', () => {
     const refused = answers.filter((a) => a.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.length).toBeLessThan(answers.length);
-    for (const r of refused as PromiseRejectedResult[]) {
+    for (const r of refused) {
       expect(r.reason).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
       expect(String(r.reason)).toContain('UPLOAD_MAX_INFLIGHT_MB');
     }

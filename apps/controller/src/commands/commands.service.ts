@@ -12,7 +12,7 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { bulkInsert } from '../database/bulk-insert';
-import { placeholders, rawQuery, updateFromValues } from '../database/raw-query';
+import { placeholders, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { AuditRecord } from '../audit/audit.dto';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
@@ -532,9 +532,7 @@ export class CommandsService {
     manager: EntityManager,
     lock: boolean,
   ): Promise<Map<string, ResultCommand>> {
-    const sorted = [...new Set(ids)].sort();
-    if (sorted.length === 0) return new Map();
-    const { rows } = await rawQuery<{
+    const rows = await selectByIds<{
       id: string;
       host_id: string;
       agent_id: string;
@@ -544,9 +542,10 @@ export class CommandsService {
       started_at: string | null;
     }>(
       manager,
-      `SELECT id, host_id, agent_id, kind, total_chunks, created_at, started_at FROM commands
-       WHERE id IN (${placeholders(sorted.length)}) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
-      sorted,
+      'commands',
+      'id, host_id, agent_id, kind, total_chunks, created_at, started_at',
+      ids,
+      lock,
     );
     return new Map(
       rows.map((r) => [

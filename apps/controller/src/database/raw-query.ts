@@ -94,3 +94,26 @@ export async function updateFromValues<T = Record<string, unknown>>(
   }
   return all;
 }
+
+/**
+ * Rows of `table` whose id is among `ids` (duplicates read once), in id order; with `lock`
+ * (PostgreSQL) locked FOR UPDATE in that order, so transactions locking the same rows wait for
+ * each other instead of deadlocking. Table and column names come from code.
+ */
+export async function selectByIds<T>(
+  manager: EntityManager,
+  table: string,
+  columns: string,
+  ids: readonly string[],
+  lock: boolean,
+): Promise<T[]> {
+  const sorted = [...new Set(ids)].sort();
+  if (sorted.length === 0) return [];
+  const { rows } = await rawQuery<T>(
+    manager,
+    `SELECT ${columns} FROM ${table} WHERE id IN (${placeholders(sorted.length)})
+     ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+    sorted,
+  );
+  return rows;
+}

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
-import { placeholders, rawQuery, updateFromValues } from '../database/raw-query';
+import { selectByIds, updateFromValues } from '../database/raw-query';
 import { HostEntity, HostStatus } from './host.entity';
 import { statusAfterScan } from './host-status';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
@@ -183,20 +183,13 @@ export class HostsService {
     manager: EntityManager,
     lock: boolean,
   ): Promise<Map<string, HostVerdictState>> {
-    const sorted = [...new Set(hostIds)].sort();
-    if (sorted.length === 0) return new Map();
-    const { rows } = await rawQuery<{
+    const rows = await selectByIds<{
       id: string;
       status: HostStatus;
       flagged: boolean | number;
       flag_reason: string | null;
       last_scan_run_id: string | null;
-    }>(
-      manager,
-      `SELECT id, status, flagged, flag_reason, last_scan_run_id FROM hosts
-       WHERE id IN (${placeholders(sorted.length)}) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
-      sorted,
-    );
+    }>(manager, 'hosts', 'id, status, flagged, flag_reason, last_scan_run_id', hostIds, lock);
     return new Map(
       rows.map((r) => [
         r.id,
