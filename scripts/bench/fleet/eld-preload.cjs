@@ -83,10 +83,23 @@ if (sqlStatsFile) {
     }
     return stmt;
   };
+  // PostgreSQL: statements counted by text (the time of a round trip is not the statement's own).
+  const pg = require('pg');
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (config, ...rest) {
+    const text = typeof config === 'string' ? config : config?.text;
+    if (text) {
+      const key = String(text).replace(/\s+/g, ' ').slice(0, 300);
+      const s = stats.get(key) ?? { n: 0, ns: 0n };
+      s.n++;
+      stats.set(key, s);
+    }
+    return query.call(this, config, ...rest);
+  };
   const dump = () => {
     const rows = [...stats]
       .map(([sql, s]) => ({ ms: Number(s.ns / 1000000n), n: s.n, sql }))
-      .sort((a, b) => b.ms - a.ms);
+      .sort((a, b) => b.ms - a.ms || b.n - a.n);
     writeFileSync(sqlStatsFile, rows.map((r) => `${r.ms} ms\t${r.n}\t${r.sql}`).join('\n') + '\n');
   };
   process.on('SIGUSR2', () => setTimeout(dump, 500));
