@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
 import { AgentRegistry } from '../connections/agent-registry.service';
-import { placeholders, rawQuery } from '../database/raw-query';
+import { placeholders, rawQuery, selectByIds } from '../database/raw-query';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { HostsService } from '../hosts/hosts.service';
 import { AgentEntity } from './agent.entity';
@@ -56,17 +56,12 @@ export class AgentsService {
   );
 
   private async credentialsOf(ids: string[]): Promise<Array<Settled<StoredCredential | null>>> {
-    const unique = [...new Set(ids)];
-    const { rows } = await rawQuery<{
-      id: string;
-      host_id: string;
-      hash: string;
-      revoked: unknown;
-    }>(
+    const rows = await selectByIds<{ id: string; host_id: string; hash: string; revoked: unknown }>(
       this.agents.manager,
-      `SELECT id, host_id, credential_hash AS hash, revoked FROM agents
-       WHERE id IN (${placeholders(unique.length)})`,
-      unique,
+      'agents',
+      'id, host_id, credential_hash AS hash, revoked',
+      ids,
+      false,
     );
     const byId = new Map(
       rows.map((r) => [

@@ -20,6 +20,10 @@ const TARGET_COLUMNS = ['campaign_id', 'host_id', 'position', 'canary', 'state']
  * (campaign_id, state) index and scanned every pending target: 2.5 ms per dispatch batch.
  */
 const UNINDEXED_STATE = "COALESCE(state, '')";
+// Claims and links name their hosts in an IN list (with CASE for the per-host values), not
+// updateFromValues: joined to VALUES on the (campaign_id, host_id) key, PostgreSQL planned a
+// sequential scan of the campaign's targets per batch (a 10,000-host campaign: 56 s, against
+// 26 s with the IN list, measured in the same hour).
 /** Log4Shell lives in log4j-core: a host is vulnerable when that copy is (same rule as result ingestion). */
 const VULNERABLE_PRODUCT = 'log4j-core';
 

@@ -12,6 +12,7 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { bulkInsert } from '../database/bulk-insert';
+import { isoOrNull } from '../database/column-types';
 import { placeholders, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { AuditRecord } from '../audit/audit.dto';
@@ -38,6 +39,11 @@ export interface VerifiableSuccess {
   commandId: string;
   hostId: string;
   kind: CommandKind;
+}
+
+/** NotFound for a report or an upload naming a command its agent does not have. */
+export function unknownCommand(commandId: string, agentId: string): DomainException {
+  return DomainException.notFound('command', `${commandId} of agent ${agentId}`);
 }
 
 /** What result uploads and their ingestion read of a command (timestamps as stored: ISO strings). */
@@ -404,8 +410,7 @@ export class CommandsService {
     items: ReadonlyArray<{ agentId: string; update: CommandUpdateInput }>,
     manager: EntityManager,
   ): Promise<Array<Settled<{ hostId: string; kind: CommandKind } | null>>> {
-    const ids = [...new Set(items.map((i) => i.update.commandId))];
-    const { rows } = await rawQuery<{
+    const rows = await selectByIds<{
       id: string;
       agent_id: string;
       host_id: string;
@@ -414,9 +419,10 @@ export class CommandsService {
       total_chunks: number | null;
     }>(
       manager,
-      `SELECT id, agent_id, host_id, kind, state, total_chunks FROM commands
-       WHERE id IN (${placeholders(ids.length)})`,
-      ids,
+      'commands',
+      'id, agent_id, host_id, kind, state, total_chunks',
+      items.map((i) => i.update.commandId),
+      false,
     );
     const current = new Map(rows.map((r) => [r.id, r]));
     const events: AuditRecord[] = [];
@@ -450,7 +456,7 @@ export class CommandsService {
         if (!entity || entity.agent_id !== agentId) {
           outcomes[index] = {
             ok: false,
-            error: DomainException.notFound('command', `${update.commandId} of agent ${agentId}`),
+            error: unknownCommand(update.commandId, agentId),
           };
           continue;
         }
@@ -561,19 +567,6 @@ export class CommandsService {
         },
       ]),
     );
-  }
-
-  /** The agent's command a result upload is for; NotFound (naming both) when the agent has no such command. */
-  async forUpload(
-    agentId: string,
-    commandId: string,
-    manager: EntityManager,
-    lock: boolean,
-  ): Promise<ResultCommand> {
-    const command = (await this.forResults([commandId], manager, lock)).get(commandId);
-    if (!command || command.agentId !== agentId)
-      throw DomainException.notFound('command', `${commandId} of agent ${agentId}`);
-    return command;
   }
 
   /** Records the chunk count announced by the first chunk of each command (one UPDATE for all). */
@@ -692,7 +685,6 @@ const COMMAND_COLUMNS = [
 
 /** A command's values in COMMAND_COLUMNS order (timestamps as ISO strings, as isoDate stores them). */
 function commandRow(c: CommandEntity): unknown[] {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return [
     c.id,
     c.hostId,
@@ -703,15 +695,15 @@ function commandRow(c: CommandEntity): unknown[] {
     c.message,
     c.totalChunks,
     c.createdBy,
-    iso(c.createdAt),
-    iso(c.expiresAt),
-    iso(c.deliveredAt),
-    iso(c.startedAt),
-    iso(c.succeededAt),
-    iso(c.failedAt),
-    iso(c.verifiedAt),
-    iso(c.expiredAt),
-    iso(c.cancelledAt),
+    isoOrNull(c.createdAt),
+    isoOrNull(c.expiresAt),
+    isoOrNull(c.deliveredAt),
+    isoOrNull(c.startedAt),
+    isoOrNull(c.succeededAt),
+    isoOrNull(c.failedAt),
+    isoOrNull(c.verifiedAt),
+    isoOrNull(c.expiredAt),
+    isoOrNull(c.cancelledAt),
   ];
 }
 

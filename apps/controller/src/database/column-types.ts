@@ -24,3 +24,8 @@ export function dateColumn(name: string, nullable = true): ColumnOptions {
 export function isoOf(date: Date): string {
   return date.toISOString();
 }
+
+/** A nullable timestamp as stored (isoDate's form), for hand-written SQL. */
+export function isoOrNull(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}

@@ -29,11 +29,6 @@ export class TransactionService {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The default manager (statements outside a transaction). */
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
   get isPostgres(): boolean {
     return this.dataSource.options.type === 'postgres';
   }

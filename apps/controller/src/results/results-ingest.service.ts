@@ -10,10 +10,11 @@ import { AgentPrincipal } from '../agents/agents.dto';
 import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { AuditRecord } from '../audit/audit.dto';
-import { CommandsService, ResultCommand } from '../commands/commands.service';
+import { CommandsService, ResultCommand, unknownCommand } from '../commands/commands.service';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { bulkInsert } from '../database/bulk-insert';
-import { placeholders, rawQuery } from '../database/raw-query';
+import { isoOrNull } from '../database/column-types';
+import { placeholders, rawQuery, selectByIds } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import { IngestQueue } from './ingest-queue.service';
@@ -160,11 +161,9 @@ export class ResultsIngestService {
     } catch (error) {
       return uploads.map(() => ({ ok: false, error }));
     }
-    const outcomes: Array<Settled<UploadResultsResponse>> = [];
-    const pending: ChunkKey[] = [];
-    await this.tx.run(async (manager) => {
-      outcomes.length = 0;
-      pending.length = 0;
+    const { outcomes, pending } = await this.tx.run(async (manager) => {
+      const outcomes: Array<Settled<UploadResultsResponse>> = [];
+      const pending: ChunkKey[] = [];
       const commands = await this.commands.forResults(
         uploads.map((u) => u.chunk.commandId),
         manager,
@@ -181,7 +180,7 @@ export class ResultsIngestService {
         if (!command || command.agentId !== agentId) {
           outcomes.push({
             ok: false,
-            error: DomainException.notFound('command', `${chunk.commandId} of agent ${agentId}`),
+            error: unknownCommand(chunk.commandId, agentId),
           });
           continue;
         }
@@ -238,6 +237,7 @@ export class ResultsIngestService {
       }
       await this.commands.setTotalChunks(totals, manager);
       await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, rows);
+      return { outcomes, pending };
     });
     await this.ingestQueue.enqueueSafely(pending);
     return outcomes;
@@ -271,7 +271,7 @@ export class ResultsIngestService {
         if (!command || command.agentId !== key.agentId) {
           outcomes[index] = {
             ok: false,
-            error: DomainException.notFound('command', `${key.commandId} of agent ${key.agentId}`),
+            error: unknownCommand(key.commandId, key.agentId),
           };
           return;
         }
@@ -344,10 +344,12 @@ export class ResultsIngestService {
     manager: EntityManager,
   ): Promise<Map<string, IngestOutcome>> {
     const ids = chunks.map((c) => c.id);
-    const { rows: payloads } = await rawQuery<{ id: string; payload: string }>(
+    const payloads = await selectByIds<{ id: string; payload: string }>(
       manager,
-      `SELECT id, payload FROM result_chunks WHERE id IN (${placeholders(ids.length)})`,
+      'result_chunks',
+      'id, payload',
       ids,
+      false,
     );
     const payloadOf = new Map(payloads.map((p) => [p.id, p.payload]));
     const { runs, fresh } = await this.scanRunsFor(
@@ -709,8 +711,6 @@ const SCAN_RUN_COLUMNS = [
 
 /** id, host_id, command_id: a stored run's keys, never updated. */
 const RUN_KEY_COLUMNS = 3;
-
-const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /** A scan run's values in SCAN_RUN_COLUMNS order. */
 function scanRunRow(run: ScanRunEntity): unknown[] {
