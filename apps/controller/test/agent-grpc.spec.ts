@@ -391,6 +391,45 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
     expect(await older.end()).toMatchObject({ code: status.ABORTED });
   });
 
+  it('stores each host its own facts when many agents say hello at once', async () => {
+    const fleet = await Promise.all([0, 1, 2, 3, 4].map(() => enrolledAgent()));
+    const enrolled = await Promise.all(fleet.map((a) => getHost(a.hostId)));
+    const open = await Promise.all(fleet.map((a) => connected(a)));
+    const hello = (agentVersion: string, host?: ReturnType<typeof TestAgent.facts>) => ({
+      kind: { $case: 'hello' as const, value: { agentVersion, startedAtMs: Date.now(), host } },
+    });
+    // Sent together, so they are written together; the last agent says hello twice, and the
+    // first sends no facts (its host keeps the enrolled ones).
+    open[0].send(hello('1.0.0'));
+    for (let i = 1; i < open.length; i++)
+      open[i].send(
+        hello(`1.0.${i}`, TestAgent.facts({ hostname: `batch-${i}`, kernel: `6.${i}` })),
+      );
+    open[4].send(hello('1.1.4', TestAgent.facts({ hostname: 'batch-4-again', arch: 'aarch64' })));
+
+    await eventually(async () => {
+      const hosts = await Promise.all(fleet.map((a) => getHost(a.hostId)));
+      return hosts.every((h) => h.agents[0]?.version.startsWith('1.')) &&
+        hosts[4].agents[0].version === '1.1.4'
+        ? hosts
+        : undefined;
+    }, 'every hello stored').then((hosts) => {
+      expect(hosts[0].host.hostname).toBe(enrolled[0].host.hostname);
+      expect(hosts[0].agents[0].version).toBe('1.0.0');
+      for (const i of [1, 2, 3]) {
+        expect(hosts[i].host).toMatchObject({ hostname: `batch-${i}`, kernel: `6.${i}` });
+        expect(hosts[i].agents[0].version).toBe(`1.0.${i}`);
+      }
+      expect(hosts[4].host).toMatchObject({ hostname: 'batch-4-again', arch: 'aarch64' });
+      hosts.forEach((h, i) => {
+        // Facts never change the enrolled machine id; every host was seen at its hello.
+        expect(h.host.machineId).toBe(enrolled[i].host.machineId);
+        expect(h.host.lastSeenAt! >= enrolled[i].host.lastSeenAt!).toBe(true);
+        expect(h.agents[0].lastSeenAt).not.toBeNull();
+      });
+    });
+  });
+
   it('cuts a revoked agent off at once', async () => {
     const agent = await enrolledAgent();
     const stream = await connected(agent);

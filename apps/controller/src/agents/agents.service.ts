@@ -8,7 +8,15 @@ import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
 import { AgentRegistry } from '../connections/agent-registry.service';
-import { placeholders, rawQuery, selectByIds } from '../database/raw-query';
+import {
+  idsLockedInOrder,
+  placeholders,
+  rawQuery,
+  selectByIds,
+  updateFromValues,
+} from '../database/raw-query';
+import { TransactionService } from '../database/transaction.service';
+import { HostFactsInput } from '../hosts/hosts.dto';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { HostsService } from '../hosts/hosts.service';
 import { AgentEntity } from './agent.entity';
@@ -30,6 +38,15 @@ interface StoredCredential {
 /** Agents read per credential lookup at most. */
 const CREDENTIAL_BATCH = 500;
 
+/** Agents whose last-seen time, or hello, is written per batch at most. */
+const SIGHTING_BATCH = 500;
+
+interface Hello {
+  principal: AgentPrincipal;
+  version: string;
+  facts: HostFactsInput | null;
+}
+
 @Injectable()
 export class AgentsService {
   private readonly lastSeenWrites = new Map<string, number>();
@@ -40,6 +57,7 @@ export class AgentsService {
     private readonly hosts: HostsService,
     private readonly registry: AgentRegistry,
     private readonly audit: AuditService,
+    private readonly tx: TransactionService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.lastSeenWriteIntervalMs =
@@ -53,6 +71,16 @@ export class AgentsService {
   private readonly credentials = new MicroBatcher<string, StoredCredential | null>(
     (ids) => this.credentialsOf(ids),
     CREDENTIAL_BATCH,
+  );
+
+  private readonly sightings = new MicroBatcher<AgentPrincipal, boolean>(
+    (principals) => this.recordSightings(principals),
+    SIGHTING_BATCH,
+  );
+
+  private readonly hellos = new MicroBatcher<Hello, void>(
+    (hellos) => this.recordHellos(hellos),
+    SIGHTING_BATCH,
   );
 
   private async credentialsOf(ids: string[]): Promise<Array<Settled<StoredCredential | null>>> {
@@ -172,10 +200,14 @@ export class AgentsService {
     return (await this.activeAgentsOf([hostId], this.agents.manager)).get(hostId) ?? null;
   }
 
-  async recordHello(principal: AgentPrincipal, version: string): Promise<void> {
-    const now = new Date();
-    await this.agents.update({ id: principal.agentId }, { version, lastSeenAt: now });
-    this.lastSeenWrites.set(principal.agentId, now.getTime());
+  /** The agent's hello: its version, its host's facts (null: none sent) and last-seen times. */
+  async recordHello(
+    principal: AgentPrincipal,
+    version: string,
+    facts: HostFactsInput | null,
+  ): Promise<void> {
+    await this.hellos.submit({ principal, version, facts });
+    this.lastSeenWrites.set(principal.agentId, Date.now());
   }
 
   /**
@@ -189,13 +221,61 @@ export class AgentsService {
     if (last !== undefined && now - last < this.lastSeenWriteIntervalMs) return true;
     if (this.lastSeenWrites.size >= MAX_TRACKED_LAST_SEEN) this.lastSeenWrites.clear();
     this.lastSeenWrites.set(principal.agentId, now);
-    const seenAt = new Date(now);
-    const result = await this.agents.update(
-      { id: principal.agentId, revoked: false },
-      { lastSeenAt: seenAt },
-    );
-    if (!result.affected) return false;
-    await this.hosts.touchLastSeen(principal.hostId, seenAt);
-    return true;
+    return this.sightings.submit(principal);
+  }
+
+  /**
+   * Connects, reconnects and heartbeats of many agents (a reconnect storm is 10,000 at once):
+   * one UPDATE of their agents and one of their hosts per batch; revoked agents are not touched
+   * and get false.
+   */
+  private async recordSightings(principals: AgentPrincipal[]): Promise<Array<Settled<boolean>>> {
+    const seenAt = new Date().toISOString();
+    const ids = [...new Set(principals.map((p) => p.agentId))].sort();
+    const lock = this.tx.isPostgres;
+    const active = await this.tx.run(async (manager) => {
+      const { rows } = await rawQuery<{ id: string; host_id: string }>(
+        manager,
+        `UPDATE agents SET last_seen_at = $1
+         WHERE revoked = $2 AND id IN (${idsLockedInOrder('agents', ids.length, 3, lock)})
+         RETURNING id, host_id`,
+        [seenAt, false, ...ids],
+      );
+      await this.hosts.touchLastSeen(
+        rows.map((r) => r.host_id),
+        seenAt,
+        manager,
+        lock,
+      );
+      return new Set(rows.map((r) => r.id));
+    });
+    return principals.map((p) => ({ ok: true, value: active.has(p.agentId) }));
+  }
+
+  /** Hellos of many agents: one UPDATE of their agents and one or two of their hosts per batch. */
+  private async recordHellos(hellos: Hello[]): Promise<Array<Settled<void>>> {
+    const seenAt = new Date().toISOString();
+    const lock = this.tx.isPostgres;
+    const versions = new Map(hellos.map((h) => [h.principal.agentId, h.version]));
+    await this.tx.run(async (manager) => {
+      if (lock) await selectByIds(manager, 'agents', 'id', [...versions.keys()], true);
+      await updateFromValues(
+        manager,
+        {
+          table: 'agents',
+          set: 'version = v.column2, last_seen_at = $1',
+          where: 'agents.id = v.column1',
+        },
+        [seenAt],
+        [...versions],
+      );
+      await this.hosts.recordFacts(
+        hellos.map((h) => ({ hostId: h.principal.hostId, facts: h.facts })),
+        seenAt,
+        manager,
+        lock,
+      );
+    });
+    return hellos.map(() => ({ ok: true, value: undefined }));
   }
 }

@@ -62,6 +62,22 @@ export function placeholders(count: number, first = 1): string {
   return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
 }
 
+/**
+ * The id list of `WHERE id IN (…)` in an UPDATE of `table`, for `count` distinct ids from
+ * `$first`: with `lock` (PostgreSQL) a sub-select that locks the rows in id order first, so
+ * batches updating overlapping rows wait for each other instead of deadlocking (an UPDATE alone
+ * locks its rows in whatever order its plan visits them).
+ */
+export function idsLockedInOrder(
+  table: string,
+  count: number,
+  first: number,
+  lock: boolean,
+): string {
+  const list = placeholders(count, first);
+  return lock ? `SELECT id FROM ${table} WHERE id IN (${list}) ORDER BY id FOR UPDATE` : list;
+}
+
 /** Rows per statement of updateFromValues. */
 const UPDATE_ROWS = 200;
 

@@ -15,9 +15,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { EnrollService } from '../enrollment/enroll.service';
-import { HostsService } from '../hosts/hosts.service';
 import { ResultsIngestService } from '../results/results-ingest.service';
-import { TransactionService } from '../database/transaction.service';
 import { ConnectSession } from './connect-session';
 import { toGrpcStatus } from './grpc-errors';
 import { validateEnroll, validateUpload } from './message-validation';
@@ -35,12 +33,10 @@ export class AgentServiceHandlers {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly enrollment: EnrollService,
     private readonly agents: AgentsService,
-    private readonly hosts: HostsService,
     private readonly commands: CommandsService,
     private readonly results: ResultsIngestService,
     private readonly registry: AgentRegistry,
     private readonly inventory: InventoryGrpcHandler,
-    private readonly tx: TransactionService,
   ) {}
 
   implementation(): AgentServiceServer {
@@ -66,10 +62,8 @@ export class AgentServiceHandlers {
   private connect(call: ServerDuplexStream<AgentMessage, ControllerMessage>): void {
     const deps = {
       agents: this.agents,
-      hosts: this.hosts,
       commands: this.commands,
       registry: this.registry,
-      tx: this.tx,
       maxStreams: this.config.grpc.maxStreams,
     };
     new ConnectSession(call, deps).start();

@@ -7,18 +7,13 @@ import { AgentsService } from '../agents/agents.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { CommandsService } from '../commands/commands.service';
 import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-registry.service';
-import { TransactionService } from '../database/transaction.service';
-import { HostsService } from '../hosts/hosts.service';
 import { grpcStatus, toGrpcStatus } from './grpc-errors';
 import { validateCommandUpdate, validateHostFacts } from './message-validation';
 
 export interface SessionDeps {
   agents: AgentsService;
-  hosts: HostsService;
   commands: CommandsService;
   registry: AgentRegistry;
-  /** Connect-time writes share commits with other work (a reconnect storm is 10,000 of them). */
-  tx: TransactionService;
   maxStreams: number;
 }
 
@@ -102,10 +97,7 @@ export class ConnectSession implements AgentStream {
     switch (kind.$case) {
       case 'hello': {
         const facts = kind.value.host ? validateHostFacts(kind.value.host, false) : null;
-        await this.deps.tx.batched(async () => {
-          await this.deps.agents.recordHello(principal, kind.value.agentVersion.slice(0, 64));
-          if (facts) await this.deps.hosts.updateFacts(principal.hostId, facts, new Date());
-        });
+        await this.deps.agents.recordHello(principal, kind.value.agentVersion.slice(0, 64), facts);
         return;
       }
       case 'heartbeat':
@@ -119,7 +111,7 @@ export class ConnectSession implements AgentStream {
   }
 
   private async stillActive(principal: AgentPrincipal): Promise<void> {
-    if (await this.deps.tx.batched(() => this.deps.agents.touchLastSeen(principal))) return;
+    if (await this.deps.agents.touchLastSeen(principal)) return;
     throw new DomainException(
       DomainErrorCode.PermissionDenied,
       `agent ${principal.agentId} is revoked`,

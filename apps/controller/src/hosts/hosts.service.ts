@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
-import { selectByIds, updateFromValues } from '../database/raw-query';
+import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { HostEntity, HostStatus } from './host.entity';
 import { statusAfterScan } from './host-status';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
@@ -132,13 +132,56 @@ export class HostsService {
     return { host, created: true };
   }
 
-  async updateFacts(id: string, facts: HostFactsInput, seenAt: Date): Promise<void> {
-    const { machineId: _ignored, ...columns } = factsColumns(facts);
-    await this.hosts.update({ id }, { ...columns, lastSeenAt: seenAt });
+  /**
+   * Writes the facts agents sent in their hello (the machine id stays as enrolled) and marks the
+   * hosts seen at `seenAt`; a host without facts is only marked seen. With `lock` (PostgreSQL)
+   * the rows are locked in id order first. Several entries for one host: the last one wins.
+   */
+  async recordFacts(
+    entries: ReadonlyArray<{ hostId: string; facts: HostFactsInput | null }>,
+    seenAt: string,
+    manager: EntityManager,
+    lock: boolean,
+  ): Promise<void> {
+    const last = new Map(entries.map((e) => [e.hostId, e.facts]));
+    const withFacts = [...last].filter((e): e is [string, HostFactsInput] => e[1] !== null);
+    if (lock) await selectByIds(manager, 'hosts', 'id', [...last.keys()], true);
+    await updateFromValues(
+      manager,
+      {
+        table: 'hosts',
+        set: `hostname = v.column2, fqdn = v.column3, os_name = v.column4, os_version = v.column5,
+          kernel = v.column6, arch = v.column7, addresses = v.column8, last_seen_at = $1`,
+        where: 'hosts.id = v.column1',
+      },
+      [seenAt],
+      withFacts.map(([id, facts]) => {
+        const c = factsColumns(facts);
+        return [id, c.hostname, c.fqdn, c.osName, c.osVersion, c.kernel, c.arch, c.addresses];
+      }),
+    );
+    await this.touchLastSeen(
+      [...last].filter((e) => e[1] === null).map((e) => e[0]),
+      seenAt,
+      manager,
+      false,
+    );
   }
 
-  async touchLastSeen(id: string, seenAt: Date): Promise<void> {
-    await this.hosts.update({ id }, { lastSeenAt: seenAt });
+  /** Marks the hosts seen at `seenAt` in one statement (rows locked in id order with `lock`). */
+  async touchLastSeen(
+    hostIds: readonly string[],
+    seenAt: string,
+    manager: EntityManager,
+    lock: boolean,
+  ): Promise<void> {
+    const ids = [...new Set(hostIds)].sort();
+    if (ids.length === 0) return;
+    await rawQuery(
+      manager,
+      `UPDATE hosts SET last_seen_at = $1 WHERE id IN (${idsLockedInOrder('hosts', ids.length, 2, lock)})`,
+      [seenAt, ...ids],
+    );
   }
 
   /**
