@@ -4,6 +4,7 @@
 //   node scripts/bench-fleet.mjs [--agents=1000,10000] [--db=sqlite,postgres] [--workers=4] [--skip-build]
 //                                [--controller-node-options="--flag ..."]
 //                                [--profile | --profile=storm]  (CPU profile + SQL times of the campaign or the reconnect storm, into tmp/)
+//                                [--keep-db]  (PostgreSQL: keep the bench database and print its name)
 //
 // For each database and fleet size: builds the controller (tsc into tmp/), starts a redis-server
 // of its own on a free loopback port and ONE controller process (main.js, with
@@ -16,7 +17,15 @@
 // assert on time. Traffic stays on 127.0.0.1; every process started is killed at the end.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -132,6 +141,7 @@ async function createStorage(db, dir) {
   };
   await admin(`CREATE DATABASE ${name}`);
   return {
+    name,
     env: { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${name}` },
     dispose: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
@@ -190,6 +200,61 @@ class Sampler {
 }
 
 const mb = (bytes) => `${Math.round(bytes / 1048576)} MB`;
+
+/**
+ * CPU time of every process on the machine by pid, with its kind (the controller, the load
+ * generators, PostgreSQL, Redis, the rest), and the machine's idle time: the campaign and the
+ * storm share 2 cores with all of them, so this says who had the cores during a phase.
+ */
+function machineCpu(roles) {
+  const procs = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    const kind =
+      roles.get(pid) ??
+      (comm === 'postgres' ? postgresKind(pid) : comm.startsWith('redis') ? 'redis' : 'other');
+    procs.set(pid, { kind, ticks: Number(f[11]) + Number(f[12]) });
+  }
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return { procs, idle: cpu[4] + cpu[5] };
+}
+
+/** A PostgreSQL process: a backend serving the controller, or the server's own work (autovacuum, WAL writer, checkpointer…). */
+function postgresKind(pid) {
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]/.test(title)
+      ? 'postgres backends'
+      : 'postgres server';
+  } catch {
+    return 'postgres server';
+  }
+}
+
+/**
+ * CPU seconds per kind between two machineCpu() readings ("controller 20.1 s, …"); a process
+ * that ended in between is not counted (its last ticks are gone with it).
+ */
+function cpuBetween(before, after) {
+  const byKind = { idle: after.idle - before.idle };
+  for (const [pid, p] of after.procs)
+    byKind[p.kind] = (byKind[p.kind] ?? 0) + p.ticks - (before.procs.get(pid)?.ticks ?? 0);
+  return Object.entries(byKind)
+    .map(([k, t]) => [k, (t * TICK) / 1000])
+    .filter(([, sec]) => sec >= 0.05)
+    .sort((x, y) => (x[0] === 'idle') - (y[0] === 'idle') || y[1] - x[1])
+    .map(([k, sec]) => `${k} ${sec.toFixed(1)} s`)
+    .join(', ');
+}
 
 function eventLoop(file, from, to) {
   if (!existsSync(file)) return { p99: NaN, max: NaN };
@@ -386,7 +451,14 @@ async function runOne(buildDir, redisUrl, db, n) {
       }
       return false;
     };
+    const roles = (controllerPid) =>
+      new Map([
+        [controllerPid, 'controller'],
+        [process.pid, 'bench'],
+        ...workers.map((w) => [w.pid, 'load generators']),
+      ]);
     sampler.reset();
+    let cpu0 = machineCpu(roles(pid));
     t = Date.now();
     for (const w of workers) w.send({ type: 'connect' });
     const allConnected = await until(() => counters.connected >= n, 600);
@@ -394,10 +466,12 @@ async function runOne(buildDir, redisUrl, db, n) {
     result.connect = { ...sampler.phase(), eld: eventLoop(eldFile, t, Date.now()) };
     log(`${db} N=${n}: connected, memory at the RSS peak: ${result.connect.eld.memory}`);
     log(`${db} N=${n}: ${counters.connected} connected in ${result.connectS} s`);
+    log(`${db} N=${n}: CPU while connecting: ${cpuBetween(cpu0, machineCpu(roles(pid)))}`);
     await sleep(2000);
 
     sampler.reset();
     if (args.profile === 'true') controller.child.kill('SIGUSR2');
+    cpu0 = machineCpu(roles(pid));
     t = Date.now();
     const campaign = await http(base, adminToken, 'POST', '/campaigns', {
       name: `bench ${n}`,
@@ -418,6 +492,7 @@ async function runOne(buildDir, redisUrl, db, n) {
     result.succeeded = coverage?.succeeded;
     result.campaign = { ...sampler.phase(), eld: eventLoop(eldFile, t, Date.now()) };
     log(`${db} N=${n}: campaign memory at the RSS peak: ${result.campaign.eld.memory}`);
+    log(`${db} N=${n}: CPU in the campaign: ${cpuBetween(cpu0, machineCpu(roles(pid)))}`);
     log(
       `${db} N=${n}: ${counters.ingested} results ingested, ${result.succeeded} succeeded in ${result.completeS} s`,
     );
@@ -438,6 +513,7 @@ async function runOne(buildDir, redisUrl, db, n) {
     result.restartMs = Date.now() - restartAt;
     const sampler2 = new Sampler(pid2);
     if (args.profile === 'storm') controller.child.kill('SIGUSR2');
+    cpu0 = machineCpu(roles(pid2));
     t = Date.now();
     const back = await until(() => counters.connected >= n, 600);
     if (args.profile === 'storm') {
@@ -455,12 +531,14 @@ async function runOne(buildDir, redisUrl, db, n) {
         `(controller ready ${result.restartMs} ms after its start; reconnected p50/p90/p99 ` +
         `${result.stormPct?.p50?.toFixed(1)}/${result.stormPct?.p90?.toFixed(1)}/${result.stormPct?.p99?.toFixed(1)} s)`,
     );
+    log(`${db} N=${n}: CPU in the reconnect storm: ${cpuBetween(cpu0, machineCpu(roles(pid2)))}`);
   } finally {
     for (const w of workers) w.connected && w.send({ type: 'close' });
     await sleep(1000);
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
     await controller.kill('SIGTERM');
-    await storage.dispose().catch(() => {});
+    if (args['keep-db'] === 'true' && storage.name) log(`kept the database ${storage.name}`);
+    else await storage.dispose().catch(() => {});
     // The controller's per-second samples (event-loop delay, memory), kept for a closer look.
     if (existsSync(eldFile))
       copyFileSync(eldFile, join(ROOT, 'tmp', `bench-fleet-samples-${db}-${n}.jsonl`));
