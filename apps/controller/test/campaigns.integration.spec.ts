@@ -376,7 +376,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       expect(fixed.commands).toHaveLength(2);
     });
 
-    it('pauses itself when failures pass the threshold', async () => {
+    it('pauses itself when failures pass the threshold, holds what it had not sent, and sends it on resume', async () => {
       const tag = `dc:${database}-threshold`;
       const hosts = [
         await enrolled(tag, 'fail'),
@@ -384,10 +384,40 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
         await enrolled(tag, 'succeed'),
       ];
       for (const h of hosts) await h.connect();
+      // Offline during the campaign: its command waits queued for it.
+      const away = await enrolled(tag, 'succeed');
       const created = await startCampaign({ selector: { tags: [tag] }, failureThreshold: 1 });
-      const paused = await until(created.id, 'the campaign to pause', (c) => c.status === 'paused');
+      const paused = await until(
+        created.id,
+        'the campaign to pause and take back the offline host command',
+        (c) => c.status === 'paused' && c.coverage.queued === 1,
+      );
       expect(paused.statusReason).toMatch(/2 hosts failed, over the failure threshold of 1/);
-      expect(await auditActions(created.id)).toContain('campaign.paused');
+      expect(paused.coverage).toMatchObject({ failed: 2, succeeded: 1, queued: 1, offline: 0 });
+      expect(await auditActions(created.id)).toEqual(
+        expect.arrayContaining(['campaign.paused', 'command.cancelled']),
+      );
+
+      // The host that comes back while the campaign is paused gets nothing.
+      await away.connect();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(away.commands).toHaveLength(0);
+
+      const resumed = await controller
+        .http()
+        .post(`/api/v1/campaigns/${created.id}/resume`)
+        .set('Authorization', `Bearer ${operator}`)
+        .send({});
+      expect(resumed.status).toBe(200);
+      // The two failures are accepted: it pauses again only when one more host fails.
+      expect(resumed.body).toMatchObject({ status: 'running', failureThreshold: 3 });
+      const done = await until(
+        created.id,
+        'the held host scanned',
+        (c) => c.coverage.succeeded === 2,
+      );
+      expect(done.coverage).toMatchObject({ succeeded: 2, failed: 2, queued: 0, cancelled: 0 });
+      expect(away.commands).toHaveLength(1);
     });
   },
 );

@@ -16,7 +16,7 @@ import { isSettled } from './campaign-coverage';
 import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { dispatchFlows } from './campaign-fanout';
 import { CampaignReportService } from './campaign-report.service';
-import { CampaignsRepository } from './campaigns.repository';
+import { CampaignCommandRow, CampaignsRepository } from './campaigns.repository';
 import { CampaignScanOptionsDto } from './campaigns.dto';
 import type { CampaignExpireJobData } from './jobs/campaign-expire.job';
 import type { CampaignFanoutJobData } from './jobs/campaign-fanout.job';
@@ -24,9 +24,14 @@ import type { CampaignMonitorJobData } from './jobs/campaign-monitor.job';
 
 /** The creator tag of a campaign's commands (commands.created_by). */
 export const campaignActor = (campaignId: string): string => `campaign:${campaignId}`;
-/** The id of the one command a campaign creates for a host. */
-export const campaignCommandId = (campaignId: string, hostId: string): string =>
-  deterministicUuid('campaign', campaignId, 'host', hostId);
+/**
+ * The id of the one command a campaign creates for a host in one attempt: attempt 0 is the
+ * start, each resume is the next (a command a pause took back is sent again under a new id).
+ */
+export const campaignCommandId = (campaignId: string, hostId: string, attempt = 0): string =>
+  attempt === 0
+    ? deterministicUuid('campaign', campaignId, 'host', hostId)
+    : deterministicUuid('campaign', campaignId, 'host', hostId, 'attempt', attempt);
 const MIN_COMMAND_TTL_S = 60;
 /** Host dispatches per transaction at most (their jobs run at once: see the queue's concurrency). */
 const DISPATCH_BATCH = 64;
@@ -147,13 +152,25 @@ export class CampaignRunner {
         );
     });
     for (const [campaignId, { push, cancel }] of perCampaign) {
-      // After the commit: a campaign cancelled or expired meanwhile gets these commands cancelled.
+      // After the commit: a campaign cancelled or expired meanwhile gets these commands
+      // cancelled; one paused meanwhile takes them back (its pause may have looked before they
+      // were committed).
       const now = await this.repo.findById(campaignId);
       const ended = now?.status === 'cancelled' || now?.status === 'expired';
       const cancelIds = ended ? [...cancel, ...push.map((c) => c.id)] : cancel;
       if (cancelIds.length > 0)
         await this.commands.cancelMany(cancelIds, now?.createdBy ?? 'system', { campaignId });
-      if (!ended) for (const entity of push) this.commands.push(entity);
+      if (now?.status === 'paused')
+        await this.takeBack(
+          campaignId,
+          push.map((c) => ({
+            commandId: c.id,
+            hostId: c.hostId,
+            agentId: c.agentId,
+            state: c.state,
+          })),
+        );
+      else if (!ended) for (const entity of push) this.commands.push(entity);
     }
     return items.map((item) => outcomes.get(item)!);
   }
@@ -187,7 +204,10 @@ export class CampaignRunner {
     // One id per (campaign, host): a retried job (its first attempt crashed after creating the
     // command) gets that command back instead of a second one.
     const created = await this.commands.createScanRows(
-      hostIds.map((hostId) => ({ hostId, commandId: campaignCommandId(campaignId, hostId) })),
+      hostIds.map((hostId) => ({
+        hostId,
+        commandId: campaignCommandId(campaignId, hostId, campaign.resumeCount),
+      })),
       { ...scan, expiresInSeconds: ttlS },
       campaignActor(campaignId),
       manager,
@@ -325,12 +345,46 @@ export class CampaignRunner {
       ))
     )
       return;
-    this.logger.warn({ campaignId: campaign.id, reason }, 'campaign paused');
+    const held = await this.takeBack(
+      campaign.id,
+      await this.repo.commandsInStates(campaign.id, ['queued', 'delivered']),
+    );
+    this.logger.warn({ campaignId: campaign.id, reason, heldHosts: held }, 'campaign paused');
     await this.audit.record({
       actor: 'system',
       action: 'campaign.paused',
-      details: { campaignId: campaign.id, reason },
+      details: { campaignId: campaign.id, reason, heldHosts: held },
     });
+  }
+
+  /**
+   * A paused campaign sends nothing more: its commands not started yet (queued for an offline
+   * agent, or delivered and not begun) are cancelled, agents holding one are told to drop it,
+   * and their hosts wait again as if never dispatched; a resume sends them new commands.
+   * Returns how many hosts wait again (a command that started meanwhile runs on).
+   */
+  private async takeBack(campaignId: string, rows: CampaignCommandRow[]): Promise<number> {
+    const open = rows.filter((r) => r.state === 'queued' || r.state === 'delivered');
+    if (open.length === 0) return 0;
+    await this.commands.cancelMany(
+      open.map((r) => r.commandId),
+      'system',
+      { campaignId, reason: 'campaign paused' },
+    );
+    const released = await this.repo.releaseCancelledTargets(
+      campaignId,
+      open.map((r) => r.commandId),
+    );
+    await Promise.allSettled(
+      open
+        .filter((r) => r.state === 'delivered')
+        .map((r) =>
+          this.router.push(r.agentId, {
+            kind: { $case: 'cancel', value: { commandId: r.commandId } },
+          }),
+        ),
+    );
+    return released;
   }
 
   /** At expiresAt: commands never started expire, hosts never dispatched too. */

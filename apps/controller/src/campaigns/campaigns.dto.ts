@@ -135,7 +135,8 @@ export class CreateCampaignDto {
 
   @ApiPropertyOptional({
     minimum: 0,
-    description: 'Pause the campaign when more hosts than this have failed',
+    description:
+      'Pause the campaign when more hosts than this have failed; a resume accepts the failures so far (it pauses again when this many more fail)',
   })
   @IsOptional()
   @IsInt()

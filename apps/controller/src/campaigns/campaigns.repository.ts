@@ -222,6 +222,27 @@ export class CampaignsRepository {
     return new Set(rows.map((r) => r.host_id));
   }
 
+  /**
+   * Targets whose command (among `commandIds`) is cancelled wait again for a command, as if
+   * never dispatched (a pause took the command back). Returns how many.
+   */
+  async releaseCancelledTargets(
+    campaignId: string,
+    commandIds: readonly string[],
+  ): Promise<number> {
+    if (commandIds.length === 0) return 0;
+    const list = placeholders(commandIds.length, 2);
+    const result = await rawQuery(
+      this.targets.manager,
+      `UPDATE campaign_targets SET state = 'pending', reason = NULL, command_id = NULL,
+         agent_id = NULL, dispatched_at = NULL
+       WHERE campaign_id = $1 AND command_id IN (${list})
+         AND command_id IN (SELECT id FROM commands WHERE state = 'cancelled' AND id IN (${list}))`,
+      [campaignId, ...commandIds],
+    );
+    return result.affected;
+  }
+
   async settlePendingTargets(
     campaignId: string,
     state: TargetState,

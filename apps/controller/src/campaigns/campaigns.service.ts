@@ -194,7 +194,11 @@ export class CampaignsService {
     return this.get(id);
   }
 
-  /** A paused campaign goes on: hosts not dispatched yet are enqueued again (new deterministic ids). */
+  /**
+   * A paused campaign goes on: hosts not dispatched yet, and those whose commands the pause took
+   * back, are enqueued again (new deterministic ids). The failures so far are accepted: with a
+   * failure threshold T, the campaign pauses again when T more hosts fail.
+   */
   async resume(id: string, actor: string): Promise<CampaignDetailDto> {
     const campaign = await this.require(id);
     if (campaign.status !== 'paused')
@@ -202,6 +206,10 @@ export class CampaignsService {
         DomainErrorCode.FailedPrecondition,
         `campaign ${id} is ${campaign.status}, not paused`,
       );
+    const failureThreshold =
+      campaign.failureThreshold === null
+        ? null
+        : (await this.report.coverage(id)).failed + campaign.failureThreshold;
     const resumed: CampaignEntity = {
       ...campaign,
       status: 'running',
@@ -209,6 +217,7 @@ export class CampaignsService {
       pausedAt: null,
       resumeCount: campaign.resumeCount + 1,
       canaryPassedAt: campaign.canaryPassedAt ?? new Date(),
+      failureThreshold,
     };
     if (
       !(await this.repo.update(
@@ -219,6 +228,7 @@ export class CampaignsService {
           pausedAt: null,
           resumeCount: resumed.resumeCount,
           canaryPassedAt: resumed.canaryPassedAt,
+          failureThreshold,
         },
         ['paused'],
       ))
@@ -231,7 +241,7 @@ export class CampaignsService {
     await this.audit.record({
       actor,
       action: 'campaign.resumed',
-      details: { campaignId: id, pausedFor: campaign.statusReason },
+      details: { campaignId: id, pausedFor: campaign.statusReason, failureThreshold },
     });
     await this.runner.startMonitor(id);
     await this.runner.requestFanout(resumed);
