@@ -430,6 +430,22 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
     });
   });
 
+  it('refuses a chunk whose total differs from the one its command announced first', async () => {
+    const agent = await enrolledAgent();
+    await connected(agent);
+    const command = await requestScan(agent.hostId);
+    expect(await agent.upload(chunk(command.id, 0, 2))).toMatchObject({ complete: false });
+    await expect(agent.upload(chunk(command.id, 1, 3))).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/total_chunks 3 differs from the 2 announced before/),
+    });
+    expect(await agent.upload(chunk(command.id, 1, 2))).toEqual({
+      duplicate: false,
+      chunksReceived: 2,
+      complete: true,
+    });
+  });
+
   it('cuts a revoked agent off at once', async () => {
     const agent = await enrolledAgent();
     const stream = await connected(agent);

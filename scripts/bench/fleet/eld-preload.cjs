@@ -56,8 +56,9 @@ if (profileDir) {
   });
 }
 
-// BENCH_SQL_STATS=<file>: times every better-sqlite3 statement by its SQL text; the second
-// SIGUSR2 (with BENCH_CPU_PROFILE) or exit writes the top statements there.
+// BENCH_SQL_STATS=<file>: times every statement by its SQL text (better-sqlite3: its own time;
+// pg: its round trip), from the first SIGUSR2 (with BENCH_CPU_PROFILE); the second SIGUSR2 or
+// exit writes them there.
 const sqlStatsFile = process.env.BENCH_SQL_STATS;
 if (sqlStatsFile) {
   const Database = require('better-sqlite3');
@@ -83,18 +84,27 @@ if (sqlStatsFile) {
     }
     return stmt;
   };
-  // PostgreSQL: statements counted by text (the time of a round trip is not the statement's own).
+  // PostgreSQL: statements counted by text, with the time from sending to the answer (a round
+  // trip: the statement's own time, plus the wait for the server and for this event loop).
   const pg = require('pg');
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (config, ...rest) {
     const text = typeof config === 'string' ? config : config?.text;
+    const result = query.call(this, config, ...rest);
     if (text) {
       const key = String(text).replace(/\s+/g, ' ').slice(0, 300);
       const s = stats.get(key) ?? { n: 0, ns: 0n };
       s.n++;
       stats.set(key, s);
+      if (result && typeof result.then === 'function') {
+        const t = process.hrtime.bigint();
+        result.then(
+          () => (s.ns += process.hrtime.bigint() - t),
+          () => (s.ns += process.hrtime.bigint() - t),
+        );
+      }
     }
-    return query.call(this, config, ...rest);
+    return result;
   };
   const dump = () => {
     const rows = [...stats]
@@ -102,6 +112,11 @@ if (sqlStatsFile) {
       .sort((a, b) => b.ms - a.ms || b.n - a.n);
     writeFileSync(sqlStatsFile, rows.map((r) => `${r.ms} ms\t${r.n}\t${r.sql}`).join('\n') + '\n');
   };
-  process.on('SIGUSR2', () => setTimeout(dump, 500));
+  // The first SIGUSR2 starts the count (the phase profiled), the second writes it.
+  let signals = 0;
+  process.on('SIGUSR2', () => {
+    if (signals++ % 2 === 0) stats.clear();
+    else setTimeout(dump, 500);
+  });
   process.on('exit', dump);
 }

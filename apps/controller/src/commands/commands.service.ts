@@ -13,7 +13,13 @@ import { toJson } from '../common/json-column';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { bulkInsert } from '../database/bulk-insert';
 import { isoOrNull } from '../database/column-types';
-import { placeholders, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
+import {
+  lockEntities,
+  placeholders,
+  rawQuery,
+  selectByIds,
+  updateFromValues,
+} from '../database/raw-query';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { AuditRecord } from '../audit/audit.dto';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
@@ -529,15 +535,16 @@ export class CommandsService {
   }
 
   /**
-   * The commands results arrive for, by id; on PostgreSQL locked for the transaction, in id order
-   * (so two ingest batches never deadlock): the lock serializes the chunks of one command. SQLite
-   * serializes writers anyway.
+   * The commands results arrive for, by id. With `lock` (PostgreSQL) the uploads and ingestion
+   * of one command are serialized for the transaction by an advisory lock, not by locking the
+   * command's row, which the agents' reports update meanwhile. SQLite serializes writers anyway.
    */
   async forResults(
     ids: readonly string[],
     manager: EntityManager,
     lock: boolean,
   ): Promise<Map<string, ResultCommand>> {
+    if (lock) await lockEntities(manager, 'command-results', ids);
     const rows = await selectByIds<{
       id: string;
       host_id: string;
@@ -551,7 +558,7 @@ export class CommandsService {
       'commands',
       'id, host_id, agent_id, kind, total_chunks, created_at, started_at',
       ids,
-      lock,
+      false,
     );
     return new Map(
       rows.map((r) => [
@@ -566,22 +573,6 @@ export class CommandsService {
           startedAt: r.started_at,
         },
       ]),
-    );
-  }
-
-  /** Records the chunk count announced by the first chunk of each command (one UPDATE for all). */
-  async setTotalChunks(totals: ReadonlyMap<string, number>, manager: EntityManager): Promise<void> {
-    if (totals.size === 0) return;
-    const entries = [...totals];
-    const cases = entries
-      .map((_, i) => `WHEN $${2 * i + 1} THEN CAST($${2 * i + 2} AS INTEGER)`)
-      .join(' ');
-    const ids = entries.map((_, i) => `$${2 * i + 1}`).join(', ');
-    await rawQuery(
-      manager,
-      `UPDATE commands SET total_chunks = CASE id ${cases} END
-       WHERE total_chunks IS NULL AND id IN (${ids})`,
-      entries.flat(),
     );
   }
 

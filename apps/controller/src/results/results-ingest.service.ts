@@ -170,7 +170,6 @@ export class ResultsIngestService {
         this.tx.isPostgres,
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
-      const totals = new Map<string, number>();
       const rows: unknown[][] = [];
       const receivedAt = new Date().toISOString();
       for (const { principal, chunk, payload } of uploads) {
@@ -200,14 +199,10 @@ export class ResultsIngestService {
           continue;
         }
         try {
-          this.checkConsistent(command, chunk);
+          this.checkConsistent(command, chunk, mine[0]?.totalChunks ?? null);
         } catch (error) {
           outcomes.push({ ok: false, error });
           continue;
-        }
-        if (command.totalChunks === null) {
-          command.totalChunks = chunk.totalChunks;
-          totals.set(command.id, chunk.totalChunks);
         }
         const id = timeOrderedUuid();
         rows.push([
@@ -235,7 +230,6 @@ export class ResultsIngestService {
         });
         pending.push(key);
       }
-      await this.commands.setTotalChunks(totals, manager);
       await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, rows);
       return { outcomes, pending };
     });
@@ -616,14 +610,24 @@ export class ResultsIngestService {
     return new Map(rows.map((r) => [r.id, r.created_at]));
   }
 
-  private checkConsistent(command: ResultCommand, chunk: UploadResultsRequest): void {
+  /**
+   * A chunk's total must match the one its command's first stored chunk announced (`stored`)
+   * and the one the agent reported with the command's success, when either is known. The
+   * command row is not written here: agents' reports update it meanwhile.
+   */
+  private checkConsistent(
+    command: ResultCommand,
+    chunk: UploadResultsRequest,
+    stored: number | null,
+  ): void {
     if (command.kind !== 'scan')
       throw DomainException.invalid(
         `command ${command.id} is a ${command.kind}, which uploads no scan results`,
       );
-    if (command.totalChunks !== null && command.totalChunks !== chunk.totalChunks) {
+    const announced = stored ?? command.totalChunks;
+    if (announced !== null && announced !== chunk.totalChunks) {
       throw DomainException.invalid(
-        `command ${command.id}: total_chunks ${chunk.totalChunks} differs from the ${command.totalChunks} announced before`,
+        `command ${command.id}: total_chunks ${chunk.totalChunks} differs from the ${announced} announced before`,
       );
     }
   }
