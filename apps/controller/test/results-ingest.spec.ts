@@ -189,7 +189,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
     for (const { agent } of scans) expect(await findingsOf(agent.hostId)).toBe(1);
   });
 
-  it('ingests many chunks at once; a corrupt stored chunk fails its own job alone, named', async () => {
+  it('ingests many chunks at once; a corrupt stored chunk is set aside alone, named, and can be retried', async () => {
     await stopIngestion();
     const scans = await Promise.all([1, 2, 3, 4].map(() => agentWithScan()));
     for (const { agent, commandId } of scans) await agent.upload(chunk(commandId));
@@ -225,14 +225,49 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
       host: { status: 'vulnerable' },
       latestScan: { commandId: newer },
     });
-    const failed = await eventually(async () => {
-      const job = await ingestQueue().getJob(
-        ingestJobId({ commandId: brokenCommand, sequence: 0 }),
-      );
-      return job?.failedReason ? job.failedReason : undefined;
-    }, 'the corrupt chunk job failed');
-    expect(failed).toContain(`result chunk ${brokenCommand}/0`);
+    // The corrupt chunk is set aside with its reason, not retried for ever: the command's results
+    // say so, the host's audit too, and its scan stays incomplete (the host keeps its state).
+    const results = () =>
+      controller
+        .http()
+        .get(`/api/v1/commands/${brokenCommand}/results`)
+        .set('Authorization', admin());
+    const setAside = await eventually(async () => {
+      const body = (await results()).body as {
+        failed: number;
+        ingested: number;
+        chunks: Array<{ failure: string | null; failedAt: string | null }>;
+      };
+      return body.failed === 1 ? body : undefined;
+    }, 'the corrupt chunk set aside');
+    expect(setAside).toMatchObject({ received: 1, ingested: 0, failed: 1 });
+    expect(setAside.chunks[0].failure).toContain(
+      `result chunk ${brokenCommand}/0 of agent ${broken.agentId} cannot be decoded`,
+    );
+    expect(await auditCount(broken.hostId, 'results.chunk_failed')).toBe(1);
     expect(await findingsOf(broken.hostId)).toBe(0);
+    const brokenHost = await controller
+      .http()
+      .get(`/api/v1/hosts/${broken.hostId}`)
+      .set('Authorization', admin());
+    expect(brokenHost.body).toMatchObject({ host: { status: 'unknown' }, latestScan: null });
+    // The sweep leaves it alone; a retry asked for by an operator tries again (and, still
+    // corrupt, sets it aside again).
+    await jobFinished(ingestJobId({ commandId: brokenCommand, sequence: 0 }));
+    expect(await controller.app.get(IngestQueue).sweep()).toBe(0);
+    const retry = await controller
+      .http()
+      .post(`/api/v1/commands/${brokenCommand}/results/retry`)
+      .set('Authorization', admin());
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ requeued: 1 });
+    await eventually(
+      async () =>
+        (await auditCount(broken.hostId, 'results.chunk_failed')) === 2 ? true : undefined,
+      'the chunk set aside again after the retry',
+    );
+    expect(await auditCount(broken.hostId, 'results.retry_requested')).toBe(1);
+    expect((await results()).body).toMatchObject({ failed: 1, ingested: 0 });
     await ingestQueue()
       .obliterate({ force: true })
       .catch(() => undefined);

@@ -15,6 +15,7 @@ import { InventorySnapshots1764500000000 } from './migrations/1764500000000-inve
 import { CampaignsSchedules1764400000000 } from './migrations/1764400000000-campaigns-schedules.migration';
 import { ResultChunkPayload1764600000000 } from './migrations/1764600000000-result-chunk-payload.migration';
 import { ResultChunksByCommand1764700000000 } from './migrations/1764700000000-result-chunks-by-command.migration';
+import { ResultChunkFailures1764800000000 } from './migrations/1764800000000-result-chunk-failures.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   InventorySnapshots1764500000000,
   ResultChunkPayload1764600000000,
   ResultChunksByCommand1764700000000,
+  ResultChunkFailures1764800000000,
 ];

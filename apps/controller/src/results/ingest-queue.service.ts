@@ -115,26 +115,35 @@ export class IngestQueue implements OnApplicationBootstrap {
       .createQueryBuilder('c')
       .select(['c.agentId', 'c.commandId', 'c.sequence'])
       .where('c.ingested_at IS NULL')
+      .andWhere('c.failed_at IS NULL')
       .orderBy('c.received_at', 'ASC')
       .take(SWEEP_BATCH)
       .getMany();
-    const queue = this.queues.queue(QueueName.ResultsIngest);
     let enqueued = 0;
-    for (const { agentId, commandId, sequence } of pending) {
-      const key = { agentId, commandId, sequence };
-      const job = await queue.getJob(ingestJobId(key));
-      const state = job ? await job.getState() : 'missing';
-      if (state === 'failed' && job) {
-        await job.retry('failed');
-      } else if (state === 'completed' || state === 'missing' || state === 'unknown') {
-        // A completed job with the chunk still pending can only be stale: replace it.
-        if (job) await job.remove();
-        await this.enqueue(key);
-      } else continue;
-      enqueued++;
-    }
+    for (const { agentId, commandId, sequence } of pending)
+      if (await this.requeue({ agentId, commandId, sequence })) enqueued++;
     if (enqueued > 0)
       this.logger.warn({ enqueued }, 're-enqueued result chunks that had no live ingest job');
     return enqueued;
+  }
+
+  /**
+   * Gives a stored chunk a live ingest job again: a failed job is retried, a missing or completed
+   * one (stale, with the chunk still pending) replaced; a job waiting, delayed or running is left
+   * alone. Returns whether it enqueued.
+   */
+  async requeue(key: ChunkKey): Promise<boolean> {
+    const job = await this.queues.queue(QueueName.ResultsIngest).getJob(ingestJobId(key));
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'failed' && job) {
+      await job.retry('failed');
+      return true;
+    }
+    if (state === 'completed' || state === 'missing' || state === 'unknown') {
+      if (job) await job.remove();
+      await this.enqueue(key);
+      return true;
+    }
+    return false;
   }
 }

@@ -18,4 +18,7 @@ export class ResultChunkEntity {
   /** base64 of the UploadResultsRequest bytes; null for chunks stored before ingestion was queued. */
   @Column({ type: 'text', nullable: true }) payload!: string | null;
   @Column(dateColumn('ingested_at')) ingestedAt!: Date | null;
+  /** Set aside: the chunk can never be ingested (its bytes do not decode); `failure` says why. */
+  @Column(dateColumn('failed_at')) failedAt!: Date | null;
+  @Column({ type: 'text', nullable: true }) failure!: string | null;
 }

@@ -14,7 +14,7 @@ import { CommandsService, ResultCommand, unknownCommand } from '../commands/comm
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { bulkInsert } from '../database/bulk-insert';
 import { isoOrNull } from '../database/column-types';
-import { placeholders, rawQuery, selectByIds } from '../database/raw-query';
+import { placeholders, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import { IngestQueue } from './ingest-queue.service';
@@ -72,7 +72,8 @@ export interface ChunkKey {
   sequence: number;
 }
 
-export type IngestOutcome = 'ingested' | 'already-ingested' | 'missing';
+/** `failed`: the chunk can never be ingested and is set aside (result_chunks.failed_at). */
+export type IngestOutcome = 'ingested' | 'already-ingested' | 'missing' | 'failed';
 
 /** A stored chunk without its payload; `ingested` also when its payload is gone. */
 interface StoredChunk {
@@ -82,6 +83,7 @@ interface StoredChunk {
   sequence: number;
   totalChunks: number;
   ingested: boolean;
+  failed: boolean;
 }
 
 /** A run's stored findings and errors, and whether a vulnerable log4j-core is among them. */
@@ -195,7 +197,7 @@ export class ResultsIngestService {
             },
           });
           // Also for a duplicate not yet ingested: the job id is deterministic, this adds nothing twice.
-          if (!existing.ingested) pending.push(key);
+          if (!existing.ingested && !existing.failed) pending.push(key);
           continue;
         }
         try {
@@ -218,7 +220,7 @@ export class ResultsIngestService {
           null,
         ]);
         const list = stored.get(command.id) ?? [];
-        list.push({ id, ...key, totalChunks: chunk.totalChunks, ingested: false });
+        list.push({ id, ...key, totalChunks: chunk.totalChunks, ingested: false, failed: false });
         stored.set(command.id, list);
         outcomes.push({
           ok: true,
@@ -277,6 +279,8 @@ export class ResultsIngestService {
           outcomes[index] = { ok: true, value: 'missing' };
         } else if (row.ingested || taken.has(row.id)) {
           outcomes[index] = { ok: true, value: 'already-ingested' };
+        } else if (row.failed) {
+          outcomes[index] = { ok: true, value: 'failed' };
         } else {
           taken.add(row.id);
           todo.push({ index, row });
@@ -309,10 +313,12 @@ export class ResultsIngestService {
       sequence: number;
       total_chunks: number;
       ingested: number | string;
+      failed: number | string;
     }>(
       manager,
       `SELECT id, agent_id, command_id, sequence, total_chunks,
-         CASE WHEN ingested_at IS NULL AND payload IS NOT NULL THEN 0 ELSE 1 END AS ingested
+         CASE WHEN ingested_at IS NULL AND payload IS NOT NULL THEN 0 ELSE 1 END AS ingested,
+         CASE WHEN failed_at IS NULL THEN 0 ELSE 1 END AS failed
        FROM result_chunks WHERE command_id IN (${placeholders(commandIds.length)})`,
       commandIds,
     );
@@ -325,6 +331,7 @@ export class ResultsIngestService {
         sequence: Number(r.sequence),
         totalChunks: Number(r.total_chunks),
         ingested: Number(r.ingested) === 1,
+        failed: Number(r.failed) === 1,
       });
       byCommand.set(r.command_id, list);
     }
@@ -337,15 +344,30 @@ export class ResultsIngestService {
     stored: Map<string, StoredChunk[]>,
     manager: EntityManager,
   ): Promise<Map<string, IngestOutcome>> {
-    const ids = chunks.map((c) => c.id);
     const payloads = await selectByIds<{ id: string; payload: string }>(
       manager,
       'result_chunks',
       'id, payload',
-      ids,
+      chunks.map((c) => c.id),
       false,
     );
     const payloadOf = new Map(payloads.map((p) => [p.id, p.payload]));
+    const decoded = new Map<string, UploadResultsRequest>();
+    const unreadable: Array<{ chunk: StoredChunk; error: string }> = [];
+    for (const c of chunks) {
+      try {
+        decoded.set(c.id, decodeStored(c, payloadOf.get(c.id)!));
+      } catch (error) {
+        unreadable.push({ chunk: c, error: (error as Error).message });
+      }
+    }
+    if (unreadable.length > 0) await this.setAside(unreadable, commands, manager);
+    const outcomes = new Map<string, IngestOutcome>(
+      unreadable.map((u) => [u.chunk.id, 'failed' as const]),
+    );
+    chunks = chunks.filter((c) => decoded.has(c.id));
+    if (chunks.length === 0) return outcomes;
+    const ids = chunks.map((c) => c.id);
     const { runs, fresh } = await this.scanRunsFor(
       [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
       manager,
@@ -358,7 +380,7 @@ export class ResultsIngestService {
     // In sequence order per command, so that the last summary wins.
     chunks.sort((x, y) => x.commandId.localeCompare(y.commandId) || x.sequence - y.sequence);
     for (const c of chunks) {
-      const chunk = decodeStored(c, payloadOf.get(c.id)!);
+      const chunk = decoded.get(c.id)!;
       const run = runs.get(c.commandId)!;
       const counts = tally.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
       addRows(run, chunk, createdAt, findings, errors, counts);
@@ -415,7 +437,51 @@ export class ResultsIngestService {
     }
     for (const run of runs.values()) if (!fresh.has(run.id)) await this.saveRun(run, manager);
     if (completed.length > 0) await this.completeScans(completed, vulnerable, commands, manager);
-    return new Map(ids.map((id) => [id, 'ingested' as const]));
+    for (const id of ids) outcomes.set(id, 'ingested');
+    return outcomes;
+  }
+
+  /**
+   * Chunks whose bytes do not decode can never be ingested: they are set aside (failed_at and the
+   * reason on the row, an audit event on the host) instead of failing their jobs again and again.
+   * Their command's scan stays incomplete, so the host keeps its state: a scan missing a part
+   * must not clear it. GET /commands/:id/results shows them; POST …/results/retry tries again.
+   */
+  private async setAside(
+    unreadable: ReadonlyArray<{ chunk: StoredChunk; error: string }>,
+    commands: Map<string, ResultCommand>,
+    manager: EntityManager,
+  ): Promise<void> {
+    const failedAt = new Date().toISOString();
+    await updateFromValues(
+      manager,
+      {
+        table: 'result_chunks',
+        set: 'failed_at = $1, failure = v.column2',
+        where: 'result_chunks.id = v.column1 AND result_chunks.ingested_at IS NULL',
+      },
+      [failedAt],
+      unreadable.map((u) => [u.chunk.id, u.error]),
+    );
+    await this.audit.recordMany(
+      unreadable.map(({ chunk, error }) => ({
+        actor: 'system',
+        action: 'results.chunk_failed',
+        hostId: commands.get(chunk.commandId)?.hostId ?? null,
+        details: {
+          commandId: chunk.commandId,
+          agentId: chunk.agentId,
+          sequence: chunk.sequence,
+          error,
+        },
+      })),
+      manager,
+    );
+    for (const { chunk, error } of unreadable)
+      this.logger.error(
+        { commandId: chunk.commandId, sequence: chunk.sequence, agentId: chunk.agentId },
+        error,
+      );
   }
 
   /** The commands' scan runs; those that have none yet get one, in `fresh`, not stored yet. */
@@ -638,7 +704,7 @@ function decodeStored(chunk: StoredChunk, payload: string): UploadResultsRequest
     return UploadResultsRequest.decode(Buffer.from(payload, 'base64'));
   } catch (error) {
     throw new Error(
-      `result chunk ${chunk.commandId}/${chunk.sequence} of agent ${chunk.agentId} cannot be decoded (${error instanceof Error ? error.message : String(error)}); it stays stored, not ingested`,
+      `result chunk ${chunk.commandId}/${chunk.sequence} of agent ${chunk.agentId} cannot be decoded (${error instanceof Error ? error.message : String(error)}); it is set aside, not ingested`,
     );
   }
 }

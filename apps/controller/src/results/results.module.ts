@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CommandsModule } from '../commands/commands.module';
 import { HostsModule } from '../hosts/hosts.module';
+import { CommandResultsController } from './command-results.controller';
+import { CommandResultsService } from './command-results.service';
 import { FindingsController } from './findings.controller';
 import { FindingsService } from './findings.service';
 import { IngestQueue } from './ingest-queue.service';
@@ -11,8 +13,15 @@ import { ResultsIngestService } from './results-ingest.service';
 
 @Module({
   imports: [AuditModule, CommandsModule, HostsModule],
-  controllers: [FindingsController],
-  providers: [ResultsIngestService, FindingsService, IngestQueue, IngestChunkJob, SweepChunksJob],
+  controllers: [FindingsController, CommandResultsController],
+  providers: [
+    ResultsIngestService,
+    FindingsService,
+    CommandResultsService,
+    IngestQueue,
+    IngestChunkJob,
+    SweepChunksJob,
+  ],
   exports: [ResultsIngestService, FindingsService, IngestQueue],
 })
 export class ResultsModule {}
