@@ -105,6 +105,14 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
         return ok(c) ? c : undefined;
       }, what);
 
+    /** POST /campaigns/:id/cancel or /resume, as an operator. */
+    const campaignAction = (id: string, action: 'cancel' | 'resume') =>
+      controller
+        .http()
+        .post(`/api/v1/campaigns/${id}/${action}`)
+        .set('Authorization', `Bearer ${operator}`)
+        .send({});
+
     const auditActions = async (campaignId: string): Promise<string[]> => {
       const res = await controller
         .http()
@@ -198,11 +206,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
         (c) => c.coverage.delivered === 1 && c.coverage.offline === 1,
       );
 
-      const res = await controller
-        .http()
-        .post(`/api/v1/campaigns/${created.id}/cancel`)
-        .set('Authorization', `Bearer ${operator}`)
-        .send({});
+      const res = await campaignAction(created.id, 'cancel');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         status: 'cancelled',
@@ -215,15 +219,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       await away.connect();
       await new Promise((r) => setTimeout(r, 300));
       expect(away.commands).toHaveLength(0);
-      expect(
-        (
-          await controller
-            .http()
-            .post(`/api/v1/campaigns/${created.id}/cancel`)
-            .set('Authorization', `Bearer ${operator}`)
-            .send({})
-        ).status,
-      ).toBe(409);
+      expect((await campaignAction(created.id, 'cancel')).status).toBe(409);
       expect(await auditActions(created.id)).toEqual(
         expect.arrayContaining(['campaign.created', 'campaign.cancelled']),
       );
@@ -248,11 +244,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       expect(await auditActions(created.id)).toContain('campaign.paused');
 
       // The operator looked and resumes: the rest gets scanned.
-      const resumed = await controller
-        .http()
-        .post(`/api/v1/campaigns/${created.id}/resume`)
-        .set('Authorization', `Bearer ${operator}`)
-        .send({});
+      const resumed = await campaignAction(created.id, 'resume');
       expect(resumed.status).toBe(200);
       const done = await until(
         created.id,
@@ -403,11 +395,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       await new Promise((r) => setTimeout(r, 500));
       expect(away.commands).toHaveLength(0);
 
-      const resumed = await controller
-        .http()
-        .post(`/api/v1/campaigns/${created.id}/resume`)
-        .set('Authorization', `Bearer ${operator}`)
-        .send({});
+      const resumed = await campaignAction(created.id, 'resume');
       expect(resumed.status).toBe(200);
       // The two failures are accepted: it pauses again only when one more host fails.
       expect(resumed.body).toMatchObject({ status: 'running', failureThreshold: 3 });
