@@ -203,8 +203,9 @@ const mb = (bytes) => `${Math.round(bytes / 1048576)} MB`;
 
 /**
  * CPU time of every process on the machine by pid, with its kind (the controller, the load
- * generators, PostgreSQL, Redis, the rest), and the machine's idle time: the campaign and the
- * storm share 2 cores with all of them, so this says who had the cores during a phase.
+ * generators, PostgreSQL, Redis, the rest), the machine's idle time and its steal time (the
+ * hypervisor ran someone else on our cores): the campaign and the storm share 2 cores with all
+ * of them, so this says who had the cores during a phase.
  */
 function machineCpu(roles) {
   const procs = new Map();
@@ -225,7 +226,8 @@ function machineCpu(roles) {
     procs.set(pid, { kind, ticks: Number(f[11]) + Number(f[12]) });
   }
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  return { procs, idle: cpu[4] + cpu[5] };
+  // steal: time the hypervisor gave this VM's cores to others (not idle, not ours).
+  return { procs, idle: cpu[4] + cpu[5], steal: cpu[8] ?? 0 };
 }
 
 /** A PostgreSQL process: a backend serving the controller, or the server's own work (autovacuum, WAL writer, checkpointer…). */
@@ -245,13 +247,15 @@ function postgresKind(pid) {
  * that ended in between is not counted (its last ticks are gone with it).
  */
 function cpuBetween(before, after) {
-  const byKind = { idle: after.idle - before.idle };
+  const byKind = { idle: after.idle - before.idle, steal: after.steal - before.steal };
   for (const [pid, p] of after.procs)
     byKind[p.kind] = (byKind[p.kind] ?? 0) + p.ticks - (before.procs.get(pid)?.ticks ?? 0);
   return Object.entries(byKind)
     .map(([k, t]) => [k, (t * TICK) / 1000])
     .filter(([, sec]) => sec >= 0.05)
-    .sort((x, y) => (x[0] === 'idle') - (y[0] === 'idle') || y[1] - x[1])
+    .sort(
+      (x, y) => ['idle', 'steal'].includes(x[0]) - ['idle', 'steal'].includes(y[0]) || y[1] - x[1],
+    )
     .map(([k, sec]) => `${k} ${sec.toFixed(1)} s`)
     .join(', ');
 }
