@@ -53,6 +53,9 @@ export interface CanaryRow {
  * Storage of campaigns and their targets, and the read-only queries a campaign's report needs
  * over the core's hosts, commands, scan runs and findings (no writes to those here).
  */
+/** Targets released per statement when a pause takes their commands back. */
+const RELEASE_BATCH = 500;
+
 @Injectable()
 export class CampaignsRepository {
   constructor(
@@ -230,17 +233,22 @@ export class CampaignsRepository {
     campaignId: string,
     commandIds: readonly string[],
   ): Promise<number> {
-    if (commandIds.length === 0) return 0;
-    const list = placeholders(commandIds.length, 2);
-    const result = await rawQuery(
-      this.targets.manager,
-      `UPDATE campaign_targets SET state = 'pending', reason = NULL, command_id = NULL,
-         agent_id = NULL, dispatched_at = NULL
-       WHERE campaign_id = $1 AND command_id IN (${list})
-         AND command_id IN (SELECT id FROM commands WHERE state = 'cancelled' AND id IN (${list}))`,
-      [campaignId, ...commandIds],
-    );
-    return result.affected;
+    let released = 0;
+    // Bounded statements: a paused campaign may hold thousands of offline hosts.
+    for (let start = 0; start < commandIds.length; start += RELEASE_BATCH) {
+      const ids = commandIds.slice(start, start + RELEASE_BATCH);
+      const list = placeholders(ids.length, 2);
+      const result = await rawQuery(
+        this.targets.manager,
+        `UPDATE campaign_targets SET state = 'pending', reason = NULL, command_id = NULL,
+           agent_id = NULL, dispatched_at = NULL
+         WHERE campaign_id = $1 AND command_id IN (${list})
+           AND command_id IN (SELECT id FROM commands WHERE state = 'cancelled' AND id IN (${list}))`,
+        [campaignId, ...ids],
+      );
+      released += result.affected;
+    }
+    return released;
   }
 
   async settlePendingTargets(
