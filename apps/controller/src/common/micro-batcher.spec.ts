@@ -69,4 +69,31 @@ describe('MicroBatcher', () => {
     await expect(batcher.submit(2)).resolves.toBe(2);
     expect(batcher.pending).toBe(0);
   });
+
+  it('under load, lets a small batch wait for items arriving within the linger', async () => {
+    const run = async (lingerMs: number): Promise<number[][]> => {
+      const batches: number[][] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const batcher = new MicroBatcher<number, number>(
+        async (items) => {
+          batches.push(items);
+          if (items[0] === 1) await gate;
+          return items.map(ok);
+        },
+        10,
+        lingerMs,
+      );
+      const first = batcher.submit(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = batcher.submit(2);
+      release();
+      await first;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await Promise.all([second, batcher.submit(3)]);
+      return batches;
+    };
+    expect(await run(0)).toEqual([[1], [2], [3]]);
+    expect(await run(200)).toEqual([[1], [2, 3]]);
+  });
 });
