@@ -99,11 +99,19 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       return res.body as CampaignDetail;
     };
 
-    const until = (id: string, what: string, ok: (c: CampaignDetail) => boolean) =>
-      waitFor(async () => {
-        const c = await campaign(id);
-        return ok(c) ? c : undefined;
-      }, what);
+    /** Polls the campaign until ok; a timeout says what the campaign looked like last. */
+    const until = async (id: string, what: string, ok: (c: CampaignDetail) => boolean) => {
+      let seen: CampaignDetail | undefined;
+      try {
+        return await waitFor(async () => {
+          seen = await campaign(id);
+          return ok(seen) ? seen : undefined;
+        }, what);
+      } catch (error) {
+        const last = seen && { status: seen.status, reason: seen.statusReason, ...seen.coverage };
+        throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
+      }
+    };
 
     /** POST /campaigns/:id/cancel or /resume, as an operator. */
     const campaignAction = (id: string, action: 'cancel' | 'resume') =>

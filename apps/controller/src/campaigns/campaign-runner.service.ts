@@ -274,7 +274,7 @@ export class CampaignRunner {
     if (FINAL_CAMPAIGN_STATUSES.has(campaign.status)) return this.stopMonitor(campaignId);
     if (campaign.status === 'paused') return;
     if (campaign.status === 'canary' && (await this.checkCanary(campaign))) return;
-    const coverage = await this.report.coverage(campaignId);
+    const coverage = await this.report.progress(campaignId);
     if (campaign.failureThreshold !== null && coverage.failed > campaign.failureThreshold) {
       await this.pause(
         campaign,

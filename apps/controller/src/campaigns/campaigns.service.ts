@@ -209,7 +209,7 @@ export class CampaignsService {
     const failureThreshold =
       campaign.failureThreshold === null
         ? null
-        : (await this.report.coverage(id)).failed + campaign.failureThreshold;
+        : (await this.report.progress(id)).failed + campaign.failureThreshold;
     const resumed: CampaignEntity = {
       ...campaign,
       status: 'running',
