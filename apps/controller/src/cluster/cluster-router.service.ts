@@ -102,19 +102,23 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
    * process's directory entry for it reaches Redis, another process that creates a command for
    * it finds no holder and leaves it queued. Once the entry is visible, push what is still
    * pending; the agent runs a command id at most once, so a second push of one is harmless.
+   * All the agents are asked for at once, so their reads share statements (one agent at a time,
+   * the 10,000 agents of a reconnect storm made 10,000 reads that ran on into the next campaign).
    */
   private async pushPendingTo(agentIds: readonly string[]): Promise<void> {
-    for (const agentId of agentIds) {
-      try {
-        for (const command of await this.commands.pendingFor(agentId))
-          this.sendHere(agentId, { kind: { $case: 'command', value: command } });
-      } catch (error) {
-        this.logger.warn(
-          { agentId, err: error instanceof Error ? error.message : String(error) },
-          'could not push pending commands after the directory write (the agent gets them on reconnect)',
-        );
-      }
-    }
+    await Promise.all(
+      agentIds.map(async (agentId) => {
+        try {
+          for (const command of await this.commands.pendingFor(agentId))
+            this.sendHere(agentId, { kind: { $case: 'command', value: command } });
+        } catch (error) {
+          this.logger.warn(
+            { agentId, err: error instanceof Error ? error.message : String(error) },
+            'could not push pending commands after the directory write (the agent gets them on reconnect)',
+          );
+        }
+      }),
+    );
   }
 
   private deliver(payload: Buffer): void {
