@@ -60,6 +60,11 @@ if (profileDir) {
 // pg: its round trip), from the first SIGUSR2 (with BENCH_CPU_PROFILE); the second SIGUSR2 or
 // exit writes them there.
 const sqlStatsFile = process.env.BENCH_SQL_STATS;
+/** A statement's key: its start and its end (long column lists would hide the WHERE clause). */
+const sqlKey = (text) => {
+  const flat = String(text).replace(/\s+/g, ' ');
+  return flat.length <= 400 ? flat : `${flat.slice(0, 200)} … ${flat.slice(-200)}`;
+};
 if (sqlStatsFile) {
   const Database = require('better-sqlite3');
   const { writeFileSync } = require('node:fs');
@@ -67,7 +72,7 @@ if (sqlStatsFile) {
   const prepare = Database.prototype.prepare;
   Database.prototype.prepare = function (source) {
     const stmt = prepare.call(this, source);
-    const key = String(source).replace(/\s+/g, ' ').slice(0, 300);
+    const key = sqlKey(source);
     for (const method of ['run', 'all', 'get']) {
       const original = stmt[method];
       stmt[method] = function (...params) {
@@ -92,7 +97,7 @@ if (sqlStatsFile) {
     const text = typeof config === 'string' ? config : config?.text;
     const result = query.call(this, config, ...rest);
     if (text) {
-      const key = String(text).replace(/\s+/g, ' ').slice(0, 300);
+      const key = sqlKey(text);
       const s = stats.get(key) ?? { n: 0, ns: 0n };
       s.n++;
       stats.set(key, s);
