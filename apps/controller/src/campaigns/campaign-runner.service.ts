@@ -33,8 +33,6 @@ export const campaignCommandId = (campaignId: string, hostId: string, attempt = 
     ? deterministicUuid('campaign', campaignId, 'host', hostId)
     : deterministicUuid('campaign', campaignId, 'host', hostId, 'attempt', attempt);
 const MIN_COMMAND_TTL_S = 60;
-/** Host dispatches per transaction at most (their jobs run at once: see the queue's concurrency). */
-const DISPATCH_BATCH = 64;
 
 interface HostDispatch {
   campaignId: string;
@@ -49,10 +47,8 @@ const monitorSchedulerId = (campaignId: string): string => jobId('campaign', cam
 @Injectable()
 export class CampaignRunner {
   private readonly logger = loggerFor(CampaignRunner.name);
-  private readonly dispatcher = new MicroBatcher<HostDispatch, void>(
-    (items) => this.dispatchBatch(items),
-    DISPATCH_BATCH,
-  );
+  /** Host dispatches per transaction: as many as the queue runs at once (QueueSettings.batchSize). */
+  private readonly dispatcher: MicroBatcher<HostDispatch, void>;
 
   constructor(
     private readonly repo: CampaignsRepository,
@@ -62,7 +58,12 @@ export class CampaignRunner {
     private readonly report: CampaignReportService,
     private readonly audit: AuditService,
     private readonly tx: TransactionService,
-  ) {}
+  ) {
+    this.dispatcher = new MicroBatcher(
+      (items) => this.dispatchBatch(items),
+      queues.settings.batchSize,
+    );
+  }
 
   /** Enqueues everything a new campaign needs; every id is deterministic. */
   async start(campaign: CampaignEntity): Promise<void> {

@@ -33,4 +33,18 @@ describe('queue settings', () => {
       /queue prefix/,
     );
   });
+
+  it('batches more dispatch and ingest jobs at once on PostgreSQL than on SQLite', () => {
+    const sqlite = {
+      redisUrl: 'redis://127.0.0.1:6379',
+      database: { type: 'sqlite', path: '/var/lib/l4f/a.sqlite' },
+    } as AppConfig;
+    const postgres = {
+      ...sqlite,
+      database: { type: 'postgres', url: 'postgres://l4f@db/l4f' },
+    } as AppConfig;
+    expect(queueSettingsOf(sqlite).batchSize).toBe(64);
+    expect(queueSettingsOf(postgres).batchSize).toBe(128);
+    expect(queueSettingsOf({ ...postgres, queues: { batchSize: 8 } }).batchSize).toBe(8);
+  });
 });

@@ -10,18 +10,24 @@ import { createRedisConnection } from './redis-connection.factory';
 /**
  * Concurrency per queue. Host dispatch and result ingestion jobs that run at once are handed to
  * one batch (MicroBatcher: one transaction, set-based statements), so their concurrency is the
- * largest batch: 64. Measured with bench:fleet before batching, 32 dispatch and 16 ingest jobs
- * at once, each with its own transaction, made a 1,000-host campaign on PostgreSQL twice as slow.
+ * largest batch ('batch': QueueSettings.batchSize, 128 on PostgreSQL, 64 on SQLite). Measured
+ * with bench:fleet before batching, 32 dispatch and 16 ingest jobs at once, each with its own
+ * transaction, made a 1,000-host campaign on PostgreSQL twice as slow.
  */
-const CONCURRENCY: Record<QueueName, number> = {
+const CONCURRENCY: Record<QueueName, number | 'batch'> = {
   [QueueName.Campaigns]: 4,
-  [QueueName.CampaignHosts]: 64,
+  [QueueName.CampaignHosts]: 'batch',
   [QueueName.CampaignMaintenance]: 4,
   [QueueName.Schedules]: 2,
   // Chunks of one command serialize on the command's row lock (and in one batch, by sequence).
-  [QueueName.ResultsIngest]: 64,
+  [QueueName.ResultsIngest]: 'batch',
   [QueueName.ResultsMaintenance]: 1,
 };
+
+function concurrencyOf(queue: QueueName, batchSize: number): number {
+  const concurrency = CONCURRENCY[queue];
+  return concurrency === 'batch' ? batchSize : concurrency;
+}
 
 /** Global ceiling on host dispatches (BullMQ's limiter is per queue, across processes): a safety net under each campaign's own pace. */
 const HOST_DISPATCH_LIMIT = { max: 2500, duration: 1000 };
@@ -48,13 +54,13 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     this.registry.load();
     if (!this.queues.settings.runWorkers) return;
-    const { redisUrl, prefix, lockDurationMs } = this.queues.settings;
+    const { redisUrl, prefix, lockDurationMs, batchSize } = this.queues.settings;
     for (const queue of ALL_QUEUES) {
       const connection = createRedisConnection(redisUrl, 'worker', `worker:${queue}`);
       const worker = new Worker(queue, (job) => this.registry.dispatch(queue, job), {
         connection,
         prefix,
-        concurrency: CONCURRENCY[queue],
+        concurrency: concurrencyOf(queue, batchSize),
         lockDuration: lockDurationMs,
         ...(queue === QueueName.CampaignHosts ? { limiter: HOST_DISPATCH_LIMIT } : {}),
         stalledInterval: lockDurationMs,

@@ -61,6 +61,11 @@ export class IngestQueue implements OnApplicationBootstrap {
     );
   }
 
+  /** Ingest jobs that run at once, and so the most chunks one ingest transaction takes. */
+  get batchSize(): number {
+    return this.queues.settings.batchSize;
+  }
+
   /** RESOURCE_EXHAUSTED while more chunks than the configured limit wait for ingestion. */
   async refuseWhenBehind(): Promise<void> {
     let waiting: number;

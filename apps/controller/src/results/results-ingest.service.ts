@@ -103,16 +103,11 @@ interface Upload {
 /** Uploads stored per transaction at most. */
 const UPLOAD_BATCH = 200;
 
-/** Chunks ingested per transaction at most (their jobs run at once: see the ingest queue's concurrency). */
-const INGEST_BATCH = 64;
-
 @Injectable()
 export class ResultsIngestService {
   private readonly logger = loggerFor(ResultsIngestService.name);
-  private readonly batcher = new MicroBatcher<ChunkKey, IngestOutcome>(
-    (keys) => this.ingestBatch(keys),
-    INGEST_BATCH,
-  );
+  /** Chunks ingested per transaction: as many as the queue runs at once (QueueSettings.batchSize). */
+  private readonly batcher: MicroBatcher<ChunkKey, IngestOutcome>;
   /** Bytes of the uploads accepted and not yet stored. */
   private uploadBytes = 0;
   private readonly uploads = new MicroBatcher<Upload, UploadResultsResponse>(
@@ -127,7 +122,9 @@ export class ResultsIngestService {
     private readonly audit: AuditService,
     private readonly ingestQueue: IngestQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.batcher = new MicroBatcher((keys) => this.ingestBatch(keys), ingestQueue.batchSize);
+  }
 
   /**
    * Keeps one chunk raw, keyed by (agent, command, sequence), and answers at once: a repeated
