@@ -386,6 +386,8 @@ async function runOne(buildDir, redisUrl, db, n) {
       connectTimes: [],
       /** Streams opened again by agents already connected in this phase (a stream was lost). */
       reconnects: 0,
+      /** When each command reached its agent (the campaign's dispatch curve). */
+      commandTimes: [],
     };
     const per = Math.ceil(n / WORKERS);
     for (let w = 0; w < WORKERS; w++) {
@@ -419,6 +421,7 @@ async function runOne(buildDir, redisUrl, db, n) {
         } else if (m.type === 'command') {
           counters.commands++;
           counters.lastCommand = Math.max(counters.lastCommand ?? 0, m.at);
+          counters.commandTimes.push(m.at);
         } else if (m.type === 'ingested') {
           counters.ingested++;
           counters.firstIngest ||= m.at;
@@ -493,6 +496,14 @@ async function runOne(buildDir, redisUrl, db, n) {
     await until(() => counters.ingested >= n, 1200);
     result.lastIngestS = (counters.lastIngest - t) / 1000;
     result.lastCommandS = (counters.lastCommand - t) / 1000;
+    {
+      const at = counters.commandTimes.map((x) => (x - t) / 1000).sort((a, b) => a - b);
+      const q = (p) => at[Math.min(at.length - 1, Math.floor(p * at.length))]?.toFixed(1);
+      log(
+        `${db} N=${n}: commands reached their agents at (s after POST) first ${q(0)}, ` +
+          `10% ${q(0.1)}, 50% ${q(0.5)}, 90% ${q(0.9)}, last ${q(1)}`,
+      );
+    }
     result.resultsPerS = counters.ingested / ((counters.lastIngest - t) / 1000);
     let coverage = null;
     await until(async () => {
