@@ -674,9 +674,9 @@ export class ResultsIngestService {
   }
 
   /**
-   * A chunk's total must match the one its command's first stored chunk announced (`stored`)
-   * and the one the agent reported with the command's success, when either is known. The
-   * command row is not written here: agents' reports update it meanwhile.
+   * A chunk's total must match the one announced before: by its command's first stored chunk
+   * (`stored`), or, when none is stored, by the agent's success report (commands.total_chunks).
+   * The command row is not written here: agents' reports update it meanwhile.
    */
   private checkConsistent(
     command: ResultCommand,
