@@ -1,10 +1,13 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { ApiTokensService } from './auth/api-tokens.service';
+import { LARGE_BODY_LIMIT, requireJsonBody, verifyBodyLimit } from './common/http-body';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { PinoNestLogger, setLogLevel } from './common/logger';
+import { RequestInputPipe } from './common/request-input.pipe';
 import { AppConfig } from './config/app-config';
 import { GrpcServerService } from './grpc/grpc-server.service';
 
@@ -20,9 +23,19 @@ export interface RunningController {
 /** Builds and starts the controller; shared by main.ts and the test harness. */
 export async function startController(config: AppConfig): Promise<RunningController> {
   setLogLevel(config.logLevel);
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: new PinoNestLogger() });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: new PinoNestLogger(),
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  // JSON only (no forms), each route held to its limit (http-body.ts).
+  app.use(requireJsonBody);
+  // useBodyParser's type hides `verify` (Nest's rawBody uses it); body-parser takes it as given.
+  const jsonOptions = { limit: LARGE_BODY_LIMIT, verify: verifyBodyLimit };
+  app.useBodyParser('json', jsonOptions);
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(
+    new RequestInputPipe(),
     new ValidationPipe({ whitelist: true, transform: true, forbidNonWhitelisted: true }),
   );
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto';
+import { IsUuid } from '../common/validators';
 
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) actor?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) action?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() hostId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUuid() hostId?: string;
   @ApiPropertyOptional({ description: 'ISO-8601 timestamp, inclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })

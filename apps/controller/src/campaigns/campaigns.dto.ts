@@ -11,7 +11,6 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -20,6 +19,7 @@ import {
 } from 'class-validator';
 import { CreateScanDto } from '../commands/commands.dto';
 import { PageQueryDto } from '../common/pagination.dto';
+import { IsUuid } from '../common/validators';
 import { HOST_STATUSES, HostStatus } from '../hosts/host.entity';
 import { HOST_TAG_PATTERN } from '../hosts/hosts.dto';
 import {
@@ -57,7 +57,7 @@ export class CampaignSelectorDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_TARGET_HOST_IDS)
-  @IsUUID(undefined, { each: true })
+  @IsUuid({ each: true })
   hostIds?: string[];
 
   @ApiPropertyOptional({
@@ -154,7 +154,7 @@ export class CampaignQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(CAMPAIGN_KINDS)
   kind?: CampaignKind;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() scheduleId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUuid() scheduleId?: string;
   @ApiPropertyOptional({ description: 'Created at or after (ISO-8601)' })
   @IsOptional()
   @IsISO8601({ strict: true })

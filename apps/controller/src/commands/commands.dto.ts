@@ -10,7 +10,20 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsIntInRange } from '../common/validators';
 import { COMMAND_STATES, CommandStateName } from './command.entity';
+
+/**
+ * Upper bounds of a scan's numbers, within their wire types (uint32/uint64 in commands.proto,
+ * decoded by the agent as JavaScript numbers) and what the agent can use: it never inflates an
+ * entry beyond 512 MiB (the scanner's maxEntryBytes), so holding a larger nested archive in
+ * memory buys nothing, and more worker threads than this only cost memory.
+ */
+export const SCAN_BOUNDS = {
+  maxDepth: 64,
+  maxNestedBytes: 512 * 1024 * 1024,
+  threads: 64,
+} as const;
 
 export class CreateScanDto {
   @ApiPropertyOptional({ type: [String], description: 'Paths to scan; empty means "/"' })
@@ -31,9 +44,26 @@ export class CreateScanDto {
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() includeNetworkFs?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() oneFileSystem?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(64) maxDepth?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) maxNestedBytes?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(256) threads?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: SCAN_BOUNDS.maxDepth, description: '0: default' })
+  @IsOptional()
+  @IsIntInRange(0, SCAN_BOUNDS.maxDepth)
+  maxDepth?: number;
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: SCAN_BOUNDS.maxNestedBytes,
+    description: 'Nested archives up to this size are read in memory; 0: default (64 MiB)',
+  })
+  @IsOptional()
+  @IsIntInRange(0, SCAN_BOUNDS.maxNestedBytes)
+  maxNestedBytes?: number;
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: SCAN_BOUNDS.threads,
+    description: "Worker threads; 0: the host's cores",
+  })
+  @IsOptional()
+  @IsIntInRange(0, SCAN_BOUNDS.threads)
+  threads?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() nice?: boolean;
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() processes?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() processesOnly?: boolean;

@@ -1,7 +1,7 @@
 import type { Command } from '@log4fleet/contracts';
 import { parseJsonObject } from '../common/json-column';
 import { CommandEntity, CommandStateName } from './command.entity';
-import { CommandDto, ScanParams } from './commands.dto';
+import { CommandDto, SCAN_BOUNDS, ScanParams } from './commands.dto';
 
 export function toCommandDto(entity: CommandEntity): CommandDto {
   const stamps: Array<[CommandStateName, Date | null]> = [
@@ -48,9 +48,9 @@ export function toProtoCommand(entity: CommandEntity): Command {
         exclude: params.exclude,
         includeNetworkFs: params.includeNetworkFs,
         oneFileSystem: params.oneFileSystem,
-        maxDepth: params.maxDepth,
-        maxNestedBytes: params.maxNestedBytes,
-        threads: params.threads,
+        maxDepth: wireNumber(params.maxDepth, SCAN_BOUNDS.maxDepth),
+        maxNestedBytes: wireNumber(params.maxNestedBytes, SCAN_BOUNDS.maxNestedBytes),
+        threads: wireNumber(params.threads, SCAN_BOUNDS.threads),
         nice: params.nice,
         processes: params.processes,
         processesOnly: params.processesOnly,
@@ -58,6 +58,16 @@ export function toProtoCommand(entity: CommandEntity): Command {
     },
     signature: Buffer.alloc(0),
   };
+}
+
+/**
+ * A stored scan number as the wire may carry it: an integer from 0 (the agent's default) to max.
+ * Commands stored before the DTO bounded these (1e300 was accepted) must still reach the agent
+ * as a message it can decode (it refuses a uint64 beyond Number.MAX_SAFE_INTEGER).
+ */
+export function wireNumber(value: unknown, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return 0;
+  return Math.min(Math.floor(value), max);
 }
 
 export const STATE_TIMESTAMP: Record<CommandStateName, keyof CommandEntity | null> = {

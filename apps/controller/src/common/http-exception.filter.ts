@@ -1,6 +1,7 @@
 import { loggerFor } from './logger';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import { DomainErrorCode, DomainException } from './domain.exception';
+import { clientErrorOf } from './http-body';
 
 interface JsonResponse {
   status(code: number): { json(body: unknown): unknown };
@@ -16,7 +17,10 @@ const HTTP_STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.ResourceExhausted]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
-/** The one HTTP filter: domain codes to statuses, Nest's HttpExceptions as they are, the rest a logged 500. */
+/**
+ * The one HTTP filter: domain codes to statuses, Nest's HttpExceptions as they are, the body
+ * parser's client errors with their 4xx, the rest a logged 500.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = loggerFor(HttpExceptionFilter.name);
@@ -32,6 +36,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
+    // The request's own fault, found before a route ran (body-parser: too large, bad encoding).
+    const clientError = clientErrorOf(exception);
+    if (clientError) {
+      response
+        .status(clientError.status)
+        .json({ statusCode: clientError.status, message: clientError.message });
       return;
     }
     this.logger.error({ err: describe(exception) }, 'unhandled error in HTTP request');

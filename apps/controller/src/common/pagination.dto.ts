@@ -2,13 +2,16 @@ import { applyDecorators, Type as ClassType } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIntInRange } from './validators';
+
+/** Keeps (page - 1) * pageSize an offset both databases take (SQLite: "datatype mismatch" beyond). */
+export const MAX_PAGE = 10_000_000;
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsIntInRange(1, MAX_PAGE)
   page = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })

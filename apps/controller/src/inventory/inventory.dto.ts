@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsBoolean, IsISO8601, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto';
+import { IsUuid } from '../common/validators';
 import { INVENTORY_CHANGE_KINDS, InventoryChangeKind } from './inventory-diff';
 
 /** "true"/"false" in a query string to a boolean; anything else is left for @IsBoolean to refuse. */
@@ -40,8 +41,8 @@ export class InventoryHostQueryDto extends PageQueryDto {
 }
 
 export class InventoryDiffQueryDto {
-  @ApiProperty({ description: 'Snapshot id (older)' }) @IsUUID() from!: string;
-  @ApiProperty({ description: 'Snapshot id (newer)' }) @IsUUID() to!: string;
+  @ApiProperty({ description: 'Snapshot id (older)' }) @IsUuid() from!: string;
+  @ApiProperty({ description: 'Snapshot id (newer)' }) @IsUuid() to!: string;
 }
 
 export class InventoryHostDto {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto';
+import { IsUuid } from '../common/validators';
 
 export const FINDING_STATUSES = ['vulnerable', 'mitigated', 'safe', 'unknown'] as const;
 
@@ -15,7 +16,7 @@ export class FindingFilterDto {
   status?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) product?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) version?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() hostId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUuid() hostId?: string;
   @ApiPropertyOptional({ description: 'Case-insensitive substring of the display path' })
   @IsOptional()
   @IsString()
