@@ -461,7 +461,7 @@ describe('REST API contract (SQLite)', () => {
       expect(json.status).toBe(200);
       expect(
         JSON.parse(json.text)
-          .map((f: { hostname: string }) => f.hostname)
+          .items.map((f: { hostname: string }) => f.hostname)
           .sort(),
       ).toEqual(['alpha', 'bravo']);
       const csv = await c

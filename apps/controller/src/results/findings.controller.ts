@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiPageOf, Page } from '../common/pagination.dto';
 import { ExportQueryDto, FindingDto, FindingQueryDto } from './findings.dto';
 import { FindingsService } from './findings.service';
@@ -9,6 +9,9 @@ interface StreamingResponse {
   setHeader(name: string, value: string): unknown;
   write(chunk: string): boolean;
   end(): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+  readonly destroyed: boolean;
 }
 
 @ApiTags('findings')
@@ -25,14 +28,41 @@ export class FindingsController {
 
   @Get('export')
   @ApiProduces('text/csv', 'application/json')
+  @ApiOkResponse({
+    description: 'Findings ordered by id (JSON: {total, truncated, items})',
+    headers: {
+      'X-Log4fleet-Total': { description: 'Findings matching the filter' },
+      'X-Log4fleet-Truncated': { description: '"true" when more match than the limit exported' },
+    },
+  })
   async export(@Query() query: ExportQueryDto, @Res() res: StreamingResponse): Promise<void> {
-    const { format, ...filter } = query;
+    const { format, limit, ...filter } = query;
+    const exported = await this.findings.export(filter, format, limit);
+    res.setHeader('X-Log4fleet-Total', String(exported.total));
+    res.setHeader('X-Log4fleet-Truncated', String(exported.truncated));
     res.setHeader(
       'Content-Type',
       format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
     );
     res.setHeader('Content-Disposition', `attachment; filename="log4fleet-findings.${format}"`);
-    for await (const piece of this.findings.export(filter, format)) res.write(piece);
-    res.end();
+    await streamTo(res, exported.body);
   }
+}
+
+/** Writes the pieces as the client reads them; stops reading them when the client goes away. */
+async function streamTo(res: StreamingResponse, pieces: AsyncGenerator<string>): Promise<void> {
+  for await (const piece of pieces) {
+    if (res.destroyed) return;
+    if (!res.write(piece))
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+  }
+  res.end();
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto';
-import { IsUuid } from '../common/validators';
+import { IsIntInRange, IsUuid } from '../common/validators';
 
 export const FINDING_STATUSES = ['vulnerable', 'mitigated', 'safe', 'unknown'] as const;
 
@@ -26,8 +27,22 @@ export class FindingFilterDto {
 
 export class FindingQueryDto extends IntersectionType(PageQueryDto, FindingFilterDto) {}
 
+/** The most findings one export gives (findings.service.ts EXPORT_MAX_ROWS). */
+export const EXPORT_LIMIT_MAX = 200_000;
+
 export class ExportQueryDto extends FindingFilterDto {
   @ApiProperty({ enum: ['csv', 'json'] }) @IsIn(['csv', 'json']) format!: 'csv' | 'json';
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: EXPORT_LIMIT_MAX,
+    default: EXPORT_LIMIT_MAX,
+    description:
+      'At most this many findings (ordered by id); when more match, X-Log4fleet-Truncated is "true", JSON says "truncated": true and CSV ends with a "# truncated" line',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsIntInRange(1, EXPORT_LIMIT_MAX)
+  limit?: number;
 }
 
 export class FindingDto {

@@ -5,16 +5,33 @@ import { escapeLike, jsonElementPattern } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
 import { HostEntity } from '../hosts/host.entity';
 import { FindingEntity } from './finding.entity';
-import { FindingDto, FindingFilterDto, FindingQueryDto, HostInventory } from './findings.dto';
+import {
+  EXPORT_LIMIT_MAX,
+  FindingDto,
+  FindingFilterDto,
+  FindingQueryDto,
+  HostInventory,
+} from './findings.dto';
 import { csvHeader, toCsvRow, toFindingDto, toScanErrorDto, toScanRunDto } from './findings.mapper';
 import { ScanErrorEntity } from './scan-error.entity';
 import { ScanRunEntity } from './scan-run.entity';
 
-const EXPORT_PAGE = 1000;
-const EXPORT_MAX_ROWS = 200_000;
+const EXPORT_BATCH = 1000;
+/** The most rows one export gives; more matching rows are reported as truncated. */
+const EXPORT_MAX_ROWS = EXPORT_LIMIT_MAX;
 const INVENTORY_MAX_ROWS = 5000;
 
 type FindingRow = { finding: FindingEntity; hostname: string };
+
+export interface FindingsExport {
+  /** Findings matching the filter. */
+  total: number;
+  /** Findings in the body (at most the limit). */
+  exported: number;
+  /** Whether the body stops before the last matching finding. */
+  truncated: boolean;
+  body: AsyncGenerator<string>;
+}
 
 /** Reads the fleet's current inventory: each host's findings from its latest completed scan. */
 @Injectable()
@@ -37,20 +54,57 @@ export class FindingsService {
     };
   }
 
-  /** Streams the export page by page so a large fleet never sits in memory as one array. */
-  async *export(filter: FindingFilterDto, format: 'csv' | 'json'): AsyncGenerator<string> {
-    yield format === 'csv' ? csvHeader() : '[';
-    let first = true;
-    for (let offset = 0; offset < EXPORT_MAX_ROWS; offset += EXPORT_PAGE) {
-      const rows = await this.page(this.filtered(filter), offset, EXPORT_PAGE);
-      for (const row of rows) {
-        const dto = toFindingDto(row.finding, row.hostname);
-        yield format === 'csv' ? toCsvRow(dto) : `${first ? '' : ','}\n${JSON.stringify(dto)}`;
-        first = false;
-      }
-      if (rows.length < EXPORT_PAGE) break;
+  /**
+   * The export of the filtered findings, at most `limit` (and EXPORT_MAX_ROWS) of them: how many
+   * match and whether the export stops short is known before the first byte (it goes into the
+   * response headers), then the rows are read in batches by a keyset cursor on the finding id
+   * (each batch an index range, not an OFFSET that sorts and skips everything before it again).
+   */
+  async export(
+    filter: FindingFilterDto,
+    format: 'csv' | 'json',
+    limit = EXPORT_MAX_ROWS,
+  ): Promise<FindingsExport> {
+    const max = Math.min(limit, EXPORT_MAX_ROWS);
+    const total = await this.filtered(filter).getCount();
+    const exported = Math.min(total, max);
+    const truncated = total > max;
+    return { total, exported, truncated, body: this.exportBody(filter, format, max, total) };
+  }
+
+  private async *exportBody(
+    filter: FindingFilterDto,
+    format: 'csv' | 'json',
+    max: number,
+    total: number,
+  ): AsyncGenerator<string> {
+    yield format === 'csv' ? csvHeader() : `{"total":${total},"truncated":${total > max},"items":[`;
+    let written = 0;
+    let after: string | null = null;
+    while (written < max) {
+      const qb = this.filtered(filter);
+      if (after !== null) qb.andWhere('f.id > :after', { after });
+      const { entities, raw } = await qb
+        .orderBy('f.id', 'ASC')
+        .limit(Math.min(EXPORT_BATCH, max - written))
+        .getRawAndEntities<{ hostname: string }>();
+      if (entities.length === 0) break;
+      let piece = '';
+      entities.forEach((finding, i) => {
+        const dto = toFindingDto(finding, raw[i].hostname);
+        piece +=
+          format === 'csv'
+            ? toCsvRow(dto)
+            : `${written + i === 0 ? '' : ','}\n${JSON.stringify(dto)}`;
+      });
+      yield piece;
+      written += entities.length;
+      after = entities[entities.length - 1].id;
     }
-    if (format === 'json') yield '\n]\n';
+    // Said in the body too, where a saved file keeps it (the headers are lost with the response).
+    if (format === 'json') yield '\n]}\n';
+    else if (total > max)
+      yield `# truncated: ${written} of ${total} findings exported (limit ${max}); narrow the filter\n`;
   }
 
   async inventoryOf(host: {
