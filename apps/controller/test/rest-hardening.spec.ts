@@ -242,6 +242,17 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('REST hardening (%s)', (data
       expect(cancelled.status).toBeLessThan(300);
     });
 
+    it('a body nested thousands of levels deep is a 400, not a stack overflow', async () => {
+      const res = await c
+        .http()
+        .post(`/api/v1/hosts/${agent.hostId}/scans`)
+        .set('Authorization', admin)
+        .set('Content-Type', 'application/json')
+        .send(`{"exclude":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+      expect(res.status).toBe(400);
+      expect(messages(res.body)).toContain('is nested deeper than 16 levels');
+    });
+
     it('sends no X-Powered-By header', async () => {
       const res = await get('/hosts');
       expect(res.status).toBe(200);
