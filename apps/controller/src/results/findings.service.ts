@@ -26,8 +26,6 @@ type FindingRow = { finding: FindingEntity; hostname: string };
 export interface FindingsExport {
   /** Findings matching the filter. */
   total: number;
-  /** Findings in the body (at most the limit). */
-  exported: number;
   /** Whether the body stops before the last matching finding. */
   truncated: boolean;
   body: AsyncGenerator<string>;
@@ -67,9 +65,7 @@ export class FindingsService {
   ): Promise<FindingsExport> {
     const max = Math.min(limit, EXPORT_MAX_ROWS);
     const total = await this.filtered(filter).getCount();
-    const exported = Math.min(total, max);
-    const truncated = total > max;
-    return { total, exported, truncated, body: this.exportBody(filter, format, max, total) };
+    return { total, truncated: total > max, body: this.exportBody(filter, format, max, total) };
   }
 
   private async *exportBody(
