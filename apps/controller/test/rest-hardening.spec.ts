@@ -289,7 +289,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('REST hardening (%s)', (data
       });
       expect(tooMany.status).toBe(400);
       expect(messages(tooMany.body)).toContain('selector.hostIds');
-    });
+    }, 60_000);
 
     it('the findings export says when it stops short, in a header and in the body', async () => {
       const csv = await get('/findings/export', { format: 'csv', limit: '2' });
