@@ -18,7 +18,11 @@ interface EnrollFlags {
 export function registerEnrollCommand(program: Command): void {
   program
     .command('enroll')
-    .description("exchange a one-time enrollment token for this host's own credentials")
+    .description(
+      "exchange a one-time enrollment token for this host's own credentials. Exit codes: 64 usage, " +
+        '69 controller unreachable, 77 token rejected or certificate not the --fingerprint, ' +
+        '78 already enrolled or refused by the controller (e.g. the host has an active agent)',
+    )
     .requiredOption(
       '--controller <url>',
       'controller address: grpcs://host:port, or grpc://host:port with --insecure',

@@ -34,7 +34,8 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description(
-      'run the agent daemon: stay connected to the controller, execute its commands, upload results',
+      'run the agent daemon: stay connected to the controller, execute its commands, upload results. ' +
+        'Exit codes: 0 stopped by a signal, 77 revoked by the controller (enroll again), 78 cannot start',
     )
     .option(
       '--state-dir <dir>',
