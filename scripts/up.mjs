@@ -87,6 +87,25 @@ async function http(method, url, token, body) {
   return data;
 }
 
+/** The host id this controller holds for this machine's id (as the agent reads it), if any. */
+async function hostOfThisMachine(token) {
+  let machineId = process.env.LOG4FLEET_MACHINE_ID || '';
+  if (!machineId) {
+    try {
+      machineId = fs.readFileSync('/etc/machine-id', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  machineId = machineId.trim().slice(0, 64);
+  for (let page = 1; ; page++) {
+    const { items } = await http('GET', `/hosts?pageSize=500&page=${page}`, token);
+    const host = items.find((h) => h.machineId === machineId);
+    if (host) return host.id;
+    if (items.length < 500) return undefined;
+  }
+}
+
 async function waitFor(what, fn, timeoutMs, intervalMs = 500) {
   const deadline = Date.now() + timeoutMs;
   let last;
@@ -173,24 +192,31 @@ async function main() {
     : null;
   if (enrolledTo !== controllerUrl) {
     step(`enrolling the local agent with ${controllerUrl}`);
+    // A machine this controller knows, enrolled without proof of its agent (its state was lost,
+    // or it was enrolled elsewhere): the admin running npm start approves the replacement.
+    const known = await hostOfThisMachine(token);
     const enrollment = await http('POST', '/enrollment-tokens', token, {
       name: 'local agent (npm start)',
       maxUses: 1,
       expiresInHours: 1,
       tags: ['local'],
+      ...(known ? { replaceHostId: known } : {}),
     });
-    run(process.execPath, [
-      agent,
-      'enroll',
-      '--controller',
-      controllerUrl,
-      '--insecure',
-      '--token',
-      enrollment.token,
-      '--state-dir',
-      agentState,
-      ...(enrolledTo ? ['--force'] : []),
-    ]);
+    run(
+      process.execPath,
+      [
+        agent,
+        'enroll',
+        '--controller',
+        controllerUrl,
+        '--insecure',
+        '--state-dir',
+        agentState,
+        ...(enrolledTo ? ['--force'] : []),
+      ],
+      // The token travels in the environment, not on a command line every user can read.
+      { env: { ...process.env, LOG4FLEET_ENROLL_TOKEN: enrollment.token } },
+    );
   }
   step('starting the agent daemon');
   const agentStartedAt = Date.now();

@@ -20,10 +20,20 @@ export class ControllerProcess {
     readonly httpPort: number,
     readonly grpcPort: number,
     private readonly database: DatabaseChoice,
+    /** More environment, e.g. GRPC_TLS_CERT and GRPC_TLS_KEY for a TLS controller. */
+    private readonly extraEnv: NodeJS.ProcessEnv = {},
   ) {}
 
-  static async start(database: DatabaseChoice): Promise<ControllerProcess> {
-    const controller = new ControllerProcess(await freePort(), await freePort(), database);
+  static async start(
+    database: DatabaseChoice,
+    extraEnv: NodeJS.ProcessEnv = {},
+  ): Promise<ControllerProcess> {
+    const controller = new ControllerProcess(
+      await freePort(),
+      await freePort(),
+      database,
+      extraEnv,
+    );
     await controller.start();
     return controller;
   }
@@ -50,6 +60,7 @@ export class ControllerProcess {
       ...(this.database.type === 'sqlite'
         ? { SQLITE_PATH: path.join(this.database.dir, 'controller.sqlite') }
         : { DATABASE_URL: this.database.url }),
+      ...this.extraEnv,
     };
     const child = spawn(process.execPath, [CONTROLLER_MAIN], {
       cwd: REPO_ROOT,

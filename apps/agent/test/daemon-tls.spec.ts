@@ -161,6 +161,23 @@ describe('agent over TLS', () => {
     timeoutMs: 5000,
   });
 
+  it('M7: a wrong --fingerprint keeps the token from the server that answers', async () => {
+    const stateDir = path.join(dir, 'wrong-fingerprint');
+    const impostor = new X509Certificate(other.cert).fingerprint256;
+    await expect(enroll({ ...options(stateDir), fingerprint: impostor })).rejects.toMatchObject({
+      message: expect.stringContaining(
+        `presented certificate sha256 ${new X509Certificate(pair.cert).fingerprint256}, but --fingerprint expects ${impostor}`,
+      ),
+    });
+    expect(controller.tokens.has('tls-token')).toBe(true);
+    expect(controller.agents.size).toBe(0);
+
+    const right = new X509Certificate(pair.cert).fingerprint256.replace(/:/g, '').toLowerCase();
+    const result = await enroll({ ...options(stateDir), fingerprint: `sha256:${right}` });
+    expect(result).toMatchObject({ fingerprintVerified: true });
+    expect(controller.tokens.has('tls-token')).toBe(false);
+  });
+
   it('pins the controller certificate on first use and connects with it', async () => {
     const stateDir = path.join(dir, 'tofu');
     const result = await enroll(options(stateDir));

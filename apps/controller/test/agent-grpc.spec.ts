@@ -352,28 +352,33 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
-  it('re-enrolling a machine keeps its host and revokes the old agent', async () => {
+  it("re-enrolling a machine with its agent's credential keeps its host and revokes the old agent", async () => {
     const facts = TestAgent.facts();
     const before = new TestAgent(controller.grpcAddress);
     const after = new TestAgent(controller.grpcAddress);
     agents.push(before, after);
     await before.enroll(await enrollmentToken(), facts);
-    await after.enroll(await enrollmentToken(), facts);
+    await after.enroll(await enrollmentToken(), facts, `${before.agentId}.${before.secret}`);
     expect(after.hostId).toBe(before.hostId);
     expect(after.agentId).not.toBe(before.agentId);
     await expect(before.upload(chunk(randomUUID(), 0, 1))).rejects.toMatchObject({
-      code: status.UNAUTHENTICATED,
+      code: status.PERMISSION_DENIED,
+      details: expect.stringContaining(`replaced by agent ${after.agentId}`),
     });
   });
 
-  it('enrolls one host when the same machine enrolls twice at once', async () => {
+  it('enrolls one host and one agent when the same machine enrolls twice at once', async () => {
     const facts = TestAgent.facts();
     // Two tokens: with one, the row lock on the token would serialize the two enrollments.
     const tokens = [await enrollmentToken(), await enrollmentToken()];
     const pair = [new TestAgent(controller.grpcAddress), new TestAgent(controller.grpcAddress)];
     agents.push(...pair);
-    await Promise.all(pair.map((a, i) => a.enroll(tokens[i], facts)));
-    expect(pair[0].hostId).toBe(pair[1].hostId);
+    const outcomes = await Promise.allSettled(pair.map((a, i) => a.enroll(tokens[i], facts)));
+    // The second one would replace the first one's agent without proof (H1).
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({
+      reason: { code: status.FAILED_PRECONDITION },
+    });
     const hosts = await controller
       .http()
       .get('/api/v1/hosts')
@@ -456,8 +461,8 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
     expect(res.status).toBe(200);
     expect(await stream.end()).toMatchObject({ code: status.PERMISSION_DENIED });
     await expect(agent.upload(chunk(randomUUID(), 0, 1))).rejects.toMatchObject({
-      code: status.UNAUTHENTICATED,
+      code: status.PERMISSION_DENIED,
     });
-    expect(await agent.connect().end()).toMatchObject({ code: status.UNAUTHENTICATED });
+    expect(await agent.connect().end()).toMatchObject({ code: status.PERMISSION_DENIED });
   });
 });

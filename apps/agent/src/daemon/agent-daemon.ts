@@ -1,6 +1,7 @@
-import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
+import type { ClientDuplexStream, Metadata, ServiceError } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import {
+  AGENT_REVOKED_TRAILER,
   CommandState,
   type AgentMessage,
   type AgentServiceClient,
@@ -77,6 +78,8 @@ export class AgentDaemon {
   private heartbeatsInFlight: string[][] = [];
   private writtenSinceHeartbeat: string[] = [];
   sessions = 0;
+  /** Why the controller revoked this agent; set, the daemon has stopped for good. */
+  revokedReason: string | undefined;
 
   constructor(private readonly deps: AgentDaemonDeps) {
     this.backoff = new Backoff(deps.backoff ?? DEFAULT_BACKOFF);
@@ -162,9 +165,10 @@ export class AgentDaemon {
     let heartbeat: NodeJS.Timeout | undefined;
     return new Promise<boolean>((resolve) => {
       let ended = false;
-      const end = (reason: string, code?: status): void => {
+      const end = (reason: string, code?: status, trailers?: Metadata): void => {
         if (ended) return;
         ended = true;
+        this.noteRevocation(code, trailers);
         clearInterval(heartbeat);
         this.stream = undefined;
         const level = this.stop.signal.aborted ? 'info' : 'warn';
@@ -179,9 +183,11 @@ export class AgentDaemon {
         this.onEstablished(log);
         this.onMessage(message, log);
       });
-      stream.on('error', (err: ServiceError) => end(err.details || err.message, err.code));
-      stream.on('status', (s: { code: status; details: string }) =>
-        end(s.details || 'closed by controller', s.code),
+      stream.on('error', (err: ServiceError) =>
+        end(err.details || err.message, err.code, err.metadata),
+      );
+      stream.on('status', (s: { code: status; details: string; metadata?: Metadata }) =>
+        end(s.details || 'closed by controller', s.code, s.metadata),
       );
       stream.on('end', () => end('closed by controller'));
       this.write({
@@ -198,6 +204,14 @@ export class AgentDaemon {
       void this.sendHeartbeat();
       heartbeat = setInterval(() => void this.sendHeartbeat(), this.deps.heartbeatMs);
     });
+  }
+
+  /** A revoked agent cannot get back in by retrying: the daemon stops (run() resolves). */
+  private noteRevocation(code: status | undefined, trailers: Metadata | undefined): void {
+    const reason = trailers?.get(AGENT_REVOKED_TRAILER)[0];
+    if (code !== status.PERMISSION_DENIED || reason === undefined) return;
+    this.revokedReason = String(reason) || 'revoked';
+    this.stop.abort();
   }
 
   private onEstablished(log: Logger): void {

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { AGENT_VERSION } from '../version';
-import { enroll, EnrollError, EXIT } from './enroll';
+import { enroll, EnrollError, EXIT, readEnrollToken } from './enroll';
 import { resolveStateDir } from './state-dir';
 
 interface EnrollFlags {
   controller: string;
   token?: string;
+  tokenFile?: string;
   ca?: string;
+  fingerprint?: string;
   insecure?: boolean;
   force?: boolean;
   stateDir?: string;
@@ -16,21 +18,36 @@ interface EnrollFlags {
 export function registerEnrollCommand(program: Command): void {
   program
     .command('enroll')
-    .description("exchange a one-time enrollment token for this host's own credentials")
+    .description(
+      "exchange a one-time enrollment token for this host's own credentials. Exit codes: 64 usage, " +
+        '69 controller unreachable, 77 token rejected or certificate not the --fingerprint, ' +
+        '78 already enrolled or refused by the controller (e.g. the host has an active agent)',
+    )
     .requiredOption(
       '--controller <url>',
       'controller address: grpcs://host:port, or grpc://host:port with --insecure',
     )
     .option(
+      '--token-file <file>',
+      'file holding the enrollment token (or env LOG4FLEET_ENROLL_TOKEN); both keep it out of ps',
+    )
+    .option(
       '--token <token>',
-      'enrollment token (or env LOG4FLEET_ENROLL_TOKEN, which keeps it out of ps)',
+      'enrollment token on the command line (visible in ps: prefer the two above)',
     )
     .option(
       '--ca <file>',
-      'PEM CA to verify the controller with (without it, its certificate is pinned on first use)',
+      'PEM CA to verify the controller with (without it or --fingerprint, its certificate is trusted on first use)',
+    )
+    .option(
+      '--fingerprint <sha256>',
+      "the controller certificate's SHA-256 (sha256:<hex> or openssl's AB:CD:...), checked before the token is sent",
     )
     .option('--insecure', 'allow a plaintext grpc:// controller (local/dev only)')
-    .option('--force', 'enroll again even though this host already has credentials')
+    .option(
+      '--force',
+      'enroll again though this host has credentials: their credential proves to the same controller that this host may replace its agent',
+    )
     .option(
       '--state-dir <dir>',
       'state directory (env LOG4FLEET_STATE_DIR, default /var/lib/log4fleet-agent)',
@@ -47,22 +64,36 @@ async function runEnroll(flags: EnrollFlags): Promise<number> {
     return fail(`bad --timeout "${flags.timeout}"`, EXIT.usage);
   const stateDir = resolveStateDir(flags.stateDir);
   try {
+    const token = await readEnrollToken({
+      token: flags.token,
+      tokenFile: flags.tokenFile,
+      env: process.env['LOG4FLEET_ENROLL_TOKEN'],
+    });
     const result = await enroll({
       stateDir,
       controllerUrl: flags.controller,
-      token: flags.token ?? process.env['LOG4FLEET_ENROLL_TOKEN'] ?? '',
+      token,
       caFile: flags.ca,
+      fingerprint: flags.fingerprint,
       insecure: flags.insecure === true,
       force: flags.force === true,
       agentVersion: AGENT_VERSION,
       timeoutMs: timeoutS * 1000,
     });
-    if (result.pinnedFingerprint) {
-      process.stdout.write(`pinned controller certificate sha256 ${result.pinnedFingerprint}\n`);
+    if (result.pinnedFingerprint && result.fingerprintVerified) {
       process.stdout.write(
-        "compare it with the controller's; if it differs, delete the credentials and enroll with --ca\n",
+        `controller certificate sha256 ${result.pinnedFingerprint} verified and pinned\n`,
+      );
+    } else if (result.pinnedFingerprint) {
+      process.stdout.write(
+        `pinned controller certificate sha256 ${result.pinnedFingerprint} on first use, unverified\n`,
+      );
+      process.stdout.write(
+        "compare it with the controller's (GET /api/v1/controller-certificate); if it differs, the token went to another server: revoke it, delete the credentials and enroll with --fingerprint or --ca\n",
       );
     }
+    if (result.replacedAgentId)
+      process.stdout.write(`replaces agent ${result.replacedAgentId} of this host\n`);
     process.stdout.write(
       `enrolled: agent id ${result.credentials.agentId}, host id ${result.credentials.hostId}\n`,
     );

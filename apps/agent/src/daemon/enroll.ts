@@ -7,6 +7,7 @@ import { parseControllerUrl, type ControllerAddress } from './controller-url';
 import {
   credentialsExist,
   credentialsPath,
+  loadCredentials,
   saveCredentials,
   type Credentials,
   type TlsPin,
@@ -19,6 +20,11 @@ export interface EnrollOptions {
   controllerUrl: string;
   token: string;
   caFile?: string;
+  /**
+   * The controller certificate's SHA-256 (`sha256:<hex>`, or openssl's `AB:CD:...`), checked
+   * before the token is sent: an answer from any other server gets nothing.
+   */
+  fingerprint?: string;
   insecure: boolean;
   force: boolean;
   agentVersion: string;
@@ -31,6 +37,10 @@ export interface EnrollResult {
   credentials: Credentials;
   /** Set when the certificate was pinned on first use: the admin should compare it. */
   pinnedFingerprint?: string;
+  /** The pinned certificate matched --fingerprint (or the pin kept from the previous enrollment). */
+  fingerprintVerified: boolean;
+  /** The enrollment proved the previous identity (its credential) to replace it. */
+  replacedAgentId?: string;
 }
 
 /** An enrollment failure with the exit code (sysexits) the CLI should end with. */
@@ -54,15 +64,18 @@ export const EXIT = {
 
 export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const address = parseAddress(options);
-  if (!options.force && (await credentialsExist(options.stateDir))) {
+  const enrolled = await credentialsExist(options.stateDir);
+  if (!options.force && enrolled) {
     throw new EnrollError(
-      `already enrolled: ${credentialsPath(options.stateDir)} exists; use --force to enroll again (the old identity is abandoned)`,
+      `already enrolled: ${credentialsPath(options.stateDir)} exists; use --force to enroll again (the old identity is replaced)`,
       EXIT.config,
     );
   }
-  const pin = await decideTlsPin(address, options);
+  const previous = enrolled ? await previousIdentity(options.stateDir, address) : undefined;
+  const { pin, verified } = await decideTlsPin(address, options, previous?.tls);
   const host = await (options.hostFacts ?? collectHostFacts)();
-  const response = await callEnroll(address, pin, options, host);
+  const currentCredential = previous ? `${previous.agentId}.${previous.secret}` : undefined;
+  const response = await callEnroll(address, pin, options, host, currentCredential);
   const credentials: Credentials = {
     controllerUrl: options.controllerUrl,
     agentId: response.agentId,
@@ -86,7 +99,70 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   return {
     credentials,
     pinnedFingerprint: pin.mode === 'pinned-cert' ? pin.fingerprint256 : undefined,
+    fingerprintVerified: verified,
+    replacedAgentId: previous?.agentId,
   };
+}
+
+/**
+ * The identity stored by a previous enrollment with the same controller: its credential proves
+ * to the controller that this machine may replace its agent (issue 12 H1), and its TLS trust is
+ * kept. Sent to that controller only: another controller has no business with it.
+ */
+async function previousIdentity(
+  stateDir: string,
+  address: ControllerAddress,
+): Promise<Credentials | undefined> {
+  try {
+    const stored = await loadCredentials(stateDir);
+    const same = parseControllerUrl(stored.controllerUrl);
+    return same.target === address.target && same.tls === address.tls ? stored : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * "sha256:<64 hex>", openssl's "SHA256 Fingerprint=AB:CD:...", or the bare hex; colons and case
+ * do not matter. Returns Node's form (upper case, colon-separated).
+ */
+export function parseFingerprint(input: string): string {
+  const hex = input
+    .trim()
+    .replace(/^sha-?256\s*(fingerprint)?\s*[:=]?\s*/i, '')
+    .replace(/:/g, '')
+    .toUpperCase();
+  if (!/^[0-9A-F]{64}$/.test(hex))
+    throw new EnrollError(
+      `bad --fingerprint "${input}": expected sha256:<64 hex digits> (or openssl's AB:CD:... form)`,
+      EXIT.usage,
+    );
+  return hex.match(/../g)!.join(':');
+}
+
+/** The enrollment token: --token, else --token-file, else LOG4FLEET_ENROLL_TOKEN. */
+export async function readEnrollToken(source: {
+  token?: string;
+  tokenFile?: string;
+  env?: string;
+}): Promise<string> {
+  if (source.token !== undefined && source.tokenFile !== undefined)
+    throw new EnrollError('give the enrollment token once: --token or --token-file', EXIT.usage);
+  if (source.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = await fsp.readFile(source.tokenFile, 'utf8');
+    } catch (err) {
+      throw new EnrollError(
+        `cannot read the token file ${source.tokenFile}: ${errorMessage(err)}`,
+        EXIT.usage,
+      );
+    }
+    const token = text.trim();
+    if (!token) throw new EnrollError(`token file ${source.tokenFile} is empty`, EXIT.usage);
+    return token;
+  }
+  return (source.token ?? source.env ?? '').trim();
 }
 
 function parseAddress(options: EnrollOptions): ControllerAddress {
@@ -110,19 +186,52 @@ function parseAddress(options: EnrollOptions): ControllerAddress {
   }
   if (!address.tls && options.caFile)
     throw new EnrollError('--ca needs a grpcs:// URL', EXIT.usage);
-  if (!options.token) throw new EnrollError('missing enrollment token (--token)', EXIT.usage);
+  if (!address.tls && options.fingerprint)
+    throw new EnrollError('--fingerprint needs a grpcs:// URL', EXIT.usage);
+  if (options.caFile && options.fingerprint)
+    throw new EnrollError('give one of --ca and --fingerprint, not both', EXIT.usage);
+  if (!options.token)
+    throw new EnrollError(
+      'missing enrollment token (--token-file, env LOG4FLEET_ENROLL_TOKEN, or --token)',
+      EXIT.usage,
+    );
   return address;
 }
 
-async function decideTlsPin(address: ControllerAddress, options: EnrollOptions): Promise<TlsPin> {
-  if (!address.tls) return { mode: 'insecure' };
-  if (options.caFile) return { mode: 'ca', caPem: await readCa(options.caFile) };
+/**
+ * How the controller is trusted before the token goes to it: --ca, --fingerprint, the pin of
+ * the previous enrollment with this controller, or else whatever certificate answers now (trust
+ * on first use: README.md says what that risks).
+ */
+async function decideTlsPin(
+  address: ControllerAddress,
+  options: EnrollOptions,
+  previous: TlsPin | undefined,
+): Promise<{ pin: TlsPin; verified: boolean }> {
+  if (!address.tls) return { pin: { mode: 'insecure' }, verified: false };
+  if (options.caFile)
+    return { pin: { mode: 'ca', caPem: await readCa(options.caFile) }, verified: true };
+  const expected = options.fingerprint ? parseFingerprint(options.fingerprint) : undefined;
+  if (!expected && previous && previous.mode !== 'insecure')
+    return { pin: previous, verified: true };
+  let cert: { pem: string; fingerprint256: string };
   try {
-    const cert = await fetchServerCertificate(address, options.timeoutMs);
-    return { mode: 'pinned-cert', certPem: cert.pem, fingerprint256: cert.fingerprint256 };
+    cert = await fetchServerCertificate(address, options.timeoutMs);
   } catch (err) {
     throw new EnrollError(`controller unreachable: ${errorMessage(err)}`, EXIT.unavailable);
   }
+  if (expected && cert.fingerprint256.toUpperCase() !== expected)
+    throw new EnrollError(
+      `controller ${address.target} presented certificate sha256 ${cert.fingerprint256}, ` +
+        `but --fingerprint expects ${expected}: the enrollment token was not sent. ` +
+        'Check the fingerprint with the admin (GET /api/v1/controller-certificate, or the ' +
+        "controller's start log); a difference means another server answered",
+      EXIT.noPerm,
+    );
+  return {
+    pin: { mode: 'pinned-cert', certPem: cert.pem, fingerprint256: cert.fingerprint256 },
+    verified: expected !== undefined,
+  };
 }
 
 async function readCa(file: string): Promise<string> {
@@ -148,6 +257,7 @@ function callEnroll(
   pin: TlsPin,
   options: EnrollOptions,
   host: HostFacts,
+  currentCredential: string | undefined,
 ): Promise<EnrollResponse> {
   // Validates the credentials object before dialing, so a bad PEM is named as such.
   channelCredentials(pin);
@@ -155,7 +265,7 @@ function callEnroll(
   const deadline = new Date(Date.now() + options.timeoutMs);
   return new Promise<EnrollResponse>((resolve, reject) => {
     client.enroll(
-      { token: options.token, host, agentVersion: options.agentVersion },
+      { token: options.token, host, agentVersion: options.agentVersion, currentCredential },
       new Metadata(),
       { deadline },
       (err: ServiceError | null, response: EnrollResponse) => {

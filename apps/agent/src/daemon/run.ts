@@ -33,8 +33,12 @@ export interface RunOptions {
 }
 
 export interface RunningDaemon {
-  /** Resolves when the daemon stopped (after stop()). */
+  /** The agent it runs as. */
+  agentId: string;
+  /** Resolves when the daemon stopped: after stop(), or when the controller revoked the agent. */
   done: Promise<void>;
+  /** Why the controller revoked this agent (then done resolved and stop() cleans up). */
+  revokedReason(): string | undefined;
   /** SIGTERM path: current chunk writes finish, the stream is closed, nothing is lost. */
   stop(): Promise<void>;
 }
@@ -112,17 +116,22 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
   control.daemon = daemon;
   uploader.start();
   const done = daemon.run();
+  let stopped: Promise<void> | undefined;
   return {
+    agentId: credentials.agentId,
     done,
-    stop: async () => {
-      await executor.shutdown();
-      daemon.shutdown();
-      inventory.stop();
-      await uploader.close();
-      await done;
-      client.close();
-      await releaseLock();
-      log.info('agent daemon stopped');
-    },
+    revokedReason: () => daemon.revokedReason,
+    // Once, whoever asks first (a signal, or the agent's revocation).
+    stop: () =>
+      (stopped ??= (async () => {
+        await executor.shutdown();
+        daemon.shutdown();
+        inventory.stop();
+        await uploader.close();
+        await done;
+        client.close();
+        await releaseLock();
+        log.info('agent daemon stopped');
+      })()),
   };
 }

@@ -10,5 +10,8 @@ export class AgentEntity {
   @Column(dateColumn('last_seen_at')) lastSeenAt!: Date | null;
   @Column({ type: 'boolean' }) revoked!: boolean;
   @Column(dateColumn('revoked_at')) revokedAt!: Date | null;
+  /** Why it was revoked, told to the agent: "replaced by agent X", "revoked by admin Y". */
+  @Column({ name: 'revoked_reason', type: 'varchar', length: 256, nullable: true })
+  revokedReason!: string | null;
   @Column(dateColumn('created_at', false)) createdAt!: Date;
 }

@@ -20,6 +20,7 @@ import { HostFactsInput } from '../hosts/hosts.dto';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { HostsService } from '../hosts/hosts.service';
 import { AgentEntity } from './agent.entity';
+import { AgentRevokedException, replacedReason, revokedByReason } from './agent-revoked.exception';
 import { parseAgentAuthorization } from './agent-credential';
 import { AgentDto, AgentPrincipal } from './agents.dto';
 import { toAgentDto } from './agents.mapper';
@@ -33,6 +34,7 @@ interface StoredCredential {
   hostId: string;
   credentialHash: string;
   revoked: boolean;
+  revokedReason: string | null;
 }
 
 /** Agents read per credential lookup at most. */
@@ -84,23 +86,38 @@ export class AgentsService {
   );
 
   private async credentialsOf(ids: string[]): Promise<Array<Settled<StoredCredential | null>>> {
-    const rows = await selectByIds<{ id: string; host_id: string; hash: string; revoked: unknown }>(
+    const rows = await selectByIds<{
+      id: string;
+      host_id: string;
+      hash: string;
+      revoked: unknown;
+      revoked_reason: string | null;
+    }>(
       this.agents.manager,
       'agents',
-      'id, host_id, credential_hash AS hash, revoked',
+      'id, host_id, credential_hash AS hash, revoked, revoked_reason',
       ids,
       false,
     );
     const byId = new Map(
       rows.map((r) => [
         r.id,
-        { id: r.id, hostId: r.host_id, credentialHash: r.hash, revoked: Boolean(r.revoked) },
+        {
+          id: r.id,
+          hostId: r.host_id,
+          credentialHash: r.hash,
+          revoked: Boolean(r.revoked),
+          revokedReason: r.revoked_reason,
+        },
       ]),
     );
     return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
   }
 
-  /** Checks "Bearer <agent_id>.<secret>"; a revoked agent is refused as if unknown. */
+  /**
+   * Checks "Bearer <agent_id>.<secret>". A revoked agent that proves its credential is told why
+   * it was revoked (AgentRevokedException), so that it stops retrying.
+   */
   async authenticate(authorization: string | undefined): Promise<AgentPrincipal> {
     const parsed = parseAgentAuthorization(authorization);
     if (!parsed)
@@ -115,9 +132,35 @@ export class AgentsService {
         'unknown agent or wrong credential',
       );
     }
-    if (agent.revoked)
-      throw new DomainException(DomainErrorCode.Unauthenticated, `agent ${agent.id} is revoked`);
+    if (agent.revoked) throw new AgentRevokedException(agent.id, agent.revokedReason ?? 'revoked');
     return { agentId: agent.id, hostId: agent.hostId };
+  }
+
+  /** Why an agent is revoked, for a stream found revoked after it was opened. */
+  async revocationOf(agentId: string): Promise<AgentRevokedException> {
+    const agent = await this.agents.findOneBy({ id: agentId });
+    return new AgentRevokedException(agentId, agent?.revokedReason ?? 'revoked');
+  }
+
+  /**
+   * In an enrollment's transaction: the host's agents not revoked, and whether `credential`
+   * ("<agent_id>.<secret>", empty when none was sent) is the credential of one of them.
+   */
+  async enrollmentStanding(
+    hostId: string,
+    credential: string,
+    manager: EntityManager,
+  ): Promise<{ activeAgentIds: string[]; proven: boolean }> {
+    const active = await manager
+      .getRepository(AgentEntity)
+      .find({ where: { hostId, revoked: false }, select: { id: true, credentialHash: true } });
+    const presented = credential ? parseAgentAuthorization(`Bearer ${credential}`) : null;
+    const proven =
+      presented !== null &&
+      active.some(
+        (a) => a.id === presented.agentId && hashMatches(presented.secret, a.credentialHash),
+      );
+    return { activeAgentIds: active.map((a) => a.id), proven };
   }
 
   /** A new agent for an enrolling host; older agents of the host are revoked in the same transaction. */
@@ -125,25 +168,36 @@ export class AgentsService {
     hostId: string,
     version: string,
     manager: EntityManager,
-  ): Promise<{ agentId: string; secret: string; revokedAgentIds: string[] }> {
+  ): Promise<{
+    agentId: string;
+    secret: string;
+    revokedAgentIds: string[];
+    revokedReason: string;
+  }> {
     const repo = manager.getRepository(AgentEntity);
     const previous = await repo.findBy({ hostId, revoked: false });
     const now = new Date();
+    const id = randomUUID();
+    const revokedReason = replacedReason(id, now);
     if (previous.length > 0)
-      await repo.update({ id: In(previous.map((a) => a.id)) }, { revoked: true, revokedAt: now });
+      await repo.update(
+        { id: In(previous.map((a) => a.id)) },
+        { revoked: true, revokedAt: now, revokedReason },
+      );
     const secret = newSecret(32);
     const agent: AgentEntity = {
-      id: randomUUID(),
+      id,
       hostId,
       credentialHash: sha256Hex(secret),
       version,
       lastSeenAt: now,
       revoked: false,
       revokedAt: null,
+      revokedReason: null,
       createdAt: now,
     };
     await repo.insert(agent);
-    return { agentId: agent.id, secret, revokedAgentIds: previous.map((a) => a.id) };
+    return { agentId: agent.id, secret, revokedAgentIds: previous.map((a) => a.id), revokedReason };
   }
 
   async revoke(id: string, actor: string): Promise<AgentDto> {
@@ -152,7 +206,11 @@ export class AgentsService {
     if (!agent.revoked) {
       agent.revoked = true;
       agent.revokedAt = new Date();
-      await this.agents.update({ id }, { revoked: true, revokedAt: agent.revokedAt });
+      agent.revokedReason = revokedByReason(actor, agent.revokedAt);
+      await this.agents.update(
+        { id },
+        { revoked: true, revokedAt: agent.revokedAt, revokedReason: agent.revokedReason },
+      );
       await this.audit.record({
         actor,
         action: 'agent.revoked',
@@ -160,13 +218,13 @@ export class AgentsService {
         details: { agentId: id },
       });
     }
-    this.cutOff(id);
+    this.cutOff(id, agent.revokedReason ?? 'revoked');
     return toAgentDto(agent, false);
   }
 
-  /** Ends the open stream of an agent that lost its credential. */
-  cutOff(agentId: string): void {
-    this.registry.disconnect(agentId, 'revoked', `agent ${agentId} is revoked`);
+  /** Ends the open stream of an agent that lost its credential, telling it why. */
+  cutOff(agentId: string, reason: string): void {
+    this.registry.disconnect(agentId, 'revoked', reason);
   }
 
   async listForHost(hostId: string): Promise<AgentDto[]> {

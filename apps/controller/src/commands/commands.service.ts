@@ -277,6 +277,46 @@ export class CommandsService {
   }
 
   /**
+   * A host's new agent takes over the commands its revoked agents had not started (queued, or
+   * delivered to an agent that can no longer report on them): the same ids, so that campaigns and
+   * callers keep following them, queued again for the new agent, which receives them when it
+   * connects. Runs in the enrollment's transaction; audit: command.reassigned. Returns how many.
+   */
+  async reassignPending(
+    hostId: string,
+    toAgentId: string,
+    manager: EntityManager,
+  ): Promise<number> {
+    const { rows } = await rawQuery<{ id: string; agent_id: string; state: CommandStateName }>(
+      manager,
+      `SELECT id, agent_id, state FROM commands
+       WHERE host_id = $1 AND agent_id <> $2 AND state IN ($3, $4) AND expires_at > $5`,
+      [hostId, toAgentId, ...PENDING_STATES, new Date().toISOString()],
+    );
+    let moved = 0;
+    for (const row of rows) {
+      const { affected } = await rawQuery(
+        manager,
+        `UPDATE commands SET agent_id = $1, state = $2, delivered_at = NULL
+         WHERE id = $3 AND state = $4`,
+        [toAgentId, 'queued', row.id, row.state],
+      );
+      if (!affected) continue;
+      await this.audit.record(
+        {
+          actor: 'system',
+          action: 'command.reassigned',
+          hostId,
+          details: { commandId: row.id, fromAgentId: row.agent_id, toAgentId, from: row.state },
+        },
+        manager,
+      );
+      moved++;
+    }
+    return moved;
+  }
+
+  /**
    * What a (re)connecting agent missed: queued or delivered-but-not-started, not expired, oldest
    * first. Expired ones are marked. The agents that connect together are looked up together.
    */

@@ -12,6 +12,8 @@ export class EnrollmentTokenEntity {
   /** JSON array of strings given to every host enrolled with the token. */
   @Column({ type: 'text' }) tags!: string;
   @Column({ type: 'boolean' }) revoked!: boolean;
+  /** Set: the token enrolls only this host's machine, and may replace its active agent. */
+  @Column({ name: 'replace_host_id', ...ID_COLUMN, nullable: true }) replaceHostId!: string | null;
   @Column({ name: 'created_by', type: 'varchar', length: 128 }) createdBy!: string;
   @Column(dateColumn('created_at', false)) createdAt!: Date;
 }

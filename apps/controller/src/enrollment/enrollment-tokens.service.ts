@@ -1,4 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CertificateFingerprint, certificateFingerprint } from '../common/certificate-fingerprint';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { HostsService } from '../hosts/hosts.service';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -8,6 +12,7 @@ import { hashMatches, newSecret, newShortId, sha256Hex } from '../common/secrets
 import { EnrollmentTokenEntity } from './enrollment-token.entity';
 import { formatEnrollmentToken, parseEnrollmentToken } from './enrollment-token.format';
 import {
+  ControllerCertificateDto,
   CreateEnrollmentTokenDto,
   CreatedEnrollmentTokenDto,
   EnrollmentTokenDto,
@@ -16,13 +21,23 @@ import { toEnrollmentTokenDto } from './enrollment.mapper';
 
 @Injectable()
 export class EnrollmentTokensService {
+  private fingerprint: CertificateFingerprint | undefined;
+
   constructor(
     @InjectRepository(EnrollmentTokenEntity)
     private readonly tokens: Repository<EnrollmentTokenEntity>,
     private readonly audit: AuditService,
+    private readonly hosts: HostsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(dto: CreateEnrollmentTokenDto, actor: string): Promise<CreatedEnrollmentTokenDto> {
+    const replaceHostId = dto.replaceHostId?.toLowerCase() ?? null;
+    if (replaceHostId !== null) {
+      await this.hosts.require(replaceHostId);
+      if ((dto.maxUses ?? 1) !== 1)
+        throw DomainException.invalid('a replacement token (replaceHostId) has maxUses 1');
+    }
     const id = newShortId();
     const secret = newSecret();
     const now = new Date();
@@ -35,6 +50,7 @@ export class EnrollmentTokensService {
       uses: 0,
       tags: toJson([...new Set(dto.tags ?? [])]),
       revoked: false,
+      replaceHostId,
       createdBy: actor,
       createdAt: now,
     };
@@ -42,14 +58,28 @@ export class EnrollmentTokensService {
     await this.audit.record({
       actor,
       action: 'enrollment_token.created',
+      hostId: replaceHostId ?? undefined,
       details: {
         tokenId: id,
         name: dto.name,
         maxUses: entity.maxUses,
         expiresAt: entity.expiresAt.toISOString(),
+        ...(replaceHostId ? { replaceHostId } : {}),
       },
     });
-    return { ...toEnrollmentTokenDto(entity), token: formatEnrollmentToken(id, secret) };
+    return {
+      ...toEnrollmentTokenDto(entity),
+      token: formatEnrollmentToken(id, secret),
+      controllerFingerprint: this.controllerCertificate().sha256,
+    };
+  }
+
+  /** The gRPC TLS certificate's fingerprint, for agents to check at enrollment (null without TLS). */
+  controllerCertificate(): ControllerCertificateDto {
+    const tls = this.config.grpc.tls;
+    if (!tls) return { tls: false, sha256: null, openssl: null };
+    this.fingerprint ??= certificateFingerprint(tls.certPath);
+    return { tls: true, ...this.fingerprint };
   }
 
   async list(): Promise<EnrollmentTokenDto[]> {

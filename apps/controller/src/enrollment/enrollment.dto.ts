@@ -5,6 +5,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   Max,
@@ -43,6 +44,15 @@ export class CreateEnrollmentTokenDto {
     message: 'each tag must be 1-64 of A-Z a-z 0-9 _ . : / = -',
   })
   tags?: string[];
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "A replacement token: it enrolls only this host's machine, and may replace the host's active agent (an agent that lost its state directory). Single use.",
+  })
+  @IsOptional()
+  @IsUUID()
+  replaceHostId?: string;
 }
 
 export class EnrollmentTokenDto {
@@ -53,6 +63,8 @@ export class EnrollmentTokenDto {
   @ApiProperty() uses!: number;
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty() revoked!: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'Set for a replacement token' })
+  replaceHostId!: string | null;
   @ApiProperty() createdBy!: string;
   @ApiProperty() createdAt!: string;
 }
@@ -60,4 +72,28 @@ export class EnrollmentTokenDto {
 export class CreatedEnrollmentTokenDto extends EnrollmentTokenDto {
   @ApiProperty({ description: 'The token for `log4fleet-agent enroll --token`; shown once' })
   token!: string;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'SHA-256 of the gRPC TLS certificate, for `log4fleet-agent enroll --fingerprint`; null without TLS',
+  })
+  controllerFingerprint!: string | null;
+}
+
+export class ControllerCertificateDto {
+  @ApiProperty() tls!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: '"sha256:<hex>" of the certificate DER, for `enroll --fingerprint`',
+  })
+  sha256!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The same, as `openssl x509 -noout -fingerprint -sha256` prints it',
+  })
+  openssl!: string | null;
 }

@@ -11,6 +11,7 @@ export function toEnrollmentTokenDto(entity: EnrollmentTokenEntity): EnrollmentT
     uses: entity.uses,
     tags: parseJsonArray(entity.tags),
     revoked: entity.revoked,
+    replaceHostId: entity.replaceHostId ?? null,
     createdBy: entity.createdBy,
     createdAt: entity.createdAt.toISOString(),
   };

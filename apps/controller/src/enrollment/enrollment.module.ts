@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AuditModule } from '../audit/audit.module';
+import { CommandsModule } from '../commands/commands.module';
 import { HostsModule } from '../hosts/hosts.module';
+import { ControllerCertificateController } from './controller-certificate.controller';
 import { EnrollService } from './enroll.service';
 import { EnrollmentTokensController } from './enrollment-tokens.controller';
 import { EnrollmentTokensService } from './enrollment-tokens.service';
 
 @Module({
-  imports: [AuditModule, HostsModule, AgentsModule],
-  controllers: [EnrollmentTokensController],
+  imports: [AuditModule, HostsModule, AgentsModule, CommandsModule],
+  controllers: [EnrollmentTokensController, ControllerCertificateController],
   providers: [EnrollmentTokensService, EnrollService],
   exports: [EnrollService],
 })

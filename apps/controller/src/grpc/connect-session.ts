@@ -3,6 +3,7 @@ import { loggerFor } from '../common/logger';
 import { ServerDuplexStream, status, StatusObject } from '@grpc/grpc-js';
 import type { AgentMessage, ControllerMessage } from '@log4fleet/contracts';
 import { AgentPrincipal } from '../agents/agents.dto';
+import { AgentRevokedException } from '../agents/agent-revoked.exception';
 import { AgentsService } from '../agents/agents.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { CommandsService } from '../commands/commands.service';
@@ -53,7 +54,10 @@ export class ConnectSession implements AgentStream {
   }
 
   close(reason: CloseReason, details: string): void {
-    this.finish(grpcStatus(CLOSE_STATUS[reason], details));
+    // A revoked agent's details are the reason it was revoked: it is told, with the trailer.
+    if (reason === 'revoked' && this.principal)
+      this.fail(new AgentRevokedException(this.principal.agentId, details));
+    else this.finish(grpcStatus(CLOSE_STATUS[reason], details));
   }
 
   private enqueue(work: () => Promise<void>): void {
@@ -112,10 +116,7 @@ export class ConnectSession implements AgentStream {
 
   private async stillActive(principal: AgentPrincipal): Promise<void> {
     if (await this.deps.agents.touchLastSeen(principal)) return;
-    throw new DomainException(
-      DomainErrorCode.PermissionDenied,
-      `agent ${principal.agentId} is revoked`,
-    );
+    throw await this.deps.agents.revocationOf(principal.agentId);
   }
 
   private async applyUpdate(

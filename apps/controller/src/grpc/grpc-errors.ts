@@ -1,6 +1,8 @@
 import { loggerFor } from '../common/logger';
 
 import { Metadata, status, StatusObject } from '@grpc/grpc-js';
+import { AGENT_REVOKED_TRAILER } from '@log4fleet/contracts';
+import { AgentRevokedException } from '../agents/agent-revoked.exception';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 
 const GRPC_STATUS: Record<DomainErrorCode, status> = {
@@ -18,7 +20,9 @@ const logger = loggerFor('GrpcErrors');
 /** The one gRPC filter: domain codes to statuses; anything else is logged and answered INTERNAL without details. */
 export function toGrpcStatus(error: unknown, context: Record<string, unknown>): StatusObject {
   if (error instanceof DomainException) {
-    return { code: GRPC_STATUS[error.code], details: error.message, metadata: new Metadata() };
+    const metadata = new Metadata();
+    if (error instanceof AgentRevokedException) metadata.set(AGENT_REVOKED_TRAILER, error.reason);
+    return { code: GRPC_STATUS[error.code], details: error.message, metadata };
   }
   logger.error(
     { ...context, err: error instanceof Error ? (error.stack ?? error.message) : String(error) },

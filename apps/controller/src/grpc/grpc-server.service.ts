@@ -5,6 +5,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { AgentServiceService } from '@log4fleet/contracts';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { certificateFingerprint } from '../common/certificate-fingerprint';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { AgentServiceHandlers } from './agent-service.handlers';
 import { withListenBacklog } from './listen-backlog';
@@ -61,6 +62,12 @@ export class GrpcServerService implements OnApplicationBootstrap, OnApplicationS
     );
     this.server = server;
     this.logger.info({ address: this.address, tls: Boolean(grpc.tls) }, 'gRPC server listening');
+    // What an admin gives agents as `enroll --fingerprint` (also GET /api/v1/controller-certificate).
+    if (grpc.tls)
+      this.logger.info(
+        { certificate: grpc.tls.certPath, ...certificateFingerprint(grpc.tls.certPath) },
+        'gRPC TLS certificate fingerprint',
+      );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -78,6 +78,8 @@ export function validateEnroll(request: EnrollRequest): EnrollInput {
     token: text(request.token, 'token', LIMITS.tokenBytes, true),
     host: validateHostFacts(request.host, true),
     agentVersion: text(request.agentVersion, 'agent_version', LIMITS.versionBytes),
+    // "<agent_id>.<secret>": 36 + 1 + 64 bytes; a longer one cannot be a credential.
+    currentCredential: text(request.currentCredential ?? '', 'current_credential', 128),
   };
 }
 

@@ -101,6 +101,24 @@ export class HostsService {
   }
 
   /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
+  /**
+   * The host enrolled with this machine id, if any. With `lock` (PostgreSQL, in the enrollment's
+   * transaction) its row stays locked until the commit, so that two enrollments of one machine
+   * decide one after the other.
+   */
+  async findForEnrollment(
+    machineId: string,
+    lock: boolean,
+    manager?: EntityManager,
+  ): Promise<Pick<HostEntity, 'id' | 'hostname'> | null> {
+    const { rows } = await rawQuery<{ id: string; hostname: string }>(
+      manager ?? this.hosts.manager,
+      `SELECT id, hostname FROM hosts WHERE machine_id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [machineId],
+    );
+    return rows[0] ?? null;
+  }
+
   async upsertForEnrollment(
     facts: HostFactsInput,
     tags: string[],

@@ -38,9 +38,15 @@ export class TestAgent {
     };
   }
 
-  enroll(token: string, facts: HostFacts = TestAgent.facts()): Promise<EnrollResponse> {
+  /** `currentCredential`: "<agent_id>.<secret>" of the machine's current agent, the proof of a re-enrollment. */
+  enroll(
+    token: string,
+    facts: HostFacts = TestAgent.facts(),
+    currentCredential?: string,
+  ): Promise<EnrollResponse> {
     return new Promise((resolve, reject) => {
-      this.client.enroll({ token, host: facts, agentVersion: '0.1.0-test' }, (error, response) => {
+      const request = { token, host: facts, agentVersion: '0.1.0-test', currentCredential };
+      this.client.enroll(request, (error, response) => {
         if (error) return reject(error);
         this.agentId = response.agentId;
         this.secret = response.credential;
