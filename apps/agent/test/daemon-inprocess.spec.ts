@@ -10,7 +10,7 @@ import { Outbox } from '../src/daemon/outbox';
 import { startDaemon, type RunningDaemon } from '../src/daemon/run';
 import type { ScanFn } from '../src/daemon/scan-mapping';
 import { FakeController } from './support/fake-controller';
-import { OVERSIZED, rawScanCommandMessage } from './support/raw-messages';
+import { OVERSIZED, rawHeartbeatAckMessage, rawScanCommandMessage } from './support/raw-messages';
 import { waitFor } from './support/wait';
 
 // The daemon in this process against a real @grpc/grpc-js server on 127.0.0.1; the scan
@@ -353,6 +353,7 @@ describe('agent daemon against a real gRPC server (in process)', () => {
       agentId,
       rawScanCommandMessage({ id: oversized, maxNestedBytes: OVERSIZED }),
     );
+    controller.pushRaw(agentId, rawHeartbeatAckMessage(OVERSIZED));
     // The same with an id that is no command id: refused, never reported.
     controller.pushRaw(
       agentId,

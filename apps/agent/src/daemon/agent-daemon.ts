@@ -255,6 +255,8 @@ export class AgentDaemon {
   private onUndecodable(message: UndecodableMessage, log: Logger): void {
     const { kind, commandId, reason } = message;
     log.error({ kind, commandId, reason }, 'controller message cannot be decoded');
+    // An ack's only use is that it came (its server time is not read): it confirms all the same.
+    if (kind === 'heartbeat_ack') this.onHeartbeatAck();
     if (kind === 'command' && commandId !== undefined) {
       void this.deps.executor.refuse(commandId, `command cannot be decoded: ${reason}`);
     }

@@ -27,3 +27,12 @@ export function rawScanCommandMessage(options: {
 
 /** 2^60: what `POST /hosts/:id/scans {"maxNestedBytes": 1152921504606846976}` put on the wire. */
 export const OVERSIZED = 1152921504606846976n;
+
+/** A ControllerMessage carrying a heartbeat ack whose server time is `serverTimeMs`. */
+export function rawHeartbeatAckMessage(serverTimeMs: bigint): Buffer {
+  const w = new BinaryWriter();
+  w.tag(1, WireType.LengthDelimited).fork(); // ControllerMessage.heartbeat_ack
+  w.tag(1, WireType.Varint).uint64(serverTimeMs);
+  w.join();
+  return Buffer.from(w.finish());
+}
