@@ -223,7 +223,9 @@ describe('CommandExecutor', () => {
     ex.handle(scanCommand({ expiresAtMs: 1_000 }));
     await settled(ex);
     expect(calls).toHaveLength(0);
-    expect(states()).toEqual(['COMMAND_STATE_DELIVERED', 'COMMAND_STATE_EXPIRED']);
+    expect(states()).toEqual(['COMMAND_STATE_DELIVERED', 'COMMAND_STATE_FAILED']);
+    expect(updates.at(-1)?.message).toBe('expired at 1970-01-01T00:00:01.000Z');
+    expect(executed.get(CMD)?.state).toBe('expired');
     expect(await outbox.count()).toBe(0);
   });
 
@@ -294,7 +296,11 @@ describe('CommandExecutor', () => {
     expect(ex.cancel(CMD)).toBe(true);
     await ex.whenIdle();
     expect(seenSignal?.aborted).toBe(true);
-    expect(states().at(-1)).toBe('COMMAND_STATE_CANCELLED');
+    expect(updates.at(-1)).toMatchObject({
+      state: CommandState.COMMAND_STATE_FAILED,
+      message: 'cancelled by the controller',
+    });
+    expect(executed.get(CMD)?.state).toBe('cancelled');
     expect(await outbox.count()).toBe(0);
   });
 
@@ -318,6 +324,36 @@ describe('CommandExecutor', () => {
       state: CommandState.COMMAND_STATE_FAILED,
       message: expect.stringMatching(/^scan\.max_nested_bytes 4503599627370496 is out of range/),
     });
+  });
+
+  it('reports only states the controller takes from an agent, even for a cancelled or expired command', async () => {
+    // The controller ends the stream on any other state (agentReportedState), and the agent
+    // sends an unconfirmed final update again on every new stream: it would never get through.
+    const accepted = new Set([
+      CommandState.COMMAND_STATE_DELIVERED,
+      CommandState.COMMAND_STATE_STARTED,
+      CommandState.COMMAND_STATE_SUCCEEDED,
+      CommandState.COMMAND_STATE_FAILED,
+    ]);
+    const ex = executor(
+      () => new Promise(() => undefined),
+      () => 2_000,
+    );
+    const [running, queued, expired] = [randomUUID(), randomUUID(), randomUUID()];
+    ex.handle(scanCommand({ id: running, expiresAtMs: 0 }));
+    ex.handle(scanCommand({ id: queued, expiresAtMs: 0 }));
+    await waitFor(() => updates.some((u) => u.state === CommandState.COMMAND_STATE_STARTED));
+    ex.cancel(queued);
+    ex.cancel(running);
+    ex.handle(scanCommand({ id: expired, expiresAtMs: 1_000 }));
+    await ex.whenIdle();
+    ex.handle(scanCommand({ id: running })); // a redelivery is acknowledged with the outcome
+    expect([running, queued, expired].map((id) => executed.get(id)?.state)).toEqual([
+      'cancelled',
+      'cancelled',
+      'expired',
+    ]);
+    expect(updates.filter((u) => !accepted.has(u.state))).toEqual([]);
   });
 
   describe('C1: a command id that is no lowercase UUID', () => {
@@ -443,7 +479,10 @@ describe('CommandExecutor', () => {
         'COMMAND_STATE_STARTED',
         'COMMAND_STATE_SUCCEEDED',
       ]);
-      expect(final(second)).toEqual(['COMMAND_STATE_DELIVERED', 'COMMAND_STATE_CANCELLED']);
+      expect(final(second)).toEqual(['COMMAND_STATE_DELIVERED', 'COMMAND_STATE_FAILED']);
+      expect(updates.filter((u) => u.commandId === second).at(-1)?.message).toBe(
+        'cancelled by the controller before it started',
+      );
       expect(executed.get(second)?.state).toBe('cancelled');
     });
 
