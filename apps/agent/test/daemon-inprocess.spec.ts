@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -10,6 +10,7 @@ import { Outbox } from '../src/daemon/outbox';
 import { startDaemon, type RunningDaemon } from '../src/daemon/run';
 import type { ScanFn } from '../src/daemon/scan-mapping';
 import { FakeController } from './support/fake-controller';
+import { OVERSIZED, rawHeartbeatAckMessage, rawScanCommandMessage } from './support/raw-messages';
 import { waitFor } from './support/wait';
 
 // The daemon in this process against a real @grpc/grpc-js server on 127.0.0.1; the scan
@@ -27,7 +28,7 @@ const hostFacts = () =>
     addresses: ['10.0.0.5'],
   });
 
-function scanCommand(id = randomUUID()): Command {
+function scanCommand(id: string = randomUUID()): Command {
   const value = {
     paths: [Buffer.from('/srv')],
     exclude: [],
@@ -122,10 +123,10 @@ describe('agent daemon against a real gRPC server (in process)', () => {
     return credentials.agentId;
   }
 
-  async function run(scan: ScanFn): Promise<void> {
+  async function run(scan: ScanFn, log = pino({ level: 'silent' })): Promise<void> {
     daemon = await startDaemon({
       stateDir,
-      log: pino({ level: 'silent' }),
+      log,
       scan,
       agentVersion: 'test',
       heartbeatMs: 100,
@@ -300,6 +301,134 @@ describe('agent daemon against a real gRPC server (in process)', () => {
       'a second SUCCEEDED ack',
     );
     expect(calls).toHaveLength(1);
+  });
+
+  const statesOf = (agentId: string, commandId: string): string[] =>
+    controller
+      .updates(agentId, commandId)
+      .map((m) => (m.kind?.$case === 'update' ? CommandState[m.kind.value.state] : '?'));
+
+  it('C1: refuses a command whose id climbs out of the state directory; what it names stays', async () => {
+    const agentId = await enrolled();
+    // The work directory is <root>/state/work: "../../victim-dir" is <root>/victim-dir.
+    const victim = path.join(path.dirname(stateDir), 'victim-dir');
+    await mkdir(victim);
+    await writeFile(path.join(victim, 'precious.txt'), 'keep me');
+    const lines: string[] = [];
+    const { scan, calls } = countingScan(1);
+    await run(scan, pino({ level: 'info' }, { write: (line: string) => lines.push(line) }));
+    await waitFor(() => controller.isConnected(agentId), 'the control stream');
+    const bad = [
+      '../../victim-dir',
+      victim,
+      '..',
+      '../../victim-dir\u0000',
+      randomUUID().toUpperCase(),
+    ];
+    for (const id of bad) controller.push(agentId, scanCommand(id));
+    const good = scanCommand();
+    controller.push(agentId, good);
+    await waitFor(
+      () => statesOf(agentId, good.id).includes('COMMAND_STATE_SUCCEEDED'),
+      'the good one',
+    );
+
+    expect(await readFile(path.join(victim, 'precious.txt'), 'utf8')).toBe('keep me');
+    expect(calls).toHaveLength(1);
+    for (const id of bad) expect(statesOf(agentId, id)).toEqual([]);
+    const refused = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; commandId?: string })
+      .filter((l) => l.level === 50 && /refused: not a lowercase canonical UUID/.test(l.msg));
+    expect(refused.map((l) => l.commandId)).toEqual(bad);
+    expect(controller.connects).toBe(1);
+  });
+
+  it('H2: a command the agent cannot decode fails alone; the stream stays and the next command runs', async () => {
+    const agentId = await enrolled();
+    const { scan, calls } = countingScan(1);
+    await run(scan);
+    await waitFor(() => controller.isConnected(agentId), 'the control stream');
+    const oversized = randomUUID();
+    controller.pushRaw(
+      agentId,
+      rawScanCommandMessage({ id: oversized, maxNestedBytes: OVERSIZED }),
+    );
+    controller.pushRaw(agentId, rawHeartbeatAckMessage(OVERSIZED));
+    // The same with an id that is no command id: refused, never reported.
+    controller.pushRaw(
+      agentId,
+      rawScanCommandMessage({ id: '../../victim-dir', maxNestedBytes: OVERSIZED }),
+    );
+    const next = scanCommand();
+    controller.push(agentId, next);
+
+    await waitFor(() => statesOf(agentId, next.id).includes('COMMAND_STATE_SUCCEEDED'), 'the next');
+    await waitFor(() => statesOf(agentId, oversized).length > 0, 'the failure');
+    expect(statesOf(agentId, oversized)).toEqual(['COMMAND_STATE_FAILED']);
+    const [failure] = controller.updates(agentId, oversized);
+    expect(failure?.kind?.$case === 'update' && failure.kind.value.message).toBe(
+      'command cannot be decoded: command.scan.max_nested_bytes = 1152921504606846976 is out of range for this agent: Value is larger than Number.MAX_SAFE_INTEGER',
+    );
+    expect(statesOf(agentId, '../../victim-dir')).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(controller.connects).toBe(1);
+    expect(controller.isConnected(agentId)).toBe(true);
+
+    // Redelivered after a reconnect, it is acknowledged as failed again.
+    const executedFile = path.join(stateDir, 'executed-commands.json');
+    await waitFor(
+      async () =>
+        (
+          JSON.parse(await readFile(executedFile, 'utf8')) as Array<{
+            id: string;
+            confirmed: boolean;
+          }>
+        ).some((e) => e.id === oversized && e.confirmed),
+      'the failure confirmed',
+    );
+    const failuresBefore = statesOf(agentId, oversized).length;
+    controller.stop();
+    await controller.start();
+    await waitFor(
+      () => controller.connects === 2 && controller.isConnected(agentId),
+      'a reconnect',
+    );
+    controller.pushRaw(
+      agentId,
+      rawScanCommandMessage({ id: oversized, maxNestedBytes: OVERSIZED }),
+    );
+    await waitFor(
+      () => statesOf(agentId, oversized).length > failuresBefore,
+      'the failure acknowledged again',
+    );
+    expect(statesOf(agentId, oversized).slice(failuresBefore)).toEqual(['COMMAND_STATE_FAILED']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('M2: five commands pushed together run one after another, in the order they came', async () => {
+    const agentId = await enrolled();
+    const { scan, calls } = countingScan(1);
+    await run(scan);
+    await waitFor(() => controller.isConnected(agentId), 'the control stream');
+    const commands = Array.from({ length: 5 }, () => scanCommand());
+    for (const command of commands) controller.push(agentId, command);
+    const ids: string[] = commands.map((c) => c.id);
+    await waitFor(
+      () => ids.every((id) => statesOf(agentId, id).includes('COMMAND_STATE_SUCCEEDED')),
+      'five results',
+    );
+    const progress = controller.messages
+      .flatMap((m) => (m.message.kind?.$case === 'update' ? [m.message.kind.value] : []))
+      .filter(
+        (u) =>
+          u.state === CommandState.COMMAND_STATE_STARTED ||
+          u.state === CommandState.COMMAND_STATE_SUCCEEDED,
+      )
+      .map((u) => `${ids.indexOf(u.commandId)} ${CommandState[u.state]}`);
+    expect(progress).toEqual(
+      ids.flatMap((_, i) => [`${i} COMMAND_STATE_STARTED`, `${i} COMMAND_STATE_SUCCEEDED`]),
+    );
+    expect(calls).toHaveLength(5);
   });
 
   describe('a final update lost with its stream', () => {

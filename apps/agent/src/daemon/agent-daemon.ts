@@ -10,8 +10,10 @@ import {
   type HostFacts,
 } from '@log4fleet/contracts';
 import { Backoff, DEFAULT_BACKOFF, sleep, spreadDelayMs, type BackoffOptions } from './backoff';
-import { agentMetadata } from './channel';
+import { agentMetadata, openControlStream } from './channel';
+import { invalidIdMessage, isCommandId } from './command-id';
 import { updateFromExecuted, type CommandExecutor } from './command-executor';
+import type { ReceivedMessage, UndecodableMessage } from './controller-message';
 import type { ExecutedLog } from './executed-log';
 import { errorMessage } from './state-dir';
 import type { Credentials } from './credentials';
@@ -47,7 +49,7 @@ const FINAL_STATES: ReadonlySet<CommandState> = new Set([
   CommandState.COMMAND_STATE_CANCELLED,
 ]);
 
-type Stream = ClientDuplexStream<AgentMessage, ControllerMessage>;
+type Stream = ClientDuplexStream<AgentMessage, ReceivedMessage>;
 
 /**
  * The control plane: one Connect stream at a time on the process's one channel. Sends
@@ -159,7 +161,7 @@ export class AgentDaemon {
     // Acks of the previous stream will never come; what it carried is re-sent on this one.
     this.heartbeatsInFlight = [];
     this.writtenSinceHeartbeat = [];
-    const stream = this.deps.client.connect(agentMetadata(this.deps.credentials, true));
+    const stream = openControlStream(this.deps.client, agentMetadata(this.deps.credentials, true));
     this.stream = stream;
     const log = this.deps.log.child({ session: this.sessions });
     let heartbeat: NodeJS.Timeout | undefined;
@@ -179,9 +181,10 @@ export class AgentDaemon {
         resolve(this.established);
       };
       stream.on('metadata', () => this.onEstablished(log));
-      stream.on('data', (message: ControllerMessage) => {
+      stream.on('data', (received: ReceivedMessage) => {
         this.onEstablished(log);
-        this.onMessage(message, log);
+        if ('decoded' in received) this.onMessage(received.decoded, log);
+        else this.onUndecodable(received.undecodable, log);
       });
       stream.on('error', (err: ServiceError) =>
         end(err.details || err.message, err.code, err.metadata),
@@ -241,14 +244,35 @@ export class AgentDaemon {
         this.onHeartbeatAck();
         return;
       case 'command':
+        // Ids are checked as they arrive: one becomes a directory name in the state directory.
+        if (!isCommandId(kind.value.id)) {
+          log.error({ commandId: kind.value.id }, invalidIdMessage('command id', kind.value.id));
+          return;
+        }
         log.info({ commandId: kind.value.id, kind: kind.value.kind?.$case }, 'command received');
         this.deps.executor.handle(kind.value);
         return;
       case 'cancel': {
+        if (!isCommandId(kind.value.commandId)) {
+          const id = kind.value.commandId;
+          log.error({ commandId: id }, invalidIdMessage('cancel of command id', id));
+          return;
+        }
         const cancelled = this.deps.executor.cancel(kind.value.commandId);
         log.info({ commandId: kind.value.commandId, cancelled }, 'cancel received');
         return;
       }
+    }
+  }
+
+  /** A command the agent cannot decode fails alone (when its id is one); the stream goes on. */
+  private onUndecodable(message: UndecodableMessage, log: Logger): void {
+    const { kind, commandId, reason } = message;
+    log.error({ kind, commandId, reason }, 'controller message cannot be decoded');
+    // An ack's only use is that it came (its server time is not read): it confirms all the same.
+    if (kind === 'heartbeat_ack') this.onHeartbeatAck();
+    if (kind === 'command' && commandId !== undefined) {
+      void this.deps.executor.refuse(commandId, `command cannot be decoded: ${reason}`);
     }
   }
 

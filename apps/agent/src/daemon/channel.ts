@@ -1,8 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import tls, { type PeerCertificate, type SecureContext } from 'node:tls';
-import { ChannelCredentials, Metadata, type ClientOptions } from '@grpc/grpc-js';
-import { AgentServiceClient } from '@log4fleet/contracts';
+import {
+  ChannelCredentials,
+  Metadata,
+  type ClientDuplexStream,
+  type ClientOptions,
+} from '@grpc/grpc-js';
+import { AgentServiceClient, AgentServiceService, type AgentMessage } from '@log4fleet/contracts';
+import { decodeControllerMessage, type ReceivedMessage } from './controller-message';
 import type { ControllerAddress } from './controller-url';
 import type { Credentials, TlsPin } from './credentials';
 
@@ -42,6 +48,23 @@ export function channelCredentials(pin: TlsPin): ChannelCredentials {
               ),
       });
   }
+}
+
+/**
+ * The Connect stream, with a deserializer that never throws: the generated one would end the
+ * stream (INTERNAL "Response message parsing error") on one command the agent cannot decode.
+ */
+export function openControlStream(
+  client: AgentServiceClient,
+  metadata: Metadata,
+): ClientDuplexStream<AgentMessage, ReceivedMessage> {
+  const method = AgentServiceService.connect;
+  return client.makeBidiStreamRequest(
+    method.path,
+    method.requestSerialize,
+    decodeControllerMessage,
+    metadata,
+  );
 }
 
 /** "authorization: Bearer <agent_id>.<secret>", plus waitForReady (honoured only here). */

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -8,6 +9,7 @@ import { CommandExecutor } from './command-executor';
 import { ExecutedLog } from './executed-log';
 import { Outbox } from './outbox';
 import type { ScanFn } from './scan-mapping';
+import { MAX_SCAN_THREADS } from './scan-bounds';
 
 const CMD = '7f000001-0000-4000-8000-000000000001';
 
@@ -100,16 +102,22 @@ describe('CommandExecutor', () => {
   });
   afterEach(() => rm(stateDir, { recursive: true, force: true }));
 
-  function executor(scan: ScanFn, now?: () => number, processScan?: ScanFn): CommandExecutor {
+  function executor(
+    scan: ScanFn,
+    now?: () => number,
+    processScan?: ScanFn,
+    extra: { log?: pino.Logger; workerFile?: string } = {},
+  ): CommandExecutor {
     return new CommandExecutor({
       scan,
       processScan,
       outbox,
       executed,
       workDir: path.join(stateDir, 'work'),
-      log: pino({ level: 'silent' }),
+      log: extra.log ?? pino({ level: 'silent' }),
       report: (u) => updates.push(u),
       now,
+      workerFile: extra.workerFile,
     });
   }
 
@@ -215,7 +223,9 @@ describe('CommandExecutor', () => {
     ex.handle(scanCommand({ expiresAtMs: 1_000 }));
     await settled(ex);
     expect(calls).toHaveLength(0);
-    expect(states()).toEqual(['COMMAND_STATE_DELIVERED', 'COMMAND_STATE_EXPIRED']);
+    expect(states()).toEqual(['COMMAND_STATE_DELIVERED', 'COMMAND_STATE_FAILED']);
+    expect(updates.at(-1)?.message).toBe('expired at 1970-01-01T00:00:01.000Z');
+    expect(executed.get(CMD)?.state).toBe('expired');
     expect(await outbox.count()).toBe(0);
   });
 
@@ -286,7 +296,11 @@ describe('CommandExecutor', () => {
     expect(ex.cancel(CMD)).toBe(true);
     await ex.whenIdle();
     expect(seenSignal?.aborted).toBe(true);
-    expect(states().at(-1)).toBe('COMMAND_STATE_CANCELLED');
+    expect(updates.at(-1)).toMatchObject({
+      state: CommandState.COMMAND_STATE_FAILED,
+      message: 'cancelled by the controller',
+    });
+    expect(executed.get(CMD)?.state).toBe('cancelled');
     expect(await outbox.count()).toBe(0);
   });
 
@@ -297,6 +311,222 @@ describe('CommandExecutor', () => {
     await ex.shutdown();
     expect(executed.has(CMD)).toBe(false);
     expect(states()).not.toContain('COMMAND_STATE_FAILED');
+  });
+  it('H2: fails a command whose values are out of range for the agent, naming the field', async () => {
+    const calls: ScanOptions[] = [];
+    const ex = executor(fakeScan(0, 0, calls));
+    const command = scanCommand();
+    if (command.kind?.$case === 'scan') command.kind.value.maxNestedBytes = 2 ** 52;
+    ex.handle(command);
+    await ex.whenIdle();
+    expect(calls).toHaveLength(0);
+    expect(updates.at(-1)).toMatchObject({
+      state: CommandState.COMMAND_STATE_FAILED,
+      message: expect.stringMatching(/^scan\.max_nested_bytes 4503599627370496 is out of range/),
+    });
+  });
+
+  it('reports only states the controller takes from an agent, even for a cancelled or expired command', async () => {
+    // The controller ends the stream on any other state (agentReportedState), and the agent
+    // sends an unconfirmed final update again on every new stream: it would never get through.
+    const accepted = new Set([
+      CommandState.COMMAND_STATE_DELIVERED,
+      CommandState.COMMAND_STATE_STARTED,
+      CommandState.COMMAND_STATE_SUCCEEDED,
+      CommandState.COMMAND_STATE_FAILED,
+    ]);
+    const ex = executor(
+      () => new Promise(() => undefined),
+      () => 2_000,
+    );
+    const [running, queued, expired] = [randomUUID(), randomUUID(), randomUUID()];
+    ex.handle(scanCommand({ id: running, expiresAtMs: 0 }));
+    ex.handle(scanCommand({ id: queued, expiresAtMs: 0 }));
+    await waitFor(() => updates.some((u) => u.state === CommandState.COMMAND_STATE_STARTED));
+    ex.cancel(queued);
+    ex.cancel(running);
+    ex.handle(scanCommand({ id: expired, expiresAtMs: 1_000 }));
+    await ex.whenIdle();
+    ex.handle(scanCommand({ id: running })); // a redelivery is acknowledged with the outcome
+    expect([running, queued, expired].map((id) => executed.get(id)?.state)).toEqual([
+      'cancelled',
+      'cancelled',
+      'expired',
+    ]);
+    expect(updates.filter((u) => !accepted.has(u.state))).toEqual([]);
+  });
+
+  describe('C1: a command id that is no lowercase UUID', () => {
+    it('is refused before any use: a directory outside the state directory stays intact', async () => {
+      // stateDir/work is the executor's work directory; ../../victim-dir is beside stateDir.
+      const root = await mkdtemp(path.join(os.tmpdir(), 'executor-c1-'));
+      try {
+        stateDir = path.join(root, 'state');
+        outbox = await Outbox.open(stateDir);
+        executed = await ExecutedLog.open(stateDir);
+        const victim = path.join(root, 'victim-dir');
+        await mkdir(victim);
+        await writeFile(path.join(victim, 'precious.txt'), 'keep me');
+        const lines: string[] = [];
+        const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+        const calls: ScanOptions[] = [];
+        const ex = executor(fakeScan(1, 0, calls), undefined, undefined, { log });
+        const ids = [
+          '../../victim-dir',
+          victim,
+          '..',
+          '.',
+          '',
+          `${CMD}/../../../victim-dir`,
+          `7f000001-0000-4000-8000-00000000000\u0000`,
+          CMD.toUpperCase(),
+          randomUUID().replace(/-/g, ''),
+        ];
+        for (const id of ids) ex.handle(scanCommand({ id }));
+        await ex.whenIdle();
+
+        expect(await readFile(path.join(victim, 'precious.txt'), 'utf8')).toBe('keep me');
+        expect(await readdir(stateDir)).toEqual(expect.arrayContaining(['outbox']));
+        expect(calls).toHaveLength(0);
+        expect(updates).toEqual([]);
+        expect(executed.size).toBe(0);
+        const refused = lines
+          .map((l) => JSON.parse(l) as { level: number; msg: string; commandId: string })
+          .filter((l) => l.level === 50);
+        expect(refused.map((l) => l.commandId)).toEqual(ids);
+        expect(refused[0]?.msg).toBe(
+          'command id "../../victim-dir" refused: not a lowercase canonical UUID',
+        );
+        // Cancels of such ids are refused as well, and a valid command still runs.
+        expect(ex.cancel('../../victim-dir')).toBe(false);
+        ex.handle(scanCommand());
+        await ex.whenIdle();
+        expect(calls).toHaveLength(1);
+        expect(states().at(-1)).toBe('COMMAND_STATE_SUCCEEDED');
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("M2: one scan at a time, within the agent's means", () => {
+    /** A scan that waits until released, recording how many run at once. */
+    function gatedScan(): {
+      scan: ScanFn;
+      release: () => void;
+      started: () => number;
+      maxAtOnce: () => number;
+    } {
+      let running = 0;
+      let max = 0;
+      let count = 0;
+      const gates: Array<() => void> = [];
+      const scan: ScanFn = async () => {
+        running += 1;
+        count += 1;
+        max = Math.max(max, running);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        running -= 1;
+        return summary(0, 0);
+      };
+      return {
+        scan,
+        release: () => gates.shift()?.(),
+        started: () => count,
+        maxAtOnce: () => max,
+      };
+    }
+
+    it('runs five commands sent together one after another, in arrival order', async () => {
+      const gated = gatedScan();
+      const ex = executor(gated.scan);
+      const ids: string[] = Array.from({ length: 5 }, () => randomUUID());
+      for (const id of ids) ex.handle(scanCommand({ id }));
+      for (let i = 1; i <= ids.length; i += 1) {
+        await waitFor(() => gated.started() === i);
+        gated.release();
+      }
+      await ex.whenIdle();
+
+      expect(gated.maxAtOnce()).toBe(1);
+      const progress = updates
+        .filter((u) => u.state !== CommandState.COMMAND_STATE_DELIVERED)
+        .map((u) => `${ids.indexOf(u.commandId)} ${CommandState[u.state]}`);
+      expect(progress).toEqual(
+        ids.flatMap((_, i) => [`${i} COMMAND_STATE_STARTED`, `${i} COMMAND_STATE_SUCCEEDED`]),
+      );
+      // Every command is acknowledged as delivered on arrival, before the first finishes.
+      expect(updates.slice(0, 5).map((u) => CommandState[u.state])).toEqual(
+        Array(5).fill('COMMAND_STATE_DELIVERED'),
+      );
+    });
+
+    it('cancels a queued command without running it; the running one goes on', async () => {
+      const gated = gatedScan();
+      const ex = executor(gated.scan);
+      const [first, second] = [randomUUID(), randomUUID()];
+      ex.handle(scanCommand({ id: first }));
+      ex.handle(scanCommand({ id: second }));
+      await waitFor(() => gated.started() === 1);
+      expect(ex.cancel(second)).toBe(true);
+      gated.release();
+      await ex.whenIdle();
+      expect(gated.started()).toBe(1);
+      const final = (id: string) =>
+        updates.filter((u) => u.commandId === id).map((u) => CommandState[u.state]);
+      expect(final(first)).toEqual([
+        'COMMAND_STATE_DELIVERED',
+        'COMMAND_STATE_STARTED',
+        'COMMAND_STATE_SUCCEEDED',
+      ]);
+      expect(final(second)).toEqual(['COMMAND_STATE_DELIVERED', 'COMMAND_STATE_FAILED']);
+      expect(updates.filter((u) => u.commandId === second).at(-1)?.message).toBe(
+        'cancelled by the controller before it started',
+      );
+      expect(executed.get(second)?.state).toBe('cancelled');
+    });
+
+    it('on shutdown drops queued commands unrecorded, so the controller delivers them again', async () => {
+      const gated = gatedScan();
+      const ex = executor(gated.scan);
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      for (const id of ids) ex.handle(scanCommand({ id }));
+      await waitFor(() => gated.started() === 1);
+      await ex.shutdown();
+      expect(gated.started()).toBe(1);
+      expect(ids.filter((id) => executed.has(id))).toEqual([]);
+      expect(states().filter((s) => s !== 'COMMAND_STATE_DELIVERED')).toEqual([
+        'COMMAND_STATE_STARTED',
+      ]);
+      expect(ex.runningCount).toBe(0);
+    });
+
+    it('bounds threads to the host cores and says so', async () => {
+      const calls: ScanOptions[] = [];
+      const lines: string[] = [];
+      const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+      const ex = executor(fakeScan(0, 0, calls), undefined, undefined, {
+        log,
+        workerFile: '/opt/log4fleet-agent/scan-worker.js',
+      });
+      const command = scanCommand();
+      if (command.kind?.$case === 'scan') {
+        command.kind.value.threads = 256;
+        command.kind.value.maxNestedBytes = 256 * 1024 * 1024;
+      }
+      ex.handle(command);
+      await ex.whenIdle();
+      const threads = Math.min(os.availableParallelism(), MAX_SCAN_THREADS);
+      expect(calls[0]?.threads).toBe(threads);
+      expect(calls[0]?.limits.maxNestedBytes).toBe(Math.floor((128 * 1024 * 1024) / threads));
+      const clamped = lines
+        .map((l) => JSON.parse(l) as { msg: string; clamped?: unknown })
+        .find((l) => l.clamped);
+      expect(clamped?.clamped).toEqual(
+        expect.arrayContaining([{ field: 'threads', asked: 256, used: threads }]),
+      );
+      expect(states().at(-1)).toBe('COMMAND_STATE_SUCCEEDED');
+    });
   });
 });
 

@@ -1,5 +1,4 @@
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import {
   CommandState,
   Finding as FindingMessage,
@@ -9,7 +8,8 @@ import {
   type ScanCommand,
   type ScanSummary as ScanSummaryMessage,
 } from '@log4fleet/contracts';
-import type { ScanSummary } from '@log4fleet/scanner';
+import type { ScanOptions, ScanSummary } from '@log4fleet/scanner';
+import { invalidIdMessage, isCommandId } from './command-id';
 import type { ExecutedCommand, ExecutedLog } from './executed-log';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
@@ -21,13 +21,16 @@ import {
   truncateUtf8,
   type ScanFn,
 } from './scan-mapping';
+import { boundScanOptions, checkScanCommand } from './scan-bounds';
 import { SpoolReader, SpoolWriter } from './spool';
-import { ensurePrivateDir, errorMessage } from './state-dir';
+import { confinedPath, ensurePrivateDir, errorMessage } from './state-dir';
 import { mergeSummaries } from '../scan/process-scan';
 
 /** Protocol limit per UploadResultsRequest. */
 export const CHUNK_FINDINGS = 500;
 export const CHUNK_ERRORS = 500;
+const FINDINGS_SPOOL = 'findings.spool';
+const ERRORS_SPOOL = 'errors.spool';
 
 export interface CommandExecutorDeps {
   scan: ScanFn;
@@ -44,11 +47,31 @@ export interface CommandExecutorDeps {
   now?: () => number;
 }
 
-interface Running {
+interface Entry {
+  command: Command;
+  log: Logger;
   abort: AbortController;
+  /** False while it waits in the queue behind the running command. */
+  started: boolean;
   /** Set once results are being written to the outbox: too late to cancel. */
   writing: boolean;
+  /** Settles once the command left the executor (finished, cancelled or dropped). */
   done: Promise<void>;
+  settle: () => void;
+}
+
+function newEntry(command: Command, log: Logger): Entry {
+  let settle = (): void => undefined;
+  const done = new Promise<void>((resolve) => (settle = resolve));
+  return {
+    command,
+    log,
+    abort: new AbortController(),
+    started: false,
+    writing: false,
+    done,
+    settle,
+  };
 }
 
 class CancelledError extends Error {}
@@ -56,10 +79,15 @@ class CancelledError extends Error {}
 /**
  * Runs the commands the controller sends, each id at most once: a redelivered command
  * (the controller resends what it has not seen finish) is acknowledged again with what
- * this agent knows of it, never executed twice.
+ * this agent knows of it, never executed twice. One command runs at a time (a scan takes
+ * the host's cores and a share of the agent's memory); the others wait in arrival order,
+ * reported delivered, and are reported started only when they start.
  */
 export class CommandExecutor {
-  private readonly running = new Map<string, Running>();
+  /** Every command held: the running one and the queued ones. */
+  private readonly held = new Map<string, Entry>();
+  private readonly queue: Entry[] = [];
+  private active: Entry | undefined;
   private readonly now: () => number;
   private stopping = false;
 
@@ -67,12 +95,18 @@ export class CommandExecutor {
     this.now = deps.now ?? Date.now;
   }
 
+  /** Commands held: running or waiting to run. */
   get runningCount(): number {
-    return this.running.size;
+    return this.held.size;
   }
 
-  /** Starts `command` unless it ran or runs already. Never throws; outcomes go to report(). */
+  /** Queues `command` unless it ran or is held already. Never throws; outcomes go to report(). */
   handle(command: Command): void {
+    // The id names the command's directory in the state directory: checked before any use.
+    if (!isCommandId(command.id)) {
+      this.deps.log.error({ commandId: command.id }, invalidIdMessage('command id', command.id));
+      return;
+    }
     const log = this.deps.log.child({ commandId: command.id });
     const executed = this.deps.executed.get(command.id);
     if (executed) {
@@ -83,45 +117,120 @@ export class CommandExecutor {
       this.deps.report(updateFromExecuted(executed, this.now()));
       return;
     }
-    if (this.running.has(command.id)) {
-      log.info('command already running: acknowledging again');
-      this.send(command.id, CommandState.COMMAND_STATE_STARTED);
+    const held = this.held.get(command.id);
+    if (held) {
+      log.info({ started: held.started }, 'command already held: acknowledging again');
+      const state = held.started
+        ? CommandState.COMMAND_STATE_STARTED
+        : CommandState.COMMAND_STATE_DELIVERED;
+      this.send(command.id, state);
       return;
     }
     if (this.stopping) return;
-    const abort = new AbortController();
-    const entry: Running = { abort, writing: false, done: Promise.resolve() };
-    this.running.set(command.id, entry);
-    entry.done = this.execute(command, entry, log).finally(() => this.running.delete(command.id));
-  }
-
-  /** Stops a running scan; its results are discarded and the command reported cancelled. */
-  cancel(commandId: string): boolean {
-    const entry = this.running.get(commandId);
-    if (!entry || entry.writing) return false;
-    entry.abort.abort(new CancelledError('cancelled by the controller'));
-    return true;
-  }
-
-  /** Resolves once every command running now has finished. */
-  async whenIdle(): Promise<void> {
-    await Promise.all([...this.running.values()].map((e) => e.done));
+    const entry = newEntry(command, log);
+    this.held.set(command.id, entry);
+    this.queue.push(entry);
+    this.send(command.id, CommandState.COMMAND_STATE_DELIVERED);
+    if (this.active) log.info({ position: this.queue.length }, 'command queued');
+    this.next();
   }
 
   /**
-   * For SIGTERM: scans are abandoned (not recorded, so the controller's redelivery reruns
-   * them), results already being written are finished so no half-written command remains.
+   * Records `commandId` as failed without running it (a command the agent could not decode)
+   * and reports it; ids that are not command ids are refused, never reported.
+   */
+  async refuse(commandId: string, message: string): Promise<void> {
+    if (!isCommandId(commandId)) {
+      this.deps.log.error({ commandId, message }, invalidIdMessage('command id', commandId));
+      return;
+    }
+    const log = this.deps.log.child({ commandId });
+    const executed = this.deps.executed.get(commandId);
+    if (executed) {
+      log.info({ state: executed.state }, 'command already executed: acknowledging again');
+      this.deps.report(updateFromExecuted(executed, this.now()));
+      return;
+    }
+    if (this.held.has(commandId)) {
+      log.warn({ message }, 'undecodable copy of a command this agent holds: ignored');
+      return;
+    }
+    await this.finish(commandId, 'failed', 0, message, log);
+  }
+
+  /**
+   * Stops a running scan (its results are discarded) or drops a queued one; either is
+   * reported cancelled. False once results are being written, or when the id is unknown.
+   */
+  cancel(commandId: string): boolean {
+    if (!isCommandId(commandId)) {
+      this.deps.log.error({ commandId }, invalidIdMessage('cancel of command id', commandId));
+      return false;
+    }
+    const entry = this.held.get(commandId);
+    if (!entry || entry.writing) return false;
+    if (entry.abort.signal.aborted) return true;
+    const reason = new CancelledError('cancelled by the controller');
+    entry.abort.abort(reason);
+    if (entry.started) return true;
+    this.queue.splice(this.queue.indexOf(entry), 1);
+    void this.finish(
+      commandId,
+      'cancelled',
+      0,
+      `${reason.message} before it started`,
+      entry.log,
+    ).finally(() => this.release(entry));
+    return true;
+  }
+
+  /** Resolves once every command held now (running and queued) has finished. */
+  async whenIdle(): Promise<void> {
+    while (this.held.size > 0) {
+      await Promise.all([...this.held.values()].map((e) => e.done));
+    }
+  }
+
+  /**
+   * For SIGTERM: queued commands are dropped and the running scan abandoned (neither
+   * recorded, so the controller's redelivery runs them); results already being written are
+   * finished so no half-written command remains.
    */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    for (const entry of this.running.values()) {
-      if (!entry.writing) entry.abort.abort(new Error('agent shutting down'));
+    for (const entry of this.queue.splice(0)) {
+      entry.log.info('queued command dropped by shutdown; the controller will deliver it again');
+      this.release(entry);
     }
-    await Promise.all([...this.running.values()].map((e) => e.done));
+    const active = this.active;
+    if (active && !active.writing) active.abort.abort(new Error('agent shutting down'));
+    await active?.done;
   }
 
-  private async execute(command: Command, entry: Running, log: Logger): Promise<void> {
-    this.send(command.id, CommandState.COMMAND_STATE_DELIVERED);
+  private release(entry: Entry): void {
+    this.held.delete(entry.command.id);
+    entry.settle();
+  }
+
+  /** Starts the next queued command when none runs. */
+  private next(): void {
+    if (this.active || this.stopping) return;
+    const entry = this.queue.shift();
+    if (!entry) return;
+    this.active = entry;
+    entry.started = true;
+    void this.execute(entry.command, entry, entry.log)
+      .catch((err: unknown) =>
+        entry.log.error({ err: errorMessage(err) }, 'command ended on an unexpected error'),
+      )
+      .finally(() => {
+        this.active = undefined;
+        this.release(entry);
+        this.next();
+      });
+  }
+
+  private async execute(command: Command, entry: Entry, log: Logger): Promise<void> {
     if (command.expiresAtMs > 0 && this.now() > command.expiresAtMs) {
       log.warn({ expiresAtMs: command.expiresAtMs }, 'command expired before it could start');
       await this.finish(
@@ -143,7 +252,7 @@ export class CommandExecutor {
 
   private async settleFailure(
     commandId: string,
-    entry: Running,
+    entry: Entry,
     err: unknown,
     log: Logger,
   ): Promise<void> {
@@ -159,7 +268,7 @@ export class CommandExecutor {
     await this.finish(commandId, 'failed', 0, errorMessage(err), log);
   }
 
-  private async runKind(command: Command, entry: Running, log: Logger): Promise<number> {
+  private async runKind(command: Command, entry: Entry, log: Logger): Promise<number> {
     const kind = command.kind;
     if (!kind) throw new Error('command carries no known kind (agent older than the controller?)');
     switch (kind.$case) {
@@ -171,16 +280,22 @@ export class CommandExecutor {
   private async runScan(
     commandId: string,
     scanCommand: ScanCommand,
-    entry: Running,
+    entry: Entry,
     log: Logger,
   ): Promise<number> {
-    const options = toScanOptions(scanCommand, this.deps.workerFile);
-    const dir = path.join(this.deps.workDir, commandId);
+    checkScanCommand(scanCommand);
+    const { options, clamped } = boundScanOptions(toScanOptions(scanCommand, this.deps.workerFile));
+    if (clamped.length > 0) log.warn({ clamped }, 'scan limits lowered to what this agent allows');
+    // Never outside the work directory, whatever the id (handle() checked it already).
+    const dir = confinedPath(this.deps.workDir, commandId);
     await fsp.rm(dir, { recursive: true, force: true });
     await ensurePrivateDir(dir);
     try {
       this.send(commandId, CommandState.COMMAND_STATE_STARTED);
-      log.info({ paths: options.paths, exclude: options.exclude }, 'scan started');
+      log.info(
+        { paths: options.paths, exclude: options.exclude, threads: options.threads },
+        'scan started',
+      );
       const spooled = await this.scanToSpool(
         this.scanPlan(scanCommand, log),
         options,
@@ -220,12 +335,12 @@ export class CommandExecutor {
 
   private async scanToSpool(
     plan: ScanFn[],
-    options: ReturnType<typeof toScanOptions>,
+    options: ScanOptions,
     dir: string,
     signal: AbortSignal,
   ): Promise<{ summary: ScanSummary; findings: number; errors: number }> {
-    const findings = new SpoolWriter(path.join(dir, 'findings.spool'));
-    const errors = new SpoolWriter(path.join(dir, 'errors.spool'));
+    const findings = new SpoolWriter(confinedPath(dir, FINDINGS_SPOOL));
+    const errors = new SpoolWriter(confinedPath(dir, ERRORS_SPOOL));
     try {
       const sink = {
         finding: (f: Parameters<typeof toFindingMessage>[0]) => {
@@ -256,8 +371,8 @@ export class CommandExecutor {
     summary: ScanSummaryMessage,
     counts: { findings: number; errors: number },
   ): Promise<number> {
-    const findings = await SpoolReader.open(path.join(dir, 'findings.spool'));
-    const errors = await SpoolReader.open(path.join(dir, 'errors.spool'));
+    const findings = await SpoolReader.open(confinedPath(dir, FINDINGS_SPOOL));
+    const errors = await SpoolReader.open(confinedPath(dir, ERRORS_SPOOL));
     try {
       const totalChunks = Math.max(
         1,
@@ -329,11 +444,18 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/**
+ * The state reported for an outcome. The controller takes only delivered, started, succeeded
+ * and failed from an agent (apps/controller/src/commands/command-state.ts agentReportedState)
+ * and ends the stream on any other, which the agent would then send again on every new stream:
+ * a command cancelled (queued or running) or expired here is reported failed, its message
+ * saying which. The executed log keeps the real outcome.
+ */
 const STATE_OF: Record<ExecutedCommand['state'], CommandState> = {
   succeeded: CommandState.COMMAND_STATE_SUCCEEDED,
   failed: CommandState.COMMAND_STATE_FAILED,
-  expired: CommandState.COMMAND_STATE_EXPIRED,
-  cancelled: CommandState.COMMAND_STATE_CANCELLED,
+  expired: CommandState.COMMAND_STATE_FAILED,
+  cancelled: CommandState.COMMAND_STATE_FAILED,
 };
 
 export function updateFromExecuted(entry: ExecutedCommand, atMs: number): CommandUpdate {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isCommandId } from './command-id';
 import { readJsonFile, writeFileAtomic } from './state-dir';
 
 export const EXECUTED_LOG_FILE = 'executed-commands.json';
@@ -27,6 +28,8 @@ export class ExecutedLog {
   private readonly entries = new Map<string, ExecutedCommand>();
   /** Writes run one after another so that an older snapshot never lands last. */
   private writing: Promise<void> = Promise.resolve();
+  /** Entries of the file left out on open: not the outcome of a command id this agent takes. */
+  skipped = 0;
 
   private constructor(
     private readonly file: string,
@@ -42,8 +45,9 @@ export class ExecutedLog {
     if (raw === undefined) return log;
     if (!Array.isArray(raw))
       throw new Error(`${log.file}: expected a JSON array of executed commands`);
-    for (const entry of raw as ExecutedCommand[]) {
-      if (typeof entry?.id === 'string') log.entries.set(entry.id, entry);
+    for (const entry of raw as unknown[]) {
+      if (isExecutedCommand(entry)) log.entries.set(entry.id, entry);
+      else log.skipped += 1;
     }
     log.trim();
     return log;
@@ -100,4 +104,25 @@ export class ExecutedLog {
       this.entries.delete(id);
     }
   }
+}
+
+const STATES: ReadonlySet<unknown> = new Set<ExecutedCommand['state']>([
+  'succeeded',
+  'failed',
+  'expired',
+  'cancelled',
+]);
+
+/** An entry read back from the file: its id is sent to the controller again, so it is checked. */
+function isExecutedCommand(value: unknown): value is ExecutedCommand {
+  const e = value as Partial<ExecutedCommand> | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    isCommandId(e.id) &&
+    STATES.has(e.state) &&
+    Number.isSafeInteger(e.totalChunks) &&
+    typeof e.message === 'string' &&
+    typeof e.atMs === 'number'
+  );
 }

@@ -1,8 +1,8 @@
-import { readdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { UploadResultsRequest } from '@log4fleet/contracts';
-import { Outbox, OUTBOX_DIR } from './outbox';
+import { Outbox, OUTBOX_DIR, UnreadableChunkError } from './outbox';
 
 const CMD_A = '0b0e6c1e-0000-4000-8000-00000000000a';
 const CMD_B = '0b0e6c1e-0000-4000-8000-00000000000b';
@@ -116,5 +116,38 @@ describe('Outbox', () => {
     await expect(outbox.put(chunk('../../etc/passwd', 0))).rejects.toThrow(
       /not usable as a file name/,
     );
+  });
+
+  it('C1: takes only lowercase canonical UUIDs as command ids, writing nothing else', async () => {
+    const outbox = await Outbox.open(stateDir);
+    for (const id of [CMD_A.toUpperCase(), '..', `${CMD_A}\u0000`, 'a_b', CMD_A.slice(1)]) {
+      await expect(outbox.put(chunk(id, 0))).rejects.toThrow(/not usable as a file name/);
+    }
+    expect(await readdir(path.join(stateDir, OUTBOX_DIR))).toEqual([]);
+  });
+
+  it('C1: lists only chunk files named after a command id, and refuses a file that is not what its name says', async () => {
+    const dir = path.join(stateDir, OUTBOX_DIR);
+    const outbox = await Outbox.open(stateDir);
+    const good = await outbox.put(chunk(CMD_A, 0));
+    await writeFile(path.join(dir, `${CMD_A.toUpperCase()}.000000.chunk`), 'x');
+    await writeFile(path.join(dir, `..${CMD_B}.000000.chunk`), 'x');
+    await writeFile(path.join(dir, `${CMD_B}.000000.chunk`), Buffer.from([0x0a, 0xff]));
+    await writeFile(
+      path.join(dir, `${CMD_B}.000001.chunk`),
+      await readFile(path.join(dir, good.name)),
+    );
+    const entries = await outbox.list();
+    expect(entries.map((e) => [e.commandId, e.sequence])).toEqual(
+      expect.arrayContaining([
+        [CMD_A, 0],
+        [CMD_B, 0],
+        [CMD_B, 1],
+      ]),
+    );
+    expect(entries).toHaveLength(3);
+    const [garbled, renamed] = entries.filter((e) => e.commandId === CMD_B);
+    await expect(outbox.read(garbled)).rejects.toThrow(UnreadableChunkError);
+    await expect(outbox.read(renamed)).rejects.toThrow(/not what its name says/);
   });
 });

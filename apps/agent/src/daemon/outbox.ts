@@ -1,7 +1,14 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UploadResultsRequest } from '@log4fleet/contracts';
-import { ensurePrivateDir, removeStaleTempFiles, writeFileAtomic } from './state-dir';
+import { isCommandId } from './command-id';
+import {
+  confinedPath,
+  ensurePrivateDir,
+  errorMessage,
+  removeStaleTempFiles,
+  writeFileAtomic,
+} from './state-dir';
 
 export const OUTBOX_DIR = 'outbox';
 const REJECTED_DIR = 'rejected';
@@ -37,7 +44,10 @@ export class Outbox {
 
   async put(chunk: UploadResultsRequest): Promise<OutboxEntry> {
     const name = chunkFileName(chunk.commandId, chunk.sequence);
-    await writeFileAtomic(path.join(this.dir, name), UploadResultsRequest.encode(chunk).finish());
+    await writeFileAtomic(
+      confinedPath(this.dir, name),
+      UploadResultsRequest.encode(chunk).finish(),
+    );
     for (const notify of this.listeners) notify();
     return { name, commandId: chunk.commandId, sequence: chunk.sequence };
   }
@@ -47,7 +57,7 @@ export class Outbox {
     const names = (await fsp.readdir(this.dir)).filter((n) => n.endsWith(CHUNK_SUFFIX));
     const withTimes = await Promise.all(
       names.map(async (name) => {
-        const stat = await fsp.stat(path.join(this.dir, name)).catch(() => undefined);
+        const stat = await fsp.stat(confinedPath(this.dir, name)).catch(() => undefined);
         return { entry: parseChunkFileName(name), mtimeMs: stat?.mtimeMs ?? 0 };
       }),
     );
@@ -71,21 +81,36 @@ export class Outbox {
     return names.filter((n) => n.endsWith(CHUNK_SUFFIX)).length;
   }
 
-  /** The chunk, or undefined when it is gone (already acknowledged). */
+  /**
+   * The chunk, or undefined when it is gone (already acknowledged). Throws, naming the file,
+   * when it does not hold a chunk of the command its name says.
+   */
   async read(entry: OutboxEntry): Promise<UploadResultsRequest | undefined> {
+    const file = confinedPath(this.dir, entry.name);
     let bytes: Buffer;
     try {
-      bytes = await fsp.readFile(path.join(this.dir, entry.name));
+      bytes = await fsp.readFile(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return UploadResultsRequest.decode(bytes);
+    let chunk: UploadResultsRequest;
+    try {
+      chunk = UploadResultsRequest.decode(bytes);
+    } catch (err) {
+      throw new UnreadableChunkError(`${file} is not a result chunk: ${errorMessage(err)}`);
+    }
+    if (chunk.commandId !== entry.commandId || chunk.sequence !== entry.sequence) {
+      throw new UnreadableChunkError(
+        `${file} holds chunk ${chunk.sequence} of command ${JSON.stringify(chunk.commandId)}, not what its name says`,
+      );
+    }
+    return chunk;
   }
 
   /** Called once the controller answered for the chunk (stored or duplicate). */
   async acknowledge(entry: OutboxEntry): Promise<void> {
-    await fsp.rm(path.join(this.dir, entry.name), { force: true });
+    await fsp.rm(confinedPath(this.dir, entry.name), { force: true });
   }
 
   /**
@@ -95,8 +120,8 @@ export class Outbox {
   async reject(entry: OutboxEntry): Promise<string> {
     const rejectedDir = path.join(this.dir, REJECTED_DIR);
     await ensurePrivateDir(rejectedDir);
-    const target = path.join(rejectedDir, entry.name);
-    await fsp.rename(path.join(this.dir, entry.name), target);
+    const target = confinedPath(rejectedDir, entry.name);
+    await fsp.rename(confinedPath(this.dir, entry.name), target);
     return target;
   }
 
@@ -107,15 +132,23 @@ export class Outbox {
   }
 }
 
+/** A chunk file the outbox cannot upload: set aside rather than retried. */
+export class UnreadableChunkError extends Error {}
+
 export function chunkFileName(commandId: string, sequence: number): string {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(commandId)) {
-    throw new Error(`command id "${commandId}" is not usable as a file name (expected a UUID)`);
+  if (!isCommandId(commandId)) {
+    throw new Error(
+      `command id ${JSON.stringify(commandId)} is not usable as a file name (expected a lowercase UUID)`,
+    );
+  }
+  if (!Number.isSafeInteger(sequence) || sequence < 0) {
+    throw new Error(`chunk sequence ${sequence} of command ${commandId} is not a count`);
   }
   return `${commandId}.${String(sequence).padStart(6, '0')}${CHUNK_SUFFIX}`;
 }
 
 function parseChunkFileName(name: string): OutboxEntry | undefined {
-  const match = /^([A-Za-z0-9_-]{1,128})\.(\d{6,})\.chunk$/.exec(name);
-  if (!match) return undefined;
+  const match = /^([0-9a-f-]{36})\.(\d{6,15})\.chunk$/.exec(name);
+  if (!match || !isCommandId(match[1])) return undefined;
   return { name, commandId: match[1], sequence: Number(match[2]) };
 }

@@ -57,6 +57,8 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
   await fsp.rm(workDir, { recursive: true, force: true });
   const outbox = await Outbox.open(stateDir);
   const executed = await ExecutedLog.open(stateDir);
+  if (executed.skipped > 0)
+    log.warn({ skipped: executed.skipped }, 'executed-command log entries left out: not valid');
   // The one channel of this process's life (TOOLCHAIN.md: recreating channels leaks connections).
   const client = createAgentClient(address, credentials.tls);
   const uploader = new Uploader({

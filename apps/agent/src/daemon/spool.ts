@@ -15,6 +15,8 @@ export class SpoolWriter {
 
   append(record: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`spool ${this.file} is closed`);
+    if (record.length > MAX_SPOOL_RECORD)
+      throw new Error(`spool ${this.file}: a record of ${record.length} bytes is too large`);
     const frame = Buffer.allocUnsafe(4 + record.length);
     frame.writeUInt32BE(record.length, 0);
     frame.set(record, 4);
@@ -34,6 +36,8 @@ export class SpoolWriter {
 }
 
 const READ_BLOCK = 1024 * 1024;
+/** Far above any Finding or ScanError message: a length beyond it is a damaged file. */
+export const MAX_SPOOL_RECORD = 16 * 1024 * 1024;
 
 /** Reads back what a SpoolWriter wrote, one record at a time, one block in memory. */
 export class SpoolReader {
@@ -53,6 +57,9 @@ export class SpoolReader {
   async next(): Promise<Uint8Array | undefined> {
     if (!(await this.fill(4))) return undefined;
     const length = this.buffered.readUInt32BE(0);
+    // The length comes from a file: bounded before it sizes a buffer.
+    if (length > MAX_SPOOL_RECORD)
+      throw new Error(`spool ${this.file} is damaged: a record of ${length} bytes`);
     if (!(await this.fill(4 + length))) throw new Error(`spool ${this.file} ends inside a record`);
     const record = this.buffered.subarray(4, 4 + length);
     this.buffered = this.buffered.subarray(4 + length);

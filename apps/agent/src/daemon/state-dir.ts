@@ -15,6 +15,27 @@ export function resolveStateDir(
   return path.resolve(chosen);
 }
 
+/**
+ * `base` joined with `names`, each one plain file name (no separator, no "." or "..", no
+ * NUL), and checked to resolve strictly inside `base`: the only way the agent turns data it
+ * received (a command id, a file name read back from its state directory) into a path.
+ */
+export function confinedPath(base: string, ...names: string[]): string {
+  const root = path.resolve(base);
+  for (const name of names) {
+    if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+      throw new Error(`refusing ${JSON.stringify(name)} as a file name inside ${root}`);
+    }
+  }
+  const result = path.resolve(root, ...names);
+  const relative = path.relative(root, result);
+  const outside = relative === '..' || relative.startsWith(`..${path.sep}`);
+  if (relative === '' || outside || path.isAbsolute(relative)) {
+    throw new Error(`refusing ${JSON.stringify(names.join('/'))}: it leaves ${root}`);
+  }
+  return result;
+}
+
 /** Creates `dir` (and parents) and forces mode 0700 on it: it holds the agent's secret. */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   try {

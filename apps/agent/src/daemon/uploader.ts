@@ -8,7 +8,7 @@ import { Backoff, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff'
 import { agentMetadata } from './channel';
 import type { Credentials } from './credentials';
 import type { Logger } from './logger';
-import type { Outbox, OutboxEntry } from './outbox';
+import { UnreadableChunkError, type Outbox, type OutboxEntry } from './outbox';
 import { errorMessage } from './state-dir';
 
 export interface UploaderDeps {
@@ -84,13 +84,28 @@ export class Uploader {
   private async drain(entries: OutboxEntry[]): Promise<number | undefined> {
     for (const entry of entries) {
       if (this.stop.signal.aborted) return undefined;
-      const chunk = await this.deps.outbox.read(entry);
+      const chunk = await this.readOrSetAside(entry);
       if (!chunk) continue;
       const outcome = await this.send(entry, chunk);
       if (outcome === 'retry') return this.backoff.nextDelayMs();
       this.backoff.reset();
     }
     return undefined;
+  }
+
+  /** The chunk; a file that holds no readable chunk is moved aside (it would block the rest). */
+  private async readOrSetAside(entry: OutboxEntry): Promise<UploadResultsRequest | undefined> {
+    try {
+      return await this.deps.outbox.read(entry);
+    } catch (err) {
+      if (!(err instanceof UnreadableChunkError)) throw err;
+      const movedTo = await this.deps.outbox.reject(entry);
+      this.deps.log.error(
+        { commandId: entry.commandId, sequence: entry.sequence, err: err.message, movedTo },
+        'outbox file holds no readable result chunk; set aside',
+      );
+      return undefined;
+    }
   }
 
   private async send(entry: OutboxEntry, chunk: UploadResultsRequest): Promise<'done' | 'retry'> {

@@ -19,6 +19,16 @@ import {
   type UploadResultsResponse,
 } from '@log4fleet/contracts';
 
+/** The real service definition, except that Connect also sends a Buffer as it is (pushRaw). */
+const RAW_CAPABLE_SERVICE = {
+  ...AgentServiceService,
+  connect: {
+    ...AgentServiceService.connect,
+    responseSerialize: (value: ControllerMessage | Buffer): Buffer =>
+      Buffer.isBuffer(value) ? value : AgentServiceService.connect.responseSerialize(value),
+  },
+};
+
 export interface EnrolledAgent {
   agentId: string;
   hostId: string;
@@ -63,7 +73,7 @@ export class FakeController {
 
   async start(): Promise<void> {
     const server = new Server();
-    server.addService(AgentServiceService, {
+    server.addService(RAW_CAPABLE_SERVICE, {
       enroll: (
         call: ServerUnaryCall<EnrollRequest, EnrollResponse>,
         cb: sendUnaryData<EnrollResponse>,
@@ -97,6 +107,13 @@ export class FakeController {
     const stream = this.streams.get(agentId);
     if (!stream) throw new Error(`agent ${agentId} has no stream`);
     stream.write({ kind: { $case: 'command', value: command } });
+  }
+
+  /** Writes bytes as they are, e.g. a message the generated encoder could not produce. */
+  pushRaw(agentId: string, bytes: Buffer): void {
+    const stream = this.streams.get(agentId);
+    if (!stream) throw new Error(`agent ${agentId} has no stream`);
+    (stream as unknown as { write(raw: Buffer): boolean }).write(bytes);
   }
 
   updates(agentId: string, commandId: string): AgentMessage[] {
