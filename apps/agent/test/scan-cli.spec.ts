@@ -245,6 +245,30 @@ describe('log4fleet-agent scan (built)', () => {
     expect(lines).toEqual([expect.objectContaining({ type: 'summary', findings: 0, exitCode: 0 })]);
   });
 
+  it('M1: an exclude glob that backtracks exponentially in a regex does not freeze the scan', () => {
+    const long = path.join(tree('pathological'), 'a'.repeat(200));
+    place(long, { 'log4j-core-2.14.1.jar': corpusJar('log4j-core-2.14.1.jar') });
+    const r = agent(
+      'scan',
+      '--json',
+      '--threads',
+      '0',
+      '--exclude',
+      '*a*a*a*a*a*a*a*a*b',
+      tree('pathological'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`${long}/log4j-core-2.14.1.jar`);
+  });
+
+  it('M1: exits 64 naming an exclude pattern over the length limit', () => {
+    const pattern = `**/${'z'.repeat(5000)}`;
+    const r = agent('scan', '--exclude', pattern, tree('patched'));
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('Invalid exclude pattern "**/zzz');
+    expect(r.stderr).toContain('5003 characters, more than the limit of 4096');
+  });
+
   it('-o to a path that cannot be written is a usage error, before any scanning', () => {
     const r = agent('scan', '-o', path.join(base, 'no-such-dir', 'out.txt'), tree('patched'));
     expect(r.code).toBe(64);

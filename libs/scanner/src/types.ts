@@ -115,7 +115,10 @@ export const DEFAULT_LIMITS: ScanLimits = {
 export interface ScanOptions {
   /** Files or directories to scan. */
   paths: string[];
-  /** Path prefixes or globs (minimatch-style: *, **, ?) to skip. */
+  /**
+   * Path prefixes or globs (*, **, ?, [...], {a,b}) to skip; at most MAX_EXCLUDE_PATTERNS of at
+   * most MAX_EXCLUDE_PATTERN_CHARS each (scan() rejects others with InvalidExcludePattern).
+   */
   exclude: string[];
   includeNetworkFs: boolean;
   includePseudoFs?: boolean;

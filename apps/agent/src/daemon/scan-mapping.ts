@@ -6,6 +6,7 @@ import type {
   ScanSummary as ScanSummaryMessage,
 } from '@log4fleet/contracts';
 import {
+  checkExcludePatterns,
   DEFAULT_LIMITS,
   type Finding,
   type ScanError,
@@ -26,8 +27,12 @@ const MAX_EVIDENCE = 32;
 const MAX_CVES = 16;
 const MAX_MESSAGE_BYTES = 1024;
 
-/** ScanCommand (0 = agent default) -> the engine's ScanOptions. */
+/**
+ * ScanCommand (0 = agent default) -> the engine's ScanOptions. Throws (the command fails with
+ * the message) for exclude patterns the engine refuses, naming the pattern.
+ */
 export function toScanOptions(command: ScanCommand, workerFile: string | undefined): ScanOptions {
+  checkExcludePatterns(command.exclude);
   const paths = command.paths.map((p) => Buffer.from(p).toString('utf8'));
   const threads = command.threads > 0 ? command.threads : os.availableParallelism();
   return {

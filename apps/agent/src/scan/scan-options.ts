@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { DEFAULT_LIMITS, type ScanOptions } from '@log4fleet/scanner';
+import { checkExcludePatterns, DEFAULT_LIMITS, type ScanOptions } from '@log4fleet/scanner';
 
 /** Options of `scan` as commander parses them (after the value parsers below). */
 export interface ScanCliOptions {
@@ -56,6 +56,17 @@ export function parseByteSize(value: string): number {
 
 export function collectRepeatable(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** --exclude: collects the patterns and refuses, naming it, one the scanner would refuse. */
+export function collectExclude(value: string, previous: string[] | undefined): string[] {
+  const all = collectRepeatable(value, previous);
+  try {
+    checkExcludePatterns(all);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+  return all;
 }
 
 export function reportFormat(opts: ScanCliOptions): ReportFormat {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import {
   DEFAULT_LIMITS,
+  MAX_EXCLUDE_PATTERN_CHARS,
+  MAX_EXCLUDE_PATTERNS,
   MountTable,
   mountSkipReason,
   plannedMountSkips,
@@ -18,7 +20,7 @@ import { EXIT_CODE_HELP, ExitCodeTracker, ScanExit } from './exit-code';
 import { formatBytes, ProgressLine } from './progress';
 import { createReporter, type ReportOutput } from './report-writer';
 import {
-  collectRepeatable,
+  collectExclude,
   integerIn,
   parseByteSize,
   reportFormat,
@@ -190,8 +192,8 @@ export function registerScanCommand(program: Command): void {
     )
     .option(
       '--exclude <glob>',
-      'skip paths matching a glob (*, **) or under a path prefix; repeat the option for more',
-      collectRepeatable,
+      `skip paths matching a glob (*, **, ?, [...], {a,b}) or under a path prefix; repeat the option for more (at most ${MAX_EXCLUDE_PATTERNS}, ${MAX_EXCLUDE_PATTERN_CHARS} characters each)`,
+      collectExclude,
     )
     .option('--include-network-fs', 'also scan NFS, CIFS, sshfs and other network filesystems')
     .option('--one-file-system', 'do not cross into other mounted filesystems')
@@ -215,7 +217,10 @@ export function registerScanCommand(program: Command): void {
       'be gentle: lowest CPU priority, and rest between batches (about half of each core used)',
     )
     .option('--processes', 'inspect running JVMs only, not the filesystem')
-    .option('--no-jvms', 'with no PATH, scan the filesystem only (a full scan includes running JVMs)')
+    .option(
+      '--no-jvms',
+      'with no PATH, scan the filesystem only (a full scan includes running JVMs)',
+    )
     .option('--no-progress', 'no progress line on stderr')
     .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .option('-v, --verbose', 'list skipped mounts on stderr')

@@ -12,7 +12,7 @@ import {
   type ScanSink,
   type ScanSummary,
 } from '../types';
-import { walk } from '../walk/walker';
+import { checkExcludePatterns, walk } from '../walk/walker';
 import { explodedRootOf, scanExplodedRoot } from './exploded.scanner';
 import { log } from './scanner.logger';
 import { scanFile } from './file.scanner';
@@ -72,6 +72,7 @@ export async function scan(
   sink: ScanSink,
   internals: ScanInternals = {},
 ): Promise<ScanSummary> {
+  checkExcludePatterns(options.exclude);
   const started = new Date();
   const tally: Tally = {
     files: 0,

@@ -28,7 +28,7 @@ export interface WalkedFile {
 }
 
 export interface WalkOptions {
-  /** Absolute path prefixes or minimatch globs; matching directories are not descended into. */
+  /** Absolute path prefixes or globs (see exclude.ts); matching directories are not descended into. */
   exclude: string[];
   includeNetworkFs: boolean;
   includePseudoFs: boolean;
@@ -314,3 +314,9 @@ export async function* walk(
 }
 
 export { MountTable, mountSkipReason, plannedMountSkips, type MountSkipPolicy } from './mountinfo';
+export {
+  checkExcludePatterns,
+  InvalidExcludePattern,
+  MAX_EXCLUDE_PATTERN_CHARS,
+  MAX_EXCLUDE_PATTERNS,
+} from './exclude';
