@@ -292,6 +292,34 @@ describe('log4fleet-agent scan (built)', () => {
     expect(Buffer.from(finding.pathBytesBase64 ?? '', 'base64')).toEqual(jarPath);
   });
 
+  it('finds a jar under a PATH argument that is not valid UTF-8 (the bytes from /proc/self/cmdline)', () => {
+    const dir = Buffer.concat([Buffer.from(`${tree('latin1-arg')}/caf`), Buffer.of(0xe9)]);
+    mkdirSync(dir, { recursive: true });
+    const jarPath = Buffer.concat([dir, Buffer.from('/log4j-core-2.14.1.jar')]);
+    writeFileSync(jarPath, corpusJar('log4j-core-2.14.1.jar'));
+    // Node's spawn encodes arguments as UTF-8: the shell's printf passes the byte 0xe9 as is.
+    const script = 'exec "$0" "$1" scan --json --threads 1 "$(printf \'%s/caf\\351\' "$2")"';
+    const res = spawnSync('/bin/sh', ['-c', script, process.execPath, MAIN, tree('latin1-arg')], {
+      cwd: WORKSPACE,
+      encoding: 'utf8',
+      timeout: RUN_TIMEOUT_MS,
+    });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(2);
+    const lines = res.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const finding = lines.find((l) => l['type'] === 'finding');
+    expect(finding).toMatchObject({
+      path: `${tree('latin1-arg')}/caf\uFFFD/log4j-core-2.14.1.jar`,
+      version: '2.14.1',
+      status: 'vulnerable',
+    });
+    expect(Buffer.from(String(finding?.['pathBytesBase64']), 'base64')).toEqual(jarPath);
+    expect(lines[lines.length - 1]).toMatchObject({ type: 'summary', errors: 0 });
+  });
+
   it('draws no progress line when stderr is not a terminal', () => {
     const r = agent('scan', '--threads', '1', tree('vulnerable'));
     expect(r.stderr).not.toContain('scanning:');

@@ -29,7 +29,7 @@ function put(rel: string, data: Buffer | string): string {
   return p;
 }
 
-function options(paths: string[], over: Partial<ScanOptions> = {}): ScanOptions {
+function options(paths: Array<string | Buffer>, over: Partial<ScanOptions> = {}): ScanOptions {
   return {
     paths,
     exclude: [],
@@ -238,6 +238,35 @@ describe('scan', () => {
       expect(view(r).errors).toEqual([...view(expected).errors, `${victim} internal`].sort());
       expect(r.errors.find((e) => e.code === 'internal')?.error).toMatch(/crashed/);
     }, 60_000);
+  });
+
+  it('scans roots given as bytes that are not UTF-8, and reports them with those bytes', async () => {
+    const cafe = Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.of(0xe9)]); // latin-1 "café"
+    mkdirSync(cafe);
+    const inCafe = (name: string): Buffer => Buffer.concat([cafe, Buffer.from(`/${name}`)]);
+    writeFileSync(inCafe('log4j-core-2.14.1.jar'), core214);
+    writeFileSync(inCafe('broken.jar'), 'not a zip but named like one');
+    const fileRoot = Buffer.concat([Buffer.from(`${dir}/`), Buffer.of(0xff), Buffer.from('.jar')]);
+    writeFileSync(fileRoot, core2171);
+    const missing = Buffer.concat([Buffer.from(`${dir}/gone`), Buffer.of(0xfe)]);
+    const r = await run(options([cafe, fileRoot, missing]));
+    const bytesOf = (x: { pathBytesBase64?: string }): string =>
+      Buffer.from(x.pathBytesBase64 ?? '', 'base64').toString('latin1');
+    expect(r.findings.map((f) => [bytesOf(f), f.version, f.status]).sort()).toEqual(
+      [
+        [inCafe('log4j-core-2.14.1.jar').toString('latin1'), '2.14.1', 'vulnerable'],
+        [fileRoot.toString('latin1'), '2.17.1', 'safe'],
+      ].sort(),
+    );
+    expect(r.findings.map((f) => f.path).sort()).toEqual(
+      [`${dir}/caf\uFFFD/log4j-core-2.14.1.jar`, `${dir}/\uFFFD.jar`].sort(),
+    );
+    expect(r.errors.map((e) => [bytesOf(e), e.code]).sort()).toEqual(
+      [
+        [inCafe('broken.jar').toString('latin1'), 'not-an-archive'],
+        [missing.toString('latin1'), 'io-error'],
+      ].sort(),
+    );
   });
 
   it('fails the scan with an error naming the worker file when that file cannot run', async () => {

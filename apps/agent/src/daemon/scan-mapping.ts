@@ -33,7 +33,12 @@ const MAX_MESSAGE_BYTES = 1024;
  */
 export function toScanOptions(command: ScanCommand, workerFile: string | undefined): ScanOptions {
   checkExcludePatterns(command.exclude);
-  const paths = command.paths.map((p) => Buffer.from(p).toString('utf8'));
+  // Paths are bytes on the wire: one that is not valid UTF-8 goes to the engine as bytes.
+  const paths = command.paths.map((p) => {
+    const bytes = Buffer.from(p);
+    const text = bytes.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(bytes) ? text : bytes;
+  });
   const threads = command.threads > 0 ? command.threads : os.availableParallelism();
   return {
     paths: paths.length > 0 ? paths : ['/'],

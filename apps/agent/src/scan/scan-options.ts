@@ -75,13 +75,16 @@ export function reportFormat(opts: ScanCliOptions): ReportFormat {
   return 'table';
 }
 
+/** PATH arguments are strings, or bytes when not valid UTF-8 (the engine resolves those). */
 export function toScanOptions(
-  paths: string[],
+  paths: ReadonlyArray<string | Buffer>,
   opts: ScanCliOptions,
   workerFile: string,
 ): ScanOptions {
   return {
-    paths: (paths.length > 0 ? paths : ['/']).map((p) => path.resolve(p)),
+    paths: (paths.length > 0 ? paths : ['/']).map((p) =>
+      typeof p === 'string' ? path.resolve(p) : p,
+    ),
     exclude: opts.exclude ?? [],
     includeNetworkFs: opts.includeNetworkFs ?? false,
     oneFileSystem: opts.oneFileSystem ?? false,

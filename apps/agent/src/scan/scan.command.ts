@@ -28,6 +28,7 @@ import {
   type ScanCliOptions,
 } from './scan-options';
 import { mergeSummaries } from './process-scan';
+import { rawUserArguments, withRawBytes } from './raw-argv';
 
 /** Same contract as the scanner engine's scan(), for running JVMs instead of paths. */
 export type ProcessScanner = (options: ScanOptions, sink: ScanSink) => Promise<ScanSummary>;
@@ -106,8 +107,9 @@ async function printPlannedSkips(options: ScanOptions): Promise<void> {
       );
       const mount = dev === undefined ? undefined : table.lookup(dev);
       const reason = mount && mountSkipReason(mount, { ...policy, oneFileSystem: false });
-      if (reason) process.stderr.write(`skipping ${root}: ${reason}\n`);
-      else walked.push(root);
+      const shown = typeof root === 'string' ? root : root.toString('utf8');
+      if (reason) process.stderr.write(`skipping ${shown}: ${reason}\n`);
+      else walked.push(shown);
     }
     for (const skip of plannedMountSkips(walked, policy, table)) {
       process.stderr.write(`skipping ${skip.mountPoint}: ${skip.reason}\n`);
@@ -124,7 +126,11 @@ async function runScan(paths: string[], opts: ScanCliOptions, cmd: Command): Pro
     cmd.error(PROCESSES_UNAVAILABLE, { exitCode: ScanExit.USAGE, code: 'log4fleet.unavailable' });
   if (opts.processes && paths.length > 0)
     cmd.error('--processes inspects running JVMs and takes no PATH', { exitCode: ScanExit.USAGE });
-  const options = toScanOptions(paths, opts, path.join(__dirname, 'scan-worker.js'));
+  const options = toScanOptions(
+    withRawBytes(paths, rawUserArguments()),
+    opts,
+    path.join(__dirname, 'scan-worker.js'),
+  );
   const format = reportFormat(opts);
   const out = opts.output
     ? await openFileOutput(opts.output).catch((err: Error) =>
