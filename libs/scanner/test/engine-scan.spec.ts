@@ -1,5 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { getPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scan, scanDirectoryTree } from '../src/engine';
@@ -267,6 +274,38 @@ describe('scan', () => {
         [missing.toString('latin1'), 'io-error'],
       ].sort(),
     );
+  });
+
+  it('Low: a log4j class the detector needs but will not read is an error record naming it (exploded and in a jar)', async () => {
+    const JL = 'org/apache/logging/log4j/core/lookup/JndiLookup.class';
+    // Exploded: a real 4 GiB JndiLookup.class (sparse: no disk used, and never read).
+    await explode('srv/app/WEB-INF/classes', 'log4j-core-2.14.1.jar');
+    const classes = join(dir, 'srv/app/WEB-INF/classes');
+    truncateSync(join(classes, JL), 4 * 1024 ** 3);
+    // In a jar: the same refusal, with the entry limit lowered so the test stays small.
+    const entries = await readFixtureEntries('log4j-core-2.14.1.jar');
+    const jar = put(
+      'opt/big-lookup.jar',
+      await buildZip(
+        entries.map((e) =>
+          e.name === JL ? { name: JL, data: Buffer.alloc(2 * 1024 * 1024), store: true } : e,
+        ),
+      ),
+    );
+    const r = await run(
+      options([dir], { limits: { ...DEFAULT_LIMITS, maxEntryBytes: 1024 * 1024 } }),
+    );
+    expect(r.findings.map((f) => [f.path, f.version, f.status]).sort()).toEqual([
+      [jar, '2.14.1', 'vulnerable'],
+      [classes, '2.14.1', 'vulnerable'],
+    ]);
+    expect(r.errors.map((e) => [e.chain, e.code])).toEqual(
+      expect.arrayContaining([
+        [[join(classes, JL)], 'too-large'],
+        [[jar, JL], 'too-large'],
+      ]),
+    );
+    expect(r.errors).toHaveLength(2);
   });
 
   it('fails the scan with an error naming the worker file when that file cannot run', async () => {
