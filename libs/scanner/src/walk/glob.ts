@@ -147,25 +147,37 @@ function compileSegment(segment: string, pattern: string): CharToken[] {
   return out;
 }
 
-/** Greedy match with backtracking to the last star only: O(segment x tokens). */
-function matchSegment(tokens: readonly CharToken[], s: readonly number[]): boolean {
+/** Width in UTF-16 units of the character at `i`: a star skips whole characters. */
+function widthAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? 2 : 1;
+}
+
+/** Greedy match of s[start, end) with backtracking to the last star only: O(segment x tokens). */
+function matchSegment(
+  tokens: readonly CharToken[],
+  s: string,
+  start: number,
+  end: number,
+): boolean {
   // minimatch: a lone `*` does not match an empty segment (`/r/*` does not match `/r/`).
-  if (s.length === 0) return tokens.length === 0;
+  if (start === end) return tokens.length === 0;
   let ti = 0;
-  let si = 0;
+  let si = start;
   let starTi = -1;
-  let starSi = 0;
-  while (si < s.length) {
+  let starSi = start;
+  while (si < end) {
     const t = tokens[ti];
-    if (ti < tokens.length && t !== STAR && tokenMatches(t, s[si])) {
+    if (ti < tokens.length && t !== STAR && tokenMatches(t, s.codePointAt(si) ?? 0)) {
       ti++;
-      si++;
+      si += widthAt(s, si);
     } else if (t === STAR) {
       starTi = ti++;
       starSi = si;
     } else if (starTi >= 0) {
       ti = starTi + 1;
-      si = ++starSi;
+      starSi += widthAt(s, starSi);
+      si = starSi;
     } else {
       return false;
     }
@@ -174,20 +186,27 @@ function matchSegment(tokens: readonly CharToken[], s: readonly number[]): boole
   return ti === tokens.length;
 }
 
-function segmentMatches(t: SegmentToken, s: readonly number[]): boolean {
-  if (t === ANY_SEGMENT) return true;
-  return t !== GLOBSTAR && matchSegment(t, s);
-}
-
-/** The same greedy algorithm one level up: `**` is the star, a segment the character. */
-function matchSegments(tokens: readonly SegmentToken[], segs: readonly number[][]): boolean {
+/**
+ * The same greedy algorithm one level up: `**` is the star, a path segment the character.
+ * `bounds` holds each segment's start and end in `path`.
+ */
+function matchSegments(
+  tokens: readonly SegmentToken[],
+  path: string,
+  bounds: readonly number[],
+): boolean {
+  const count = bounds.length / 2;
   let ti = 0;
   let si = 0;
   let starTi = -1;
   let starSi = 0;
-  while (si < segs.length) {
+  while (si < count) {
     const t = tokens[ti];
-    if (ti < tokens.length && t !== GLOBSTAR && segmentMatches(t, segs[si])) {
+    if (
+      ti < tokens.length &&
+      t !== GLOBSTAR &&
+      (t === ANY_SEGMENT || matchSegment(t, path, bounds[2 * si], bounds[2 * si + 1]))
+    ) {
       ti++;
       si++;
     } else if (t === GLOBSTAR) {
@@ -308,20 +327,27 @@ function compileAlternative(alt: string, baseName: boolean, pattern: string): Al
   return { tokens, baseName: baseName && kept.length === 1 };
 }
 
-/** A path split into segments of code points, computed once for all patterns. */
+/** A path and where its segments start and end, found once for all patterns. */
 export class SplitPath {
-  private segs: number[][] | undefined;
+  private all: number[] | undefined;
 
   constructor(readonly path: string) {}
 
-  get segments(): number[][] {
-    this.segs ??= this.path.split('/').map((s) => Array.from(s, (c) => c.codePointAt(0) ?? 0));
-    return this.segs;
+  get segments(): number[] {
+    if (this.all) return this.all;
+    const bounds: number[] = [];
+    let start = 0;
+    for (let slash = this.path.indexOf('/'); slash >= 0; slash = this.path.indexOf('/', start)) {
+      bounds.push(start, slash);
+      start = slash + 1;
+    }
+    bounds.push(start, this.path.length);
+    this.all = bounds;
+    return bounds;
   }
 
-  get baseName(): number[][] {
-    const all = this.segments;
-    return all.slice(all.length - 1);
+  get baseName(): number[] {
+    return [this.path.lastIndexOf('/') + 1, this.path.length];
   }
 }
 
@@ -339,7 +365,7 @@ export class Glob {
 
   matches(p: SplitPath): boolean {
     return this.alternatives.some((a) =>
-      matchSegments(a.tokens, a.baseName ? p.baseName : p.segments),
+      matchSegments(a.tokens, p.path, a.baseName ? p.baseName : p.segments),
     );
   }
 }
