@@ -245,6 +245,30 @@ describe('log4fleet-agent scan (built)', () => {
     expect(lines).toEqual([expect.objectContaining({ type: 'summary', findings: 0, exitCode: 0 })]);
   });
 
+  it('M1: an exclude glob that backtracks exponentially in a regex does not freeze the scan', () => {
+    const long = path.join(tree('pathological'), 'a'.repeat(200));
+    place(long, { 'log4j-core-2.14.1.jar': corpusJar('log4j-core-2.14.1.jar') });
+    const r = agent(
+      'scan',
+      '--json',
+      '--threads',
+      '0',
+      '--exclude',
+      '*a*a*a*a*a*a*a*a*b',
+      tree('pathological'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`${long}/log4j-core-2.14.1.jar`);
+  });
+
+  it('M1: exits 64 naming an exclude pattern over the length limit', () => {
+    const pattern = `**/${'z'.repeat(5000)}`;
+    const r = agent('scan', '--exclude', pattern, tree('patched'));
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('Invalid exclude pattern "**/zzz');
+    expect(r.stderr).toContain('5003 characters, more than the limit of 4096');
+  });
+
   it('-o to a path that cannot be written is a usage error, before any scanning', () => {
     const r = agent('scan', '-o', path.join(base, 'no-such-dir', 'out.txt'), tree('patched'));
     expect(r.code).toBe(64);
@@ -266,6 +290,34 @@ describe('log4fleet-agent scan (built)', () => {
     };
     expect(finding.path).toBe(`${tree('latin1')}/caf\uFFFD/log4j-core-2.14.1.jar`);
     expect(Buffer.from(finding.pathBytesBase64 ?? '', 'base64')).toEqual(jarPath);
+  });
+
+  it('finds a jar under a PATH argument that is not valid UTF-8 (the bytes from /proc/self/cmdline)', () => {
+    const dir = Buffer.concat([Buffer.from(`${tree('latin1-arg')}/caf`), Buffer.of(0xe9)]);
+    mkdirSync(dir, { recursive: true });
+    const jarPath = Buffer.concat([dir, Buffer.from('/log4j-core-2.14.1.jar')]);
+    writeFileSync(jarPath, corpusJar('log4j-core-2.14.1.jar'));
+    // Node's spawn encodes arguments as UTF-8: the shell's printf passes the byte 0xe9 as is.
+    const script = 'exec "$0" "$1" scan --json --threads 1 "$(printf \'%s/caf\\351\' "$2")"';
+    const res = spawnSync('/bin/sh', ['-c', script, process.execPath, MAIN, tree('latin1-arg')], {
+      cwd: WORKSPACE,
+      encoding: 'utf8',
+      timeout: RUN_TIMEOUT_MS,
+    });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(2);
+    const lines = res.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const finding = lines.find((l) => l['type'] === 'finding');
+    expect(finding).toMatchObject({
+      path: `${tree('latin1-arg')}/caf\uFFFD/log4j-core-2.14.1.jar`,
+      version: '2.14.1',
+      status: 'vulnerable',
+    });
+    expect(Buffer.from(String(finding?.['pathBytesBase64']), 'base64')).toEqual(jarPath);
+    expect(lines[lines.length - 1]).toMatchObject({ type: 'summary', errors: 0 });
   });
 
   it('draws no progress line when stderr is not a terminal', () => {

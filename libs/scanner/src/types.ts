@@ -113,9 +113,16 @@ export const DEFAULT_LIMITS: ScanLimits = {
 };
 
 export interface ScanOptions {
-  /** Files or directories to scan. */
-  paths: string[];
-  /** Path prefixes or globs (minimatch-style: *, **, ?) to skip. */
+  /**
+   * Files or directories to scan; relative ones are resolved against the working directory.
+   * A path that is not valid UTF-8 is given as its bytes: findings and errors under it carry
+   * those bytes in pathBytesBase64.
+   */
+  paths: Array<string | Buffer>;
+  /**
+   * Path prefixes or globs (*, **, ?, [...], {a,b}) to skip; at most MAX_EXCLUDE_PATTERNS of at
+   * most MAX_EXCLUDE_PATTERN_CHARS each (scan() rejects others with InvalidExcludePattern).
+   */
   exclude: string[];
   includeNetworkFs: boolean;
   includePseudoFs?: boolean;

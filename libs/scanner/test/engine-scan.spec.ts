@@ -1,5 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { getPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scan, scanDirectoryTree } from '../src/engine';
@@ -29,7 +36,7 @@ function put(rel: string, data: Buffer | string): string {
   return p;
 }
 
-function options(paths: string[], over: Partial<ScanOptions> = {}): ScanOptions {
+function options(paths: Array<string | Buffer>, over: Partial<ScanOptions> = {}): ScanOptions {
   return {
     paths,
     exclude: [],
@@ -238,6 +245,67 @@ describe('scan', () => {
       expect(view(r).errors).toEqual([...view(expected).errors, `${victim} internal`].sort());
       expect(r.errors.find((e) => e.code === 'internal')?.error).toMatch(/crashed/);
     }, 60_000);
+  });
+
+  it('scans roots given as bytes that are not UTF-8, and reports them with those bytes', async () => {
+    const cafe = Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.of(0xe9)]); // latin-1 "café"
+    mkdirSync(cafe);
+    const inCafe = (name: string): Buffer => Buffer.concat([cafe, Buffer.from(`/${name}`)]);
+    writeFileSync(inCafe('log4j-core-2.14.1.jar'), core214);
+    writeFileSync(inCafe('broken.jar'), 'not a zip but named like one');
+    const fileRoot = Buffer.concat([Buffer.from(`${dir}/`), Buffer.of(0xff), Buffer.from('.jar')]);
+    writeFileSync(fileRoot, core2171);
+    const missing = Buffer.concat([Buffer.from(`${dir}/gone`), Buffer.of(0xfe)]);
+    const r = await run(options([cafe, fileRoot, missing]));
+    const bytesOf = (x: { pathBytesBase64?: string }): string =>
+      Buffer.from(x.pathBytesBase64 ?? '', 'base64').toString('latin1');
+    expect(r.findings.map((f) => [bytesOf(f), f.version, f.status]).sort()).toEqual(
+      [
+        [inCafe('log4j-core-2.14.1.jar').toString('latin1'), '2.14.1', 'vulnerable'],
+        [fileRoot.toString('latin1'), '2.17.1', 'safe'],
+      ].sort(),
+    );
+    expect(r.findings.map((f) => f.path).sort()).toEqual(
+      [`${dir}/caf\uFFFD/log4j-core-2.14.1.jar`, `${dir}/\uFFFD.jar`].sort(),
+    );
+    expect(r.errors.map((e) => [bytesOf(e), e.code]).sort()).toEqual(
+      [
+        [inCafe('broken.jar').toString('latin1'), 'not-an-archive'],
+        [missing.toString('latin1'), 'io-error'],
+      ].sort(),
+    );
+  });
+
+  it('Low: a log4j class the detector needs but will not read is an error record naming it (exploded and in a jar)', async () => {
+    const JL = 'org/apache/logging/log4j/core/lookup/JndiLookup.class';
+    // Exploded: a real 4 GiB JndiLookup.class (sparse: no disk used, and never read).
+    await explode('srv/app/WEB-INF/classes', 'log4j-core-2.14.1.jar');
+    const classes = join(dir, 'srv/app/WEB-INF/classes');
+    truncateSync(join(classes, JL), 4 * 1024 ** 3);
+    // In a jar: the same refusal, with the entry limit lowered so the test stays small.
+    const entries = await readFixtureEntries('log4j-core-2.14.1.jar');
+    const jar = put(
+      'opt/big-lookup.jar',
+      await buildZip(
+        entries.map((e) =>
+          e.name === JL ? { name: JL, data: Buffer.alloc(2 * 1024 * 1024), store: true } : e,
+        ),
+      ),
+    );
+    const r = await run(
+      options([dir], { limits: { ...DEFAULT_LIMITS, maxEntryBytes: 1024 * 1024 } }),
+    );
+    expect(r.findings.map((f) => [f.path, f.version, f.status]).sort()).toEqual([
+      [jar, '2.14.1', 'vulnerable'],
+      [classes, '2.14.1', 'vulnerable'],
+    ]);
+    expect(r.errors.map((e) => [e.chain, e.code])).toEqual(
+      expect.arrayContaining([
+        [[join(classes, JL)], 'too-large'],
+        [[jar, JL], 'too-large'],
+      ]),
+    );
+    expect(r.errors).toHaveLength(2);
   });
 
   it('fails the scan with an error naming the worker file when that file cannot run', async () => {

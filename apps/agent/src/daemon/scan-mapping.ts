@@ -6,6 +6,7 @@ import type {
   ScanSummary as ScanSummaryMessage,
 } from '@log4fleet/contracts';
 import {
+  checkExcludePatterns,
   DEFAULT_LIMITS,
   type Finding,
   type ScanError,
@@ -26,9 +27,18 @@ const MAX_EVIDENCE = 32;
 const MAX_CVES = 16;
 const MAX_MESSAGE_BYTES = 1024;
 
-/** ScanCommand (0 = agent default) -> the engine's ScanOptions. */
+/**
+ * ScanCommand (0 = agent default) -> the engine's ScanOptions. Throws (the command fails with
+ * the message) for exclude patterns the engine refuses, naming the pattern.
+ */
 export function toScanOptions(command: ScanCommand, workerFile: string | undefined): ScanOptions {
-  const paths = command.paths.map((p) => Buffer.from(p).toString('utf8'));
+  checkExcludePatterns(command.exclude);
+  // Paths are bytes on the wire: one that is not valid UTF-8 goes to the engine as bytes.
+  const paths = command.paths.map((p) => {
+    const bytes = Buffer.from(p);
+    const text = bytes.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(bytes) ? text : bytes;
+  });
   const threads = command.threads > 0 ? command.threads : os.availableParallelism();
   return {
     paths: paths.length > 0 ? paths : ['/'],

@@ -1,5 +1,5 @@
 import { DEFAULT_LIMITS } from '@log4fleet/scanner';
-import { integerIn, parseByteSize, toScanOptions } from './scan-options';
+import { collectExclude, integerIn, parseByteSize, toScanOptions } from './scan-options';
 
 describe('scan option values', () => {
   it('reads sizes with binary suffixes', () => {
@@ -41,5 +41,18 @@ describe('scan option values', () => {
       oneFileSystem: true,
       includeNetworkFs: false,
     });
+  });
+
+  it('M1: --exclude refuses more than 256 patterns or one over 4096 characters, naming it', () => {
+    let all: string[] | undefined;
+    for (let i = 0; i < 256; i++) all = collectExclude(`/p${i}`, all);
+    expect(all).toHaveLength(256);
+    expect(() => collectExclude('/one-too-many', all)).toThrow(
+      '257 exclude patterns, more than the limit of 256',
+    );
+    expect(() => collectExclude(`/${'x'.repeat(4096)}`, undefined)).toThrow(
+      /Invalid exclude pattern "\/x+…": 4097 characters, more than the limit of 4096/,
+    );
+    expect(collectExclude('*a*a*a*a*a*a*a*a*b', undefined)).toEqual(['*a*a*a*a*a*a*a*a*b']);
   });
 });

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { DEFAULT_LIMITS, type ScanOptions } from '@log4fleet/scanner';
+import { checkExcludePatterns, DEFAULT_LIMITS, type ScanOptions } from '@log4fleet/scanner';
 
 /** Options of `scan` as commander parses them (after the value parsers below). */
 export interface ScanCliOptions {
@@ -58,19 +58,33 @@ export function collectRepeatable(value: string, previous: string[] | undefined)
   return [...(previous ?? []), value];
 }
 
+/** --exclude: collects the patterns and refuses, naming it, one the scanner would refuse. */
+export function collectExclude(value: string, previous: string[] | undefined): string[] {
+  const all = collectRepeatable(value, previous);
+  try {
+    checkExcludePatterns(all);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+  return all;
+}
+
 export function reportFormat(opts: ScanCliOptions): ReportFormat {
   if (opts.json) return 'jsonl';
   if (opts.sarif) return 'sarif';
   return 'table';
 }
 
+/** PATH arguments are strings, or bytes when not valid UTF-8 (the engine resolves those). */
 export function toScanOptions(
-  paths: string[],
+  paths: ReadonlyArray<string | Buffer>,
   opts: ScanCliOptions,
   workerFile: string,
 ): ScanOptions {
   return {
-    paths: (paths.length > 0 ? paths : ['/']).map((p) => path.resolve(p)),
+    paths: (paths.length > 0 ? paths : ['/']).map((p) =>
+      typeof p === 'string' ? path.resolve(p) : p,
+    ),
     exclude: opts.exclude ?? [],
     includeNetworkFs: opts.includeNetworkFs ?? false,
     oneFileSystem: opts.oneFileSystem ?? false,

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import {
   DEFAULT_LIMITS,
+  MAX_EXCLUDE_PATTERN_CHARS,
+  MAX_EXCLUDE_PATTERNS,
   MountTable,
   mountSkipReason,
   plannedMountSkips,
@@ -18,7 +20,7 @@ import { EXIT_CODE_HELP, ExitCodeTracker, ScanExit } from './exit-code';
 import { formatBytes, ProgressLine } from './progress';
 import { createReporter, type ReportOutput } from './report-writer';
 import {
-  collectRepeatable,
+  collectExclude,
   integerIn,
   parseByteSize,
   reportFormat,
@@ -26,6 +28,7 @@ import {
   type ScanCliOptions,
 } from './scan-options';
 import { mergeSummaries } from './process-scan';
+import { rawUserArguments, withRawBytes } from './raw-argv';
 
 /** Same contract as the scanner engine's scan(), for running JVMs instead of paths. */
 export type ProcessScanner = (options: ScanOptions, sink: ScanSink) => Promise<ScanSummary>;
@@ -104,8 +107,9 @@ async function printPlannedSkips(options: ScanOptions): Promise<void> {
       );
       const mount = dev === undefined ? undefined : table.lookup(dev);
       const reason = mount && mountSkipReason(mount, { ...policy, oneFileSystem: false });
-      if (reason) process.stderr.write(`skipping ${root}: ${reason}\n`);
-      else walked.push(root);
+      const shown = typeof root === 'string' ? root : root.toString('utf8');
+      if (reason) process.stderr.write(`skipping ${shown}: ${reason}\n`);
+      else walked.push(shown);
     }
     for (const skip of plannedMountSkips(walked, policy, table)) {
       process.stderr.write(`skipping ${skip.mountPoint}: ${skip.reason}\n`);
@@ -122,7 +126,11 @@ async function runScan(paths: string[], opts: ScanCliOptions, cmd: Command): Pro
     cmd.error(PROCESSES_UNAVAILABLE, { exitCode: ScanExit.USAGE, code: 'log4fleet.unavailable' });
   if (opts.processes && paths.length > 0)
     cmd.error('--processes inspects running JVMs and takes no PATH', { exitCode: ScanExit.USAGE });
-  const options = toScanOptions(paths, opts, path.join(__dirname, 'scan-worker.js'));
+  const options = toScanOptions(
+    withRawBytes(paths, rawUserArguments()),
+    opts,
+    path.join(__dirname, 'scan-worker.js'),
+  );
   const format = reportFormat(opts);
   const out = opts.output
     ? await openFileOutput(opts.output).catch((err: Error) =>
@@ -190,8 +198,8 @@ export function registerScanCommand(program: Command): void {
     )
     .option(
       '--exclude <glob>',
-      'skip paths matching a glob (*, **) or under a path prefix; repeat the option for more',
-      collectRepeatable,
+      `skip paths matching a glob (*, **, ?, [...], {a,b}) or under a path prefix; repeat the option for more (at most ${MAX_EXCLUDE_PATTERNS}, ${MAX_EXCLUDE_PATTERN_CHARS} characters each)`,
+      collectExclude,
     )
     .option('--include-network-fs', 'also scan NFS, CIFS, sshfs and other network filesystems')
     .option('--one-file-system', 'do not cross into other mounted filesystems')
@@ -215,7 +223,10 @@ export function registerScanCommand(program: Command): void {
       'be gentle: lowest CPU priority, and rest between batches (about half of each core used)',
     )
     .option('--processes', 'inspect running JVMs only, not the filesystem')
-    .option('--no-jvms', 'with no PATH, scan the filesystem only (a full scan includes running JVMs)')
+    .option(
+      '--no-jvms',
+      'with no PATH, scan the filesystem only (a full scan includes running JVMs)',
+    )
     .option('--no-progress', 'no progress line on stderr')
     .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .option('-v, --verbose', 'list skipped mounts on stderr')

@@ -64,11 +64,23 @@ function metadataNames(container: string, max: number): string[] {
   return out.filter((n) => n === 'META-INF/MANIFEST.MF' || n.endsWith('/pom.properties'));
 }
 
-function directoryReader(container: string, maxBytes: number): EntryReader {
+/**
+ * Reads files under the container for the detector. A file it needs but cannot read (too
+ * large, no permission) becomes an error record naming the file, once, so the scan says it is
+ * incomplete: the detector itself only notes "unreadable" in the finding's evidence.
+ */
+function directoryReader(
+  container: string,
+  maxBytes: number,
+  onProblem: (file: string, problem: ScanProblem) => void,
+): EntryReader {
+  const failed = new Map<string, ScanProblem>();
   return {
     read(name: string): Buffer | undefined {
       if (name.split('/').includes('..')) return undefined;
       const file = join(container, name);
+      const earlier = failed.get(file);
+      if (earlier) throw earlier;
       try {
         const st = statSync(file);
         if (!st.isFile()) return undefined;
@@ -80,7 +92,10 @@ function directoryReader(container: string, maxBytes: number): EntryReader {
         return readFileSync(file);
       } catch (err) {
         if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-        throw problemFromError(err, `read ${file}`);
+        const problem = problemFromError(err, `read ${file}`);
+        failed.set(file, problem);
+        onProblem(file, problem);
+        throw problem;
       }
     },
   };
@@ -99,14 +114,19 @@ export function scanExplodedRoot(
   const limits: ScanLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const ctx = new ScanContext(limits, opts.detector ?? detectLog4j);
   const chain = [root.container];
+  const recorded = new Set<unknown>();
   try {
     const names: string[] = [];
     listFiles(root.container, root.packageDir, names, limits.maxEntries);
     names.push(...metadataNames(root.container, limits.maxEntries));
-    const reader = directoryReader(root.container, limits.maxEntryBytes);
+    const reader = directoryReader(root.container, limits.maxEntryBytes, (file, problem) => {
+      recorded.add(problem);
+      ctx.addError([file], problem.code, problem.message);
+    });
     ctx.addFindings(chain, ctx.detect(names, reader, { fileName: basename(root.container) }));
   } catch (err) {
-    ctx.addProblem(chain, err, `scan the exploded directory ${root.packageDir}`);
+    if (!recorded.has(err))
+      ctx.addProblem(chain, err, `scan the exploded directory ${root.packageDir}`);
   }
   return { findings: ctx.findings, errors: ctx.errors };
 }

@@ -12,7 +12,8 @@ import {
   type ScanSink,
   type ScanSummary,
 } from '../types';
-import { walk } from '../walk/walker';
+import { fsPath, rootOf, type Located } from '../walk/entries';
+import { checkExcludePatterns, walk } from '../walk/walker';
 import { explodedRootOf, scanExplodedRoot } from './exploded.scanner';
 import { log } from './scanner.logger';
 import { scanFile } from './file.scanner';
@@ -72,6 +73,7 @@ export async function scan(
   sink: ScanSink,
   internals: ScanInternals = {},
 ): Promise<ScanSummary> {
+  checkExcludePatterns(options.exclude);
   const started = new Date();
   const tally: Tally = {
     files: 0,
@@ -241,7 +243,7 @@ async function feed(
   onFinding: (f: Finding) => void,
   onError: (e: ScanError) => void,
 ): Promise<void> {
-  const dirs: string[] = [];
+  const dirs: Array<string | Buffer> = [];
   let batch: WireFile[] = [];
   const push = async (f: WireFile): Promise<void> => {
     throwIfAborted(options.signal);
@@ -252,10 +254,11 @@ async function feed(
     await backend.submit(full);
   };
   for (const p of options.paths) {
-    const kind = rootKind(p, onError);
+    const root = rootOf(p);
+    const kind = rootKind(root, onError);
     if (kind === 'file') {
       tally.files++;
-      await push({ path: p });
+      await push(root.raw ? { path: root.path, raw: root.raw } : { path: root.path });
     } else if (kind === 'directory') {
       dirs.push(p);
     }
@@ -277,16 +280,23 @@ async function feed(
   if (batch.length > 0) await backend.submit(batch);
 }
 
-function rootKind(p: string, onError: (e: ScanError) => void): 'file' | 'directory' | 'other' {
+function rootKind(root: Located, onError: (e: ScanError) => void): 'file' | 'directory' | 'other' {
   try {
-    const st = statSync(p);
+    const st = statSync(fsPath(root));
     if (st.isDirectory()) return 'directory';
     return st.isFile() ? 'file' : 'other';
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const problem = problemFromError(err, 'stat the path');
     const message = code === 'ENOENT' ? 'No such file or directory.' : problem.message;
-    onError({ path: p, chain: [p], code: problem.code, error: message });
+    const e: ScanError = {
+      path: root.path,
+      chain: [root.path],
+      code: problem.code,
+      error: message,
+    };
+    if (root.raw) e.pathBytesBase64 = root.raw.toString('base64');
+    onError(e);
     return 'other';
   }
 }
@@ -317,7 +327,7 @@ export interface TreeScanResult {
  * default options and collects everything. threads defaults to 0 (the calling thread).
  */
 export async function scanDirectoryTree(
-  paths: string | string[],
+  paths: string | Buffer | Array<string | Buffer>,
   opts: Partial<Omit<ScanOptions, 'paths'>> = {},
 ): Promise<TreeScanResult> {
   const findings: Finding[] = [];

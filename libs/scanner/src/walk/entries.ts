@@ -1,4 +1,5 @@
 import type { Dirent, Stats } from 'node:fs';
+import path from 'node:path';
 import type { ScanErrorCode } from '../types';
 
 // Small pieces of the walker: paths from raw dirent names, entry kinds, dev+ino bookkeeping, errno mapping.
@@ -33,6 +34,26 @@ export function childOf(parent: Located, name: Buffer): Located {
   const display = joinDisplay(parent.path, decoded);
   if (!lossy && !parent.raw) return { path: display };
   return { path: display, raw: joinRaw(parent.raw ?? Buffer.from(parent.path, 'utf8'), name) };
+}
+
+/** Whether these bytes decode to UTF-8 and back unchanged (a display string says it all). */
+export function isExactUtf8(bytes: Buffer): boolean {
+  return Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+}
+
+/**
+ * A path given to the scan (a root), made absolute against `cwd`. Bytes that are not valid
+ * UTF-8 are kept as they are in `raw` (resolved through latin1, which maps each byte to one
+ * character, so no byte is lost); valid ones become a plain string.
+ */
+export function rootOf(root: string | Buffer, cwd = process.cwd()): Located {
+  // An empty path names nothing (stat says so); resolving it would scan the working directory.
+  if (root.length === 0) return { path: '' };
+  if (typeof root === 'string') return { path: path.resolve(cwd, root) };
+  if (isExactUtf8(root)) return { path: path.resolve(cwd, root.toString('utf8')) };
+  const cwdLatin1 = Buffer.from(cwd, 'utf8').toString('latin1');
+  const raw = Buffer.from(path.posix.resolve(cwdLatin1, root.toString('latin1')), 'latin1');
+  return { path: raw.toString('utf8'), raw };
 }
 
 export function fsPath(item: Located): string | Buffer {

@@ -1,6 +1,5 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { ScanError, ScanErrorCode } from '../types';
 import {
   childOf,
@@ -10,6 +9,7 @@ import {
   isAncestor,
   kindOfStats,
   messageOf,
+  rootOf,
   scanCodeOf,
   specialKind,
   VisitedDirs,
@@ -28,7 +28,7 @@ export interface WalkedFile {
 }
 
 export interface WalkOptions {
-  /** Absolute path prefixes or minimatch globs; matching directories are not descended into. */
+  /** Absolute path prefixes or globs (see exclude.ts); matching directories are not descended into. */
   exclude: string[];
   includeNetworkFs: boolean;
   includePseudoFs: boolean;
@@ -85,12 +85,12 @@ class Walker {
   }
 
   /** Stats a root; returns it when it is a file, queues it when it is a directory. */
-  async addRoot(root: string): Promise<Located | undefined> {
-    const item: Located = { path: path.resolve(root) };
+  async addRoot(root: string | Buffer): Promise<Located | undefined> {
+    const item = rootOf(root);
     if (this.isExcluded(item)) return undefined;
     let st: Stats;
     try {
-      st = await stat(item.path);
+      st = await stat(fsPath(item));
     } catch (err) {
       if (errnoCode(err) === 'ENOENT')
         return this.fail(item, 'io-error', `${item.path}: no such file or directory`);
@@ -295,7 +295,7 @@ class Walker {
  * Errors go to onError and the walk goes on; skipped mounts and exclusions go to opts.onSkip.
  */
 export async function* walk(
-  roots: string[],
+  roots: ReadonlyArray<string | Buffer>,
   opts: WalkOptions,
   onError: (e: ScanError) => void,
   counters: WalkCounters,
@@ -314,3 +314,9 @@ export async function* walk(
 }
 
 export { MountTable, mountSkipReason, plannedMountSkips, type MountSkipPolicy } from './mountinfo';
+export {
+  checkExcludePatterns,
+  InvalidExcludePattern,
+  MAX_EXCLUDE_PATTERN_CHARS,
+  MAX_EXCLUDE_PATTERNS,
+} from './exclude';
