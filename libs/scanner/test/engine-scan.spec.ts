@@ -308,6 +308,20 @@ describe('scan', () => {
     expect(r.errors).toHaveLength(2);
   });
 
+  it('Low: a jar holding only an oversized JndiLookup.class is an error record, not a clean scan', async () => {
+    const JL = 'org/apache/logging/log4j/core/lookup/JndiLookup.class';
+    const jar = put(
+      'opt/lone-lookup.jar',
+      await buildZip([{ name: JL, data: Buffer.alloc(2 * 1024 * 1024), store: true }]),
+    );
+    const r = await run(
+      options([dir], { limits: { ...DEFAULT_LIMITS, maxEntryBytes: 1024 * 1024 } }),
+    );
+    expect(r.findings).toEqual([]);
+    expect(r.errors.map((e) => [e.chain, e.code])).toEqual([[[jar, JL], 'too-large']]);
+    expect(r.errors[0].error).toMatch(/not inspected/);
+  });
+
   it('fails the scan with an error naming the worker file when that file cannot run', async () => {
     put('a.txt', 'x');
     const bad = put('bad-worker.js', 'throw new Error("broken bundle");');

@@ -22,6 +22,7 @@ import {
   type ZipEntry,
 } from '../zip';
 import type { EntryReader } from '../detect';
+import { stripClassExt } from '../detect/entry-reader';
 import type { ScanContext } from './scan.context';
 
 /** Smallest possible zip: an empty archive's end-of-central-directory record. */
@@ -134,6 +135,35 @@ function detectIn(
     if (err instanceof ScanProblem) return;
     const msg = err instanceof Error ? err.message : String(err);
     ctx.addError(chain, 'internal', `The log4j detector failed on this archive: ${msg}.`);
+    return;
+  }
+  reportUninspectedClasses(ctx, zip, names, index, failed, chain);
+}
+
+/**
+ * A log4j class too large to read is a copy nobody looked at, whether or not the detector
+ * needed it (a lone 4 GiB JndiLookup.class made no finding and no error): it is an error
+ * record, so the scan says it is incomplete instead of clean.
+ */
+function reportUninspectedClasses(
+  ctx: ScanContext,
+  zip: ZipArchive,
+  names: readonly string[],
+  index: ReadonlyMap<string, number>,
+  failed: ReadonlyMap<string, unknown>,
+  chain: readonly string[],
+): void {
+  for (const name of names) {
+    if (failed.has(name) || stripClassExt(name) === undefined) continue;
+    const i = index.get(name);
+    if (i === undefined || zip.rawUncompressedSize(i) <= ctx.limits.maxEntryBytes) continue;
+    const size = zip.entry(i).uncompressedSize;
+    if (size <= ctx.limits.maxEntryBytes) continue;
+    ctx.addError(
+      [...chain, name],
+      'too-large',
+      `Log4j class ${name} declares ${size} bytes, over the limit of ${ctx.limits.maxEntryBytes}: not inspected, so the log4j copy it belongs to cannot be judged.`,
+    );
   }
 }
 
