@@ -293,7 +293,14 @@ export class CommandExecutor {
     try {
       this.send(commandId, CommandState.COMMAND_STATE_STARTED);
       log.info(
-        { paths: options.paths, exclude: options.exclude, threads: options.threads },
+        {
+          // A path that is not UTF-8 arrives as bytes: logged as base64, not as a Buffer dump.
+          paths: options.paths.map((p) =>
+            typeof p === 'string' ? p : `base64:${p.toString('base64')}`,
+          ),
+          exclude: options.exclude,
+          threads: options.threads,
+        },
         'scan started',
       );
       const spooled = await this.scanToSpool(
