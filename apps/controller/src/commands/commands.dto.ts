@@ -10,15 +10,21 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsPathTextList } from '../common/path-text.validator';
 import { COMMAND_STATES, CommandStateName } from './command.entity';
 
 export class CreateScanDto {
-  @ApiPropertyOptional({ type: [String], description: 'Paths to scan; empty means "/"' })
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Paths to scan; empty means "/". The text form findings show: \\xNN is a byte, \\\\ a backslash; at most 4096 bytes each',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(64)
   @IsString({ each: true })
-  @MaxLength(4096, { each: true })
+  @MaxLength(4 * 4096, { each: true })
+  @IsPathTextList(4096)
   paths?: string[];
 
   @ApiPropertyOptional({ type: [String] })
@@ -52,6 +58,7 @@ export class CreateScanDto {
 
 /** What a scan command carries, as stored in commands.payload. */
 export interface ScanParams {
+  /** In the text form of common/path-text.ts, as the request gave them. */
   paths: string[];
   exclude: string[];
   includeNetworkFs: boolean;

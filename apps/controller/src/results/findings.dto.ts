@@ -16,7 +16,10 @@ export class FindingFilterDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) product?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) version?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() hostId?: string;
-  @ApiPropertyOptional({ description: 'Case-insensitive substring of the display path' })
+  @ApiPropertyOptional({
+    description:
+      'Case-insensitive substring of the display path, in its text form (a NUL byte as \\x00, a backslash as \\\\)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
@@ -35,10 +38,14 @@ export class FindingDto {
   @ApiProperty() hostname!: string;
   @ApiProperty() scanRunId!: string;
   @ApiProperty() commandId!: string;
-  @ApiProperty({ description: 'Display path; archive entries joined with "!/"' }) path!: string;
+  @ApiProperty({
+    description:
+      'Display path; archive entries joined with "!/". Lossless text form of the bytes: valid UTF-8 as is, other bytes, controls and NUL as \\xNN, a backslash as \\\\ (a scan request takes it back)',
+  })
+  path!: string;
   @ApiProperty({
     type: [String],
-    description: 'Each path element as text (invalid UTF-8 replaced)',
+    description: 'Each path element in the text form of `path`',
   })
   chain!: string[];
   @ApiProperty({ type: [String], description: 'Each path element exactly, base64' })

@@ -14,6 +14,7 @@ import { CommandsService, ResultCommand, unknownCommand } from '../commands/comm
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { bulkInsert } from '../database/bulk-insert';
 import { isoOrNull } from '../database/column-types';
+import { permanentDataError } from '../database/database-errors';
 import { placeholders, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
@@ -243,8 +244,34 @@ export class ResultsIngestService {
    * are ingested together (one transaction, set-based statements); a batch that fails is retried
    * chunk by chunk, so a bad chunk fails its own job alone.
    */
-  ingest(key: ChunkKey): Promise<IngestOutcome> {
-    return this.batcher.submit(key);
+  async ingest(key: ChunkKey): Promise<IngestOutcome> {
+    try {
+      return await this.batcher.submit(key);
+    } catch (error) {
+      // The batcher ran this chunk alone before failing it: when the database refused its values
+      // (an invalid byte sequence, a value too long...), no retry can store it; it is set aside
+      // with the reason. Anything else (a lost connection, a deadlock) fails the job, to be retried.
+      const reason = permanentDataError(error);
+      if (reason === null) throw error;
+      return this.setAsideAlone(
+        key,
+        `result chunk ${key.commandId}/${key.sequence} of agent ${key.agentId} cannot be stored (${reason}); it is set aside, not ingested`,
+      );
+    }
+  }
+
+  /** Sets one stored chunk aside after its ingestion failed for good (its own transaction). */
+  private setAsideAlone(key: ChunkKey, error: string): Promise<IngestOutcome> {
+    return this.tx.run(async (manager) => {
+      const commands = await this.commands.forResults([key.commandId], manager, this.tx.isPostgres);
+      const row = (await this.storedChunks([key.commandId], manager))
+        .get(key.commandId)
+        ?.find((c) => c.agentId === key.agentId && c.sequence === key.sequence);
+      if (!row) return 'missing';
+      if (row.ingested) return 'already-ingested';
+      if (!row.failed) await this.setAside([{ chunk: row, error }], commands, manager);
+      return 'failed';
+    });
   }
 
   private ingestBatch(keys: ChunkKey[]): Promise<Array<Settled<IngestOutcome>>> {
