@@ -171,6 +171,7 @@ export class ResultsIngestService {
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
       const rows: unknown[][] = [];
+      const refused: AuditRecord[] = [];
       const receivedAt = new Date().toISOString();
       for (const { principal, chunk, payload } of uploads) {
         const agentId = principal.agentId;
@@ -180,6 +181,20 @@ export class ResultsIngestService {
           outcomes.push({
             ok: false,
             error: unknownCommand(chunk.commandId, agentId),
+          });
+          continue;
+        }
+        const refusal = resultsRefusal(command);
+        if (refusal) {
+          outcomes.push({
+            ok: false,
+            error: new DomainException(DomainErrorCode.FailedPrecondition, refusal),
+          });
+          refused.push({
+            actor: agentId,
+            action: 'results.refused',
+            hostId: command.hostId,
+            details: { commandId: command.id, sequence: chunk.sequence, state: command.state },
           });
           continue;
         }
@@ -231,6 +246,7 @@ export class ResultsIngestService {
         pending.push(key);
       }
       await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, rows);
+      await this.audit.recordMany(refused, manager);
       return { outcomes, pending };
     });
     await this.ingestQueue.enqueueSafely(pending);
@@ -285,6 +301,7 @@ export class ResultsIngestService {
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
       const todo: Array<{ index: number; row: StoredChunk }> = [];
+      const refused: Array<{ chunk: StoredChunk; error: string }> = [];
       const taken = new Set<string>();
       keys.forEach((key, index) => {
         const command = commands.get(key.commandId);
@@ -307,9 +324,15 @@ export class ResultsIngestService {
           outcomes[index] = { ok: true, value: 'failed' };
         } else {
           taken.add(row.id);
-          todo.push({ index, row });
+          const refusal = resultsRefusal(command);
+          if (refusal) {
+            // Stored before the command was cancelled or expired: never applied to the host.
+            refused.push({ chunk: row, error: refusal });
+            outcomes[index] = { ok: true, value: 'failed' };
+          } else todo.push({ index, row });
         }
       });
+      if (refused.length > 0) await this.setAside(refused, commands, manager);
       if (todo.length > 0) {
         const ingested = await this.ingestChunks(
           todo.map((t) => t.row),
@@ -721,6 +744,18 @@ export class ResultsIngestService {
       );
     }
   }
+}
+
+/**
+ * Why results for this command are refused, or null. The controller cancels or expires only a
+ * command it has not seen start (queued or delivered): such a command is over, and results that
+ * come for it later (an agent that ran it anyway, its 'started' report arriving after the
+ * cancel) never count, whatever the agent did meanwhile; the controller's record decides. A
+ * command recorded as started can no longer be cancelled, so its results always count.
+ */
+function resultsRefusal(command: ResultCommand): string | null {
+  if (command.state !== 'cancelled' && command.state !== 'expired') return null;
+  return `command ${command.id} was ${command.state} before it started; its results are not accepted (run a new scan)`;
 }
 
 function decodeStored(chunk: StoredChunk, payload: string): UploadResultsRequest {
