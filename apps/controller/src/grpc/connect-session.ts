@@ -8,6 +8,7 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { CommandsService } from '../commands/commands.service';
 import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-registry.service';
 import { grpcStatus, toGrpcStatus } from './grpc-errors';
+import { malformedReason } from './malformed-request';
 import { validateCommandUpdate, validateHostFacts } from './message-validation';
 
 export interface SessionDeps {
@@ -91,6 +92,8 @@ export class ConnectSession implements AgentStream {
   private async handle(message: AgentMessage): Promise<void> {
     const principal = this.principal;
     if (!principal) return;
+    const malformed = malformedReason(message);
+    if (malformed !== null) throw DomainException.invalid(malformed);
     const kind = message.kind;
     if (!kind)
       throw DomainException.invalid('agent message carries none of hello, heartbeat, update');

@@ -8,6 +8,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { AgentServiceHandlers } from './agent-service.handlers';
 import { withListenBacklog } from './listen-backlog';
+import { refusingMalformed } from './malformed-request';
 
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -45,7 +46,8 @@ export class GrpcServerService implements OnApplicationBootstrap, OnApplicationS
       // TOOLCHAIN.md: agents whose channels were recreated leave orphan connections; this closes them.
       'grpc.max_connection_idle_ms': grpc.maxConnectionIdleMs,
     });
-    server.addService(AgentServiceService, this.handlers.implementation());
+    const service = refusingMalformed(AgentServiceService, this.handlers.implementation());
+    server.addService(service.definition, service.implementation);
     this.port = await withListenBacklog(
       grpc.listenBacklog,
       () =>
