@@ -9,6 +9,7 @@ import { CommandsService } from '../commands/commands.service';
 import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-registry.service';
 import { grpcStatus, toGrpcStatus } from './grpc-errors';
 import { malformedReason } from './malformed-request';
+import { storableText } from '../common/path-text';
 import { validateCommandUpdate, validateHostFacts } from './message-validation';
 
 export interface SessionDeps {
@@ -100,7 +101,8 @@ export class ConnectSession implements AgentStream {
     switch (kind.$case) {
       case 'hello': {
         const facts = kind.value.host ? validateHostFacts(kind.value.host, false) : null;
-        await this.deps.agents.recordHello(principal, kind.value.agentVersion.slice(0, 64), facts);
+        const version = storableText(kind.value.agentVersion.slice(0, 64));
+        await this.deps.agents.recordHello(principal, version, facts);
         return;
       }
       case 'heartbeat':
