@@ -1,4 +1,5 @@
 import {
+  MethodDefinition,
   sendUnaryData,
   ServiceDefinition,
   status,
@@ -32,7 +33,7 @@ export function refusingMalformed<I extends UntypedServiceImplementation>(
   definition: ServiceDefinition<I>,
   implementation: I,
 ): { definition: ServiceDefinition<I>; implementation: I } {
-  const guardedDefinition = {} as Record<string, ServiceDefinition<I>[keyof I]>;
+  const guardedDefinition: Record<string, MethodDefinition<unknown, unknown>> = {};
   const guarded = {} as Record<string, UntypedHandleCall>;
   for (const name of Object.keys(definition) as Array<keyof I & string>) {
     const method = definition[name];
@@ -56,7 +57,7 @@ export function refusingMalformed<I extends UntypedServiceImplementation>(
       method.requestStream || method.responseStream ? handler : refuseMalformedUnary(handler);
   }
   return {
-    definition: guardedDefinition as ServiceDefinition<I>,
+    definition: guardedDefinition as unknown as ServiceDefinition<I>,
     implementation: guarded as I,
   };
 }
