@@ -1,3 +1,4 @@
+import { IsPathTextList } from '../common/path-text.validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -10,7 +11,6 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { IsPathTextList } from '../common/path-text.validator';
 import { COMMAND_STATES, CommandStateName } from './command.entity';
 
 export class CreateScanDto {

@@ -16,10 +16,7 @@ export class FindingFilterDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) product?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) version?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() hostId?: string;
-  @ApiPropertyOptional({
-    description:
-      'Case-insensitive substring of the display path, in its text form (a NUL byte as \\x00, a backslash as \\\\)',
-  })
+  @ApiPropertyOptional({ description: 'Case-insensitive substring of the display path' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
