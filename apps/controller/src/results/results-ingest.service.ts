@@ -171,7 +171,7 @@ export class ResultsIngestService {
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
       const rows: unknown[][] = [];
-      const refused: AuditRecord[] = [];
+      const lateResults: AuditRecord[] = [];
       const receivedAt = new Date().toISOString();
       for (const { principal, chunk, payload } of uploads) {
         const agentId = principal.agentId;
@@ -190,7 +190,7 @@ export class ResultsIngestService {
             ok: false,
             error: new DomainException(DomainErrorCode.FailedPrecondition, refusal),
           });
-          refused.push({
+          lateResults.push({
             actor: agentId,
             action: 'results.refused',
             hostId: command.hostId,
@@ -246,7 +246,7 @@ export class ResultsIngestService {
         pending.push(key);
       }
       await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, rows);
-      await this.audit.recordMany(refused, manager);
+      await this.audit.recordMany(lateResults, manager);
       return { outcomes, pending };
     });
     await this.ingestQueue.enqueueSafely(pending);
@@ -301,7 +301,7 @@ export class ResultsIngestService {
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
       const todo: Array<{ index: number; row: StoredChunk }> = [];
-      const refused: Array<{ chunk: StoredChunk; error: string }> = [];
+      const lateChunks: Array<{ chunk: StoredChunk; error: string }> = [];
       const taken = new Set<string>();
       keys.forEach((key, index) => {
         const command = commands.get(key.commandId);
@@ -327,12 +327,12 @@ export class ResultsIngestService {
           const refusal = resultsRefusal(command);
           if (refusal) {
             // Stored before the command was cancelled or expired: never applied to the host.
-            refused.push({ chunk: row, error: refusal });
+            lateChunks.push({ chunk: row, error: refusal });
             outcomes[index] = { ok: true, value: 'failed' };
           } else todo.push({ index, row });
         }
       });
-      if (refused.length > 0) await this.setAside(refused, commands, manager);
+      if (lateChunks.length > 0) await this.setAside(lateChunks, commands, manager);
       if (todo.length > 0) {
         const ingested = await this.ingestChunks(
           todo.map((t) => t.row),
