@@ -136,7 +136,9 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result paths on %s', (datab
     for (const e of expected) expect(csv.text).toContain(e.text);
     expect(csv.text).not.toContain('\u0000');
     const json = await get('/api/v1/findings/export', { hostId: agent.hostId, format: 'json' });
-    const exported = JSON.parse(json.text) as FindingBody[];
+    // An array, or (with the export's truncation signals) {"total", "truncated", "items"}.
+    const body = JSON.parse(json.text) as FindingBody[] | { items: FindingBody[] };
+    const exported = Array.isArray(body) ? body : body.items;
     expect(exported.map((f) => f.path).sort()).toEqual(expected.map((e) => e.text).sort());
 
     // A path shown in a finding, pasted into a scan request, reaches the agent as its bytes.
