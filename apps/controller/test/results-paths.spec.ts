@@ -144,6 +144,13 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result paths on %s', (datab
     // A path shown in a finding, pasted into a scan request, reaches the agent as its bytes.
     const stream = agent.connect();
     try {
+      // Connected once the pending scan is pushed. (Not before: creating a scan while its agent's
+      // stream opens can deadlock on PostgreSQL, the connect's row locks against the INSERT's
+      // foreign-key checks; a separate bug, reported.)
+      await stream.next(
+        (m) => (m.kind?.$case === 'command' && m.kind.value.id === commandId ? true : undefined),
+        'the pending scan pushed on connect',
+      );
       const rescan = await newScan(agent.hostId, {
         paths: [FF_FILE.text, LATIN1_FILE.text, BACKSLASH_FILE.text, NUL_ENTRY.text.split('!/')[0]],
       });
