@@ -8,6 +8,13 @@ describe('parseAgentAuthorization', () => {
     expect(parseAgentAuthorization(`Bearer ${id}.${secret}`)).toEqual({ agentId: id, secret });
   });
 
+  it('normalises an upper-case agent id and secret to lower case, as REST does UUIDs', () => {
+    expect(parseAgentAuthorization(`Bearer ${id.toUpperCase()}.${secret.toUpperCase()}`)).toEqual({
+      agentId: id,
+      secret,
+    });
+  });
+
   it.each([
     undefined,
     '',

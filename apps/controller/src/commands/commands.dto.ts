@@ -1,3 +1,4 @@
+import { IsPathTextList } from '../common/path-text.validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -26,12 +27,17 @@ export const SCAN_BOUNDS = {
 } as const;
 
 export class CreateScanDto {
-  @ApiPropertyOptional({ type: [String], description: 'Paths to scan; empty means "/"' })
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Paths to scan; empty means "/". The text form findings show: \\xNN is a byte, \\\\ a backslash; at most 4096 bytes each',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(64)
   @IsString({ each: true })
-  @MaxLength(4096, { each: true })
+  @MaxLength(4 * 4096, { each: true })
+  @IsPathTextList(4096)
   paths?: string[];
 
   @ApiPropertyOptional({ type: [String] })
@@ -82,6 +88,7 @@ export class CreateScanDto {
 
 /** What a scan command carries, as stored in commands.payload. */
 export interface ScanParams {
+  /** In the text form of common/path-text.ts, as the request gave them. */
   paths: string[];
   exclude: string[];
   includeNetworkFs: boolean;

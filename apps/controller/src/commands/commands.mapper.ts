@@ -1,5 +1,6 @@
 import type { Command } from '@log4fleet/contracts';
 import { parseJsonObject } from '../common/json-column';
+import { pathTextToBytes } from '../common/path-text';
 import { CommandEntity, CommandStateName } from './command.entity';
 import { CommandDto, SCAN_BOUNDS, ScanParams } from './commands.dto';
 
@@ -44,7 +45,8 @@ export function toProtoCommand(entity: CommandEntity): Command {
     kind: {
       $case: 'scan',
       value: {
-        paths: params.paths.map((p) => Buffer.from(p, 'utf8')),
+        // Not strict: a command stored before paths had a text form keeps a stray backslash as typed.
+        paths: params.paths.map((p) => pathTextToBytes(p, false)),
         exclude: params.exclude,
         includeNetworkFs: params.includeNetworkFs,
         oneFileSystem: params.oneFileSystem,

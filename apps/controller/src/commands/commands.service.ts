@@ -58,6 +58,7 @@ export interface ResultCommand {
   hostId: string;
   agentId: string;
   kind: CommandKind;
+  state: CommandStateName;
   totalChunks: number | null;
   createdAt: string;
   startedAt: string | null;
@@ -590,13 +591,14 @@ export class CommandsService {
       host_id: string;
       agent_id: string;
       kind: CommandKind;
+      state: CommandStateName;
       total_chunks: number | null;
       created_at: string;
       started_at: string | null;
     }>(
       manager,
       'commands',
-      'id, host_id, agent_id, kind, total_chunks, created_at, started_at',
+      'id, host_id, agent_id, kind, state, total_chunks, created_at, started_at',
       ids,
       false,
     );
@@ -608,6 +610,7 @@ export class CommandsService {
           hostId: r.host_id,
           agentId: r.agent_id,
           kind: r.kind,
+          state: r.state,
           totalChunks: r.total_chunks === null ? null : Number(r.total_chunks),
           createdAt: r.created_at,
           startedAt: r.started_at,

@@ -9,6 +9,8 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { CommandsService } from '../commands/commands.service';
 import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-registry.service';
 import { grpcStatus, toGrpcStatus } from './grpc-errors';
+import { malformedReason } from './malformed-request';
+import { storableText } from '../common/path-text';
 import { validateCommandUpdate, validateHostFacts } from './message-validation';
 
 export interface SessionDeps {
@@ -95,13 +97,16 @@ export class ConnectSession implements AgentStream {
   private async handle(message: AgentMessage): Promise<void> {
     const principal = this.principal;
     if (!principal) return;
+    const malformed = malformedReason(message);
+    if (malformed !== null) throw DomainException.invalid(malformed);
     const kind = message.kind;
     if (!kind)
       throw DomainException.invalid('agent message carries none of hello, heartbeat, update');
     switch (kind.$case) {
       case 'hello': {
         const facts = kind.value.host ? validateHostFacts(kind.value.host, false) : null;
-        await this.deps.agents.recordHello(principal, kind.value.agentVersion.slice(0, 64), facts);
+        const version = storableText(kind.value.agentVersion.slice(0, 64));
+        await this.deps.agents.recordHello(principal, version, facts);
         return;
       }
       case 'heartbeat':

@@ -9,6 +9,7 @@ import { certificateFingerprint } from '../common/certificate-fingerprint';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { AgentServiceHandlers } from './agent-service.handlers';
 import { withListenBacklog } from './listen-backlog';
+import { refusingMalformed } from './malformed-request';
 
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -46,7 +47,8 @@ export class GrpcServerService implements OnApplicationBootstrap, OnApplicationS
       // TOOLCHAIN.md: agents whose channels were recreated leave orphan connections; this closes them.
       'grpc.max_connection_idle_ms': grpc.maxConnectionIdleMs,
     });
-    server.addService(AgentServiceService, this.handlers.implementation());
+    const service = refusingMalformed(AgentServiceService, this.handlers.implementation());
+    server.addService(service.definition, service.implementation);
     this.port = await withListenBacklog(
       grpc.listenBacklog,
       () =>

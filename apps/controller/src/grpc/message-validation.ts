@@ -7,6 +7,7 @@ import type {
   UploadResultsRequest,
 } from '@log4fleet/contracts';
 import { DomainException } from '../common/domain.exception';
+import { storableText } from '../common/path-text';
 import { agentReportedState } from '../commands/command-state';
 import { CommandUpdateInput } from '../commands/commands.dto';
 import { HostFactsInput } from '../hosts/hosts.dto';
@@ -50,6 +51,12 @@ function text(value: string, field: string, max: number, required = false): stri
   return value;
 }
 
+/** A name or fact the controller stores and matches: a NUL is refused (PostgreSQL text holds none). */
+function fact(value: string, field: string, max: number, required = false): string {
+  check(!value.includes('\0'), `${field} holds a NUL character`);
+  return text(value, field, max, required);
+}
+
 export function validateHostFacts(
   facts: HostFacts | undefined,
   requireMachineId: boolean,
@@ -60,15 +67,15 @@ export function validateHostFacts(
     f.addresses.length <= LIMITS.addresses,
     `host.addresses has ${f.addresses.length} entries, at most ${LIMITS.addresses} allowed`,
   );
-  f.addresses.forEach((a, i) => text(a, `host.addresses[${i}]`, LIMITS.addressBytes));
+  f.addresses.forEach((a, i) => fact(a, `host.addresses[${i}]`, LIMITS.addressBytes));
   return {
-    hostname: text(f.hostname, 'host.hostname', LIMITS.factBytes, true),
-    fqdn: text(f.fqdn, 'host.fqdn', LIMITS.factBytes),
-    machineId: text(f.machineId, 'host.machine_id', LIMITS.machineIdBytes, requireMachineId),
-    osName: text(f.osName, 'host.os_name', LIMITS.factBytes),
-    osVersion: text(f.osVersion, 'host.os_version', LIMITS.factBytes),
-    kernel: text(f.kernel, 'host.kernel', LIMITS.factBytes),
-    arch: text(f.arch, 'host.arch', LIMITS.versionBytes),
+    hostname: fact(f.hostname, 'host.hostname', LIMITS.factBytes, true),
+    fqdn: fact(f.fqdn, 'host.fqdn', LIMITS.factBytes),
+    machineId: fact(f.machineId, 'host.machine_id', LIMITS.machineIdBytes, requireMachineId),
+    osName: fact(f.osName, 'host.os_name', LIMITS.factBytes),
+    osVersion: fact(f.osVersion, 'host.os_version', LIMITS.factBytes),
+    kernel: fact(f.kernel, 'host.kernel', LIMITS.factBytes),
+    arch: fact(f.arch, 'host.arch', LIMITS.versionBytes),
     addresses: [...f.addresses],
   };
 }
@@ -77,9 +84,9 @@ export function validateEnroll(request: EnrollRequest): EnrollInput {
   return {
     token: text(request.token, 'token', LIMITS.tokenBytes, true),
     host: validateHostFacts(request.host, true),
-    agentVersion: text(request.agentVersion, 'agent_version', LIMITS.versionBytes),
+    agentVersion: fact(request.agentVersion, 'agent_version', LIMITS.versionBytes),
     // "<agent_id>.<secret>": 36 + 1 + 64 bytes; a longer one cannot be a credential.
-    currentCredential: text(request.currentCredential ?? '', 'current_credential', 128),
+    currentCredential: fact(request.currentCredential ?? '', 'current_credential', 128),
   };
 }
 
@@ -100,7 +107,8 @@ export function validateCommandUpdate(update: CommandUpdate): CommandUpdateInput
   return {
     commandId: update.commandId.toLowerCase(),
     state: state as NonNullable<typeof state>,
-    message: text(update.message, 'update.message', LIMITS.messageBytes),
+    // Free text (an error of the agent): a NUL is stored as U+FFFD rather than losing the report.
+    message: storableText(text(update.message, 'update.message', LIMITS.messageBytes)),
     atMs: update.atMs,
     totalChunks: update.totalChunks,
   };

@@ -4,6 +4,7 @@ import type {
   RunningJvm,
   UserAccount,
 } from '@log4fleet/contracts';
+import { chainToPathText } from '../common/path-text';
 
 /** Kinds of change between two snapshots of a host; each becomes one audit event "inventory.<kind>". */
 export const INVENTORY_CHANGE_KINDS = [
@@ -220,9 +221,9 @@ function jvmChanges(prev: InventorySnapshot, next: InventorySnapshot): Inventory
   return changes;
 }
 
-/** Display path of a finding: chain elements joined with "!/". */
+/** Display path of a finding: chain elements joined with "!/", as findings show it (lossless). */
 export function findingPath(chain: Uint8Array[]): string {
-  return chain.map((c) => Buffer.from(c).toString('utf8')).join('!/');
+  return chainToPathText(chain);
 }
 
 export function vulnerableJars(j: RunningJvm): string[] {

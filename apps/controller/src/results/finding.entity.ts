@@ -9,7 +9,7 @@ export class FindingEntity {
   @Column({ name: 'command_id', ...ID_COLUMN }) commandId!: string;
   /** JSON array of base64 strings: the exact bytes of each path element. */
   @Column({ type: 'text' }) chain!: string;
-  /** Display path: chain elements joined with "!/", invalid UTF-8 replaced. */
+  /** Display path: chain elements joined with "!/", in the lossless text form of common/path-text.ts. */
   @Column({ type: 'text' }) path!: string;
   @Column({ type: 'varchar', length: 32 }) product!: string;
   @Column({ type: 'varchar', length: 64 }) version!: string;

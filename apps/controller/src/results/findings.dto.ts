@@ -51,10 +51,14 @@ export class FindingDto {
   @ApiProperty() hostname!: string;
   @ApiProperty() scanRunId!: string;
   @ApiProperty() commandId!: string;
-  @ApiProperty({ description: 'Display path; archive entries joined with "!/"' }) path!: string;
+  @ApiProperty({
+    description:
+      'Display path; archive entries joined with "!/". Lossless text form of the bytes: valid UTF-8 as is, other bytes, controls and NUL as \\xNN, a backslash as \\\\ (a scan request takes it back)',
+  })
+  path!: string;
   @ApiProperty({
     type: [String],
-    description: 'Each path element as text (invalid UTF-8 replaced)',
+    description: 'Each path element in the text form of `path`',
   })
   chain!: string[];
   @ApiProperty({ type: [String], description: 'Each path element exactly, base64' })

@@ -5,7 +5,7 @@ describe('findings mapper', () => {
   it('keeps non-UTF-8 path bytes exactly while showing a readable path', () => {
     const raw = Buffer.from([0x2f, 0x6f, 0x70, 0x74, 0x2f, 0xff, 0x2e, 0x6a, 0x61, 0x72]);
     const chain = [raw, Buffer.from('WEB-INF/lib/log4j-core-2.14.1.jar')];
-    expect(displayPath(chain)).toBe('/opt/\uFFFD.jar!/WEB-INF/lib/log4j-core-2.14.1.jar');
+    expect(displayPath(chain)).toBe('/opt/\\xff.jar!/WEB-INF/lib/log4j-core-2.14.1.jar');
     const stored = JSON.parse(chainToJson(chain)) as string[];
     expect(Buffer.from(stored[0], 'base64')).toEqual(raw);
   });

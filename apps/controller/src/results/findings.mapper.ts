@@ -1,19 +1,22 @@
 import type { Finding, ScanError } from '@log4fleet/contracts';
 import { parseJsonArray, toJson } from '../common/json-column';
+import { chainToPathText, pathBytesToText, storableText } from '../common/path-text';
 import { FindingEntity } from './finding.entity';
 import { FindingDto, ScanErrorDto, ScanRunDto } from './findings.dto';
 import { ScanErrorEntity } from './scan-error.entity';
 import { ScanRunEntity } from './scan-run.entity';
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-
+/** Each path element in the text form of common/path-text.ts (lossless, see README). */
 export function chainToText(chain: Uint8Array[]): string[] {
-  return chain.map((element) => utf8.decode(element));
+  return chain.map(pathBytesToText);
 }
 
-/** The path a human reads: outer file, then each archive entry, joined like a jar URL. */
+/**
+ * The path a human reads, stored in findings.path / scan_errors.path and matched by pathContains:
+ * outer file, then each archive entry, joined like a jar URL, in the lossless text form.
+ */
 export function displayPath(chain: Uint8Array[]): string {
-  return chainToText(chain).join('!/');
+  return chainToPathText(chain);
 }
 
 export function chainToJson(chain: Uint8Array[]): string {
@@ -39,12 +42,12 @@ export function findingColumns(
     chain: chainToJson(finding.chain),
     path: displayPath(finding.chain),
     product: finding.product,
-    version: finding.version,
+    version: storableText(finding.version),
     versionExact: finding.versionExact,
     status: finding.status,
     cves: toJson(finding.cves),
     evidence: toJson(finding.evidence),
-    packageRoot: finding.packageRoot,
+    packageRoot: storableText(finding.packageRoot),
     sha256: finding.sha256,
   };
 }
@@ -55,8 +58,8 @@ export function scanErrorColumns(
   return {
     chain: chainToJson(error.chain),
     path: displayPath(error.chain),
-    code: error.code,
-    message: error.message,
+    code: storableText(error.code),
+    message: storableText(error.message),
   };
 }
 

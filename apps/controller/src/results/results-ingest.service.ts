@@ -14,6 +14,7 @@ import { CommandsService, ResultCommand, unknownCommand } from '../commands/comm
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { bulkInsert } from '../database/bulk-insert';
 import { isoOrNull } from '../database/column-types';
+import { permanentDataError } from '../database/database-errors';
 import { placeholders, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
@@ -170,6 +171,7 @@ export class ResultsIngestService {
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
       const rows: unknown[][] = [];
+      const lateResults: AuditRecord[] = [];
       const receivedAt = new Date().toISOString();
       for (const { principal, chunk, payload } of uploads) {
         const agentId = principal.agentId;
@@ -179,6 +181,20 @@ export class ResultsIngestService {
           outcomes.push({
             ok: false,
             error: unknownCommand(chunk.commandId, agentId),
+          });
+          continue;
+        }
+        const refusal = resultsRefusal(command);
+        if (refusal) {
+          outcomes.push({
+            ok: false,
+            error: new DomainException(DomainErrorCode.FailedPrecondition, refusal),
+          });
+          lateResults.push({
+            actor: agentId,
+            action: 'results.refused',
+            hostId: command.hostId,
+            details: { commandId: command.id, sequence: chunk.sequence, state: command.state },
           });
           continue;
         }
@@ -230,6 +246,7 @@ export class ResultsIngestService {
         pending.push(key);
       }
       await bulkInsert(manager, 'result_chunks', CHUNK_COLUMNS, rows);
+      await this.audit.recordMany(lateResults, manager);
       return { outcomes, pending };
     });
     await this.ingestQueue.enqueueSafely(pending);
@@ -243,8 +260,34 @@ export class ResultsIngestService {
    * are ingested together (one transaction, set-based statements); a batch that fails is retried
    * chunk by chunk, so a bad chunk fails its own job alone.
    */
-  ingest(key: ChunkKey): Promise<IngestOutcome> {
-    return this.batcher.submit(key);
+  async ingest(key: ChunkKey): Promise<IngestOutcome> {
+    try {
+      return await this.batcher.submit(key);
+    } catch (error) {
+      // The batcher ran this chunk alone before failing it: when the database refused its values
+      // (an invalid byte sequence, a value too long...), no retry can store it; it is set aside
+      // with the reason. Anything else (a lost connection, a deadlock) fails the job, to be retried.
+      const reason = permanentDataError(error);
+      if (reason === null) throw error;
+      return this.setAsideAlone(
+        key,
+        `result chunk ${key.commandId}/${key.sequence} of agent ${key.agentId} cannot be stored (${reason}); it is set aside, not ingested`,
+      );
+    }
+  }
+
+  /** Sets one stored chunk aside after its ingestion failed for good (its own transaction). */
+  private setAsideAlone(key: ChunkKey, error: string): Promise<IngestOutcome> {
+    return this.tx.run(async (manager) => {
+      const commands = await this.commands.forResults([key.commandId], manager, this.tx.isPostgres);
+      const row = (await this.storedChunks([key.commandId], manager))
+        .get(key.commandId)
+        ?.find((c) => c.agentId === key.agentId && c.sequence === key.sequence);
+      if (!row) return 'missing';
+      if (row.ingested) return 'already-ingested';
+      if (!row.failed) await this.setAside([{ chunk: row, error }], commands, manager);
+      return 'failed';
+    });
   }
 
   private ingestBatch(keys: ChunkKey[]): Promise<Array<Settled<IngestOutcome>>> {
@@ -258,6 +301,7 @@ export class ResultsIngestService {
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
       const todo: Array<{ index: number; row: StoredChunk }> = [];
+      const lateChunks: Array<{ chunk: StoredChunk; error: string }> = [];
       const taken = new Set<string>();
       keys.forEach((key, index) => {
         const command = commands.get(key.commandId);
@@ -280,9 +324,15 @@ export class ResultsIngestService {
           outcomes[index] = { ok: true, value: 'failed' };
         } else {
           taken.add(row.id);
-          todo.push({ index, row });
+          const refusal = resultsRefusal(command);
+          if (refusal) {
+            // Stored before the command was cancelled or expired: never applied to the host.
+            lateChunks.push({ chunk: row, error: refusal });
+            outcomes[index] = { ok: true, value: 'failed' };
+          } else todo.push({ index, row });
         }
       });
+      if (lateChunks.length > 0) await this.setAside(lateChunks, commands, manager);
       if (todo.length > 0) {
         const ingested = await this.ingestChunks(
           todo.map((t) => t.row),
@@ -694,6 +744,18 @@ export class ResultsIngestService {
       );
     }
   }
+}
+
+/**
+ * Why results for this command are refused, or null. The controller cancels or expires only a
+ * command it has not seen start (queued or delivered): such a command is over, and results that
+ * come for it later (an agent that ran it anyway, its 'started' report arriving after the
+ * cancel) never count, whatever the agent did meanwhile; the controller's record decides. A
+ * command recorded as started can no longer be cancelled, so its results always count.
+ */
+function resultsRefusal(command: ResultCommand): string | null {
+  if (command.state !== 'cancelled' && command.state !== 'expired') return null;
+  return `command ${command.id} was ${command.state} before it started; its results are not accepted (run a new scan)`;
 }
 
 function decodeStored(chunk: StoredChunk, payload: string): UploadResultsRequest {

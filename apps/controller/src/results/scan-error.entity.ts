@@ -9,6 +9,7 @@ export class ScanErrorEntity {
   @Column({ name: 'command_id', ...ID_COLUMN }) commandId!: string;
   /** JSON array of base64 strings. */
   @Column({ type: 'text' }) chain!: string;
+  /** As FindingEntity.path. */
   @Column({ type: 'text' }) path!: string;
   @Column({ type: 'varchar', length: 64 }) code!: string;
   @Column({ type: 'text' }) message!: string;
