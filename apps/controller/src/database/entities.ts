@@ -16,7 +16,7 @@ import { CampaignsSchedules1764400000000 } from './migrations/1764400000000-camp
 import { ResultChunkPayload1764600000000 } from './migrations/1764600000000-result-chunk-payload.migration';
 import { ResultChunksByCommand1764700000000 } from './migrations/1764700000000-result-chunks-by-command.migration';
 import { ResultChunkFailures1764800000000 } from './migrations/1764800000000-result-chunk-failures.migration';
-import { SchedulePause1765100000000 } from './migrations/1765100000000-schedule-pause.migration';
+import { SchedulePauseRetention1765100000000 } from './migrations/1765100000000-schedule-pause-retention.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -44,5 +44,5 @@ export const MIGRATIONS = [
   ResultChunkPayload1764600000000,
   ResultChunksByCommand1764700000000,
   ResultChunkFailures1764800000000,
-  SchedulePause1765100000000,
+  SchedulePauseRetention1765100000000,
 ];

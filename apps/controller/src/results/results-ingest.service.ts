@@ -18,6 +18,7 @@ import { placeholders, rawQuery, selectByIds, updateFromValues } from '../databa
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import { IngestQueue } from './ingest-queue.service';
+import { LimitRefusal, ResultLimits } from './result-limits.service';
 import { findingColumns, scanErrorColumns } from './findings.mapper';
 import { ScanRunEntity } from './scan-run.entity';
 
@@ -122,6 +123,7 @@ export class ResultsIngestService {
     private readonly audit: AuditService,
     private readonly ingestQueue: IngestQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly limits: ResultLimits,
   ) {
     this.batcher = new MicroBatcher((keys) => this.ingestBatch(keys), ingestQueue.batchSize);
   }
@@ -160,7 +162,9 @@ export class ResultsIngestService {
     } catch (error) {
       return uploads.map(() => ({ ok: false, error }));
     }
+    const refusals: LimitRefusal[] = [];
     const { outcomes, pending } = await this.tx.run(async (manager) => {
+      refusals.length = 0;
       const outcomes: Array<Settled<UploadResultsResponse>> = [];
       const pending: ChunkKey[] = [];
       const commands = await this.commands.forResults(
@@ -169,6 +173,7 @@ export class ResultsIngestService {
         this.tx.isPostgres,
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
+      const usage = await this.limits.usage([...commands.keys()], manager);
       const rows: unknown[][] = [];
       const receivedAt = new Date().toISOString();
       for (const { principal, chunk, payload } of uploads) {
@@ -203,6 +208,17 @@ export class ResultsIngestService {
           outcomes.push({ ok: false, error });
           continue;
         }
+        const refused = this.limits.refusal(chunk, payload, usage);
+        if (refused) {
+          refusals.push({
+            agentId,
+            hostId: command.hostId,
+            commandId: command.id,
+            reason: refused,
+          });
+          outcomes.push({ ok: false, error: this.limits.error(refused) });
+          continue;
+        }
         const id = timeOrderedUuid();
         rows.push([
           id,
@@ -233,6 +249,7 @@ export class ResultsIngestService {
       return { outcomes, pending };
     });
     await this.ingestQueue.enqueueSafely(pending);
+    await this.limits.apply(refusals);
     return outcomes;
   }
 
