@@ -1,5 +1,5 @@
 import { ServiceError, status } from '@grpc/grpc-js';
-import { Finding, UploadResultsRequest } from '@log4fleet/contracts';
+import { CommandState, Finding, UploadResultsRequest } from '@log4fleet/contracts';
 import { DataSource } from 'typeorm';
 import { rawQuery } from '../src/database/raw-query';
 import { baseSnapshot } from '../src/inventory/inventory-fixtures';
@@ -173,6 +173,22 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
     it('M5: results past RESULT_MAX_MB_PER_COMMAND are refused, what was stored stays, and the command fails with the reason', async () => {
       const agent = await newAgent();
       const commandId = await scanCommand(agent);
+      // As the real agent does: it reports success (with its chunk count), then uploads.
+      const stream = agent.connect();
+      for (const state of [
+        CommandState.COMMAND_STATE_STARTED,
+        CommandState.COMMAND_STATE_SUCCEEDED,
+      ])
+        stream.send({
+          kind: {
+            $case: 'update',
+            value: { commandId, state, message: '', atMs: Date.now(), totalChunks: 4 },
+          },
+        });
+      await eventually(
+        async () => ((await command(commandId)).state === 'succeeded' ? true : undefined),
+        'the agent to report success',
+      );
       // Three chunks of about 300 KB fit in 1 MB; the fourth does not.
       for (let sequence = 0; sequence < 3; sequence++)
         expect(await agent.upload(bulkyChunk(commandId, sequence, 4, 300))).toMatchObject({
@@ -194,6 +210,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       }, 'the command to fail');
       expect(failed.message).toContain('RESULT_MAX_MB_PER_COMMAND');
       expect(await auditActions(agent.hostId, 'results.refused')).toBe(1);
+      stream.close();
     });
 
     it('M5: the retention job deletes old snapshots beyond the newest of each host and old ingested payloads, and keeps the rest', async () => {

@@ -107,13 +107,11 @@ export class ResultLimits {
       if (this.recorded.size >= REMEMBERED_REFUSALS) this.recorded.clear();
       this.recorded.add(refusal.commandId);
       try {
-        const failed = await this.commands.applyUpdate(refusal.agentId, {
-          commandId: refusal.commandId,
-          state: 'failed',
-          message: `the controller refused its results: ${refusal.reason}`,
-          atMs: Date.now(),
-          totalChunks: 0,
-        });
+        const failed = await this.commands.failForRefusedResults(
+          refusal.commandId,
+          refusal.agentId,
+          `the controller refused its results: ${refusal.reason}`,
+        );
         await this.audit.record({
           actor: 'system',
           action: 'results.refused',
