@@ -64,6 +64,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
           INVENTORY_REPORTS_PER_HOUR: '3',
           RESULT_MAX_CHUNKS_PER_COMMAND: '4',
           RESULT_MAX_MB_PER_COMMAND: '1',
+          RESULT_MAX_MB_PER_AGENT_HOUR: '1',
           INVENTORY_KEEP_SNAPSHOTS: '2',
           INVENTORY_RETENTION_DAYS: '1',
           RESULT_PAYLOAD_RETENTION_DAYS: '1',
@@ -211,6 +212,22 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       expect(failed.message).toContain('RESULT_MAX_MB_PER_COMMAND');
       expect(await auditActions(agent.hostId, 'results.refused')).toBe(1);
       stream.close();
+    });
+
+    it('M5: an agent past RESULT_MAX_MB_PER_AGENT_HOUR gets RESOURCE_EXHAUSTED for its next upload, which stores nothing', async () => {
+      const agent = await newAgent();
+      const first = await scanCommand(agent);
+      for (let sequence = 0; sequence < 3; sequence++)
+        await agent.upload(bulkyChunk(first, sequence, 3, 300));
+      const second = await scanCommand(agent);
+      const error = await grpcError(agent.upload(bulkyChunk(second, 0, 1, 300)));
+      expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(error.details).toMatch(
+        /at most 1 MB, RESULT_MAX_MB_PER_AGENT_HOUR\); keep the chunk and retry later/,
+      );
+      expect((await results(second)).received).toBe(0);
+      // Retryable: the command goes on.
+      expect((await command(second)).state).not.toBe('failed');
     });
 
     it('M5: the retention job deletes old snapshots beyond the newest of each host and old ingested payloads, and keeps the rest', async () => {

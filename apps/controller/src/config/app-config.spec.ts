@@ -81,6 +81,7 @@ describe('loadConfig', () => {
       inventoryReportsPerHour: 6,
       maxChunksPerCommand: 10_000,
       maxBytesPerCommand: 512 * 1024 * 1024,
+      maxBytesPerAgentHour: 1024 * 1024 * 1024,
       inventoryKeepSnapshots: 100,
       inventoryRetentionDays: 90,
       resultPayloadRetentionDays: 30,

@@ -32,6 +32,8 @@ export interface AgentLimitsConfig {
   maxChunksPerCommand: number;
   /** Bytes of one command's stored result chunks above which more are refused and the command fails. */
   maxBytesPerCommand: number;
+  /** Bytes of result chunks one agent may upload in any hour; past it uploads get RESOURCE_EXHAUSTED (retried later). */
+  maxBytesPerAgentHour: number;
   /** Inventory snapshots always kept per host (the newest); older ones go once past inventoryRetentionDays. */
   inventoryKeepSnapshots: number;
   inventoryRetentionDays: number;
@@ -123,6 +125,7 @@ export function loadConfig(env: Env): AppConfig {
       // The wire's own bound (message-validation LIMITS.totalChunks) is 100,000.
       maxChunksPerCommand: readInt('RESULT_MAX_CHUNKS_PER_COMMAND', 10_000, 1, 100_000),
       maxBytesPerCommand: readInt('RESULT_MAX_MB_PER_COMMAND', 512, 1, 1_048_576) * MB,
+      maxBytesPerAgentHour: readInt('RESULT_MAX_MB_PER_AGENT_HOUR', 1024, 1, 1_048_576) * MB,
       inventoryKeepSnapshots: readInt('INVENTORY_KEEP_SNAPSHOTS', 100, 1, 1_000_000),
       inventoryRetentionDays: readInt('INVENTORY_RETENTION_DAYS', 90, 1, 36_500),
       resultPayloadRetentionDays: readInt('RESULT_PAYLOAD_RETENTION_DAYS', 30, 1, 36_500),

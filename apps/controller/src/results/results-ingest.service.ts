@@ -173,7 +173,10 @@ export class ResultsIngestService {
         this.tx.isPostgres,
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
-      const usage = await this.limits.usage([...commands.keys()], manager);
+      const usage = await this.limits.usage(
+        uploads.map((u) => ({ agentId: u.principal.agentId, commandId: u.chunk.commandId })),
+        manager,
+      );
       const rows: unknown[][] = [];
       const receivedAt = new Date().toISOString();
       for (const { principal, chunk, payload } of uploads) {
@@ -208,15 +211,10 @@ export class ResultsIngestService {
           outcomes.push({ ok: false, error });
           continue;
         }
-        const refused = this.limits.refusal(chunk, payload, usage);
-        if (refused) {
-          refusals.push({
-            agentId,
-            hostId: command.hostId,
-            commandId: command.id,
-            reason: refused,
-          });
-          outcomes.push({ ok: false, error: this.limits.error(refused) });
+        const limited = this.limits.check(agentId, command.hostId, chunk, payload, usage);
+        if (limited) {
+          if (limited.refusal) refusals.push(limited.refusal);
+          outcomes.push({ ok: false, error: limited.error });
           continue;
         }
         const id = timeOrderedUuid();
