@@ -21,13 +21,16 @@ import { probeJvms } from '@log4fleet/jvm-probe';
 import pino from 'pino';
 import { collectSnapshot } from '../src/inventory/collect-snapshot';
 import { fixtureInventory, fixtureJvmReport } from '../src/inventory/inventory-fixtures';
-import { InventoryReporter } from '../src/inventory/inventory-reporter';
+import { InventoryReporter, retryAfterMs } from '../src/inventory/inventory-reporter';
 import { reportInventory } from '../src/inventory/report-inventory';
 
 /** A controller that only answers ReportInventory, on 127.0.0.1. */
 class InventorySink {
   readonly received: Array<{ request: ReportInventoryRequest; authorization: unknown }> = [];
   failNext = false;
+  /** Answers every call with RESOURCE_EXHAUSTED and this message while set. */
+  exhausted: string | null = null;
+  attempts = 0;
   private server = new Server();
   port = 0;
 
@@ -37,6 +40,11 @@ class InventorySink {
         call: ServerUnaryCall<ReportInventoryRequest, ReportInventoryResponse>,
         callback: sendUnaryData<ReportInventoryResponse>,
       ) => {
+        this.attempts += 1;
+        if (this.exhausted !== null) {
+          callback({ code: status.RESOURCE_EXHAUSTED, details: this.exhausted });
+          return;
+        }
         if (this.failNext) {
           this.failNext = false;
           callback({ code: status.UNAVAILABLE, details: 'try later' });
@@ -170,5 +178,44 @@ describe('inventory reporting', () => {
     } finally {
       reporter.stop();
     }
+  });
+
+  it('M5: after RESOURCE_EXHAUSTED, reconnects send no report until the time the controller named', async () => {
+    let now = 1_000_000;
+    const reporter = new InventoryReporter({
+      client,
+      metadata,
+      collect: () => Promise.resolve({ snapshot: undefined, collectedAtMs: now }),
+      log: pino({ level: 'silent' }),
+      now: () => now,
+    });
+    try {
+      sink.exhausted =
+        'agent a sent 6 inventory reports in the last hour (at most 6); retry after 1200 s';
+      const before = sink.attempts;
+      reporter.onConnected();
+      await reporter.idle();
+      expect(sink.attempts).toBe(before + 1);
+      for (let i = 0; i < 5; i++) {
+        now += 60_000;
+        reporter.onConnected();
+        await reporter.idle();
+      }
+      expect(sink.attempts).toBe(before + 1);
+      sink.exhausted = null;
+      now += 1_200_000;
+      const received = sink.received.length;
+      reporter.onConnected();
+      await reporter.idle();
+      expect(sink.received.length).toBe(received + 1);
+    } finally {
+      sink.exhausted = null;
+      reporter.stop();
+    }
+  });
+
+  it('reads the wait from a RESOURCE_EXHAUSTED message, and waits an hour when it names none', () => {
+    expect(retryAfterMs('... retry after 42 s (2026-01-01T00:00:00.000Z)')).toBe(42_000);
+    expect(retryAfterMs('busy')).toBe(3_600_000);
   });
 });

@@ -1,9 +1,17 @@
-import type { Metadata } from '@grpc/grpc-js';
+import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { AgentServiceClient, ReportInventoryRequest } from '@log4fleet/contracts';
 import type { Logger } from 'pino';
 import { reportInventory } from './report-inventory';
 
 export const DEFAULT_INVENTORY_INTERVAL_MS = 6 * 60 * 60 * 1000;
+/** How long to hold reports after RESOURCE_EXHAUSTED when the controller names no time. */
+export const DEFAULT_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+/** The wait a RESOURCE_EXHAUSTED answer asks for ("retry after N s"), else the default. */
+export function retryAfterMs(message: string): number {
+  const seconds = /retry after (\d+) s/.exec(message)?.[1];
+  return seconds ? Math.min(Number(seconds), 24 * 3600) * 1000 : DEFAULT_RETRY_AFTER_MS;
+}
 
 export interface InventoryReporterDeps {
   client: Pick<AgentServiceClient, 'reportInventory'>;
@@ -12,18 +20,24 @@ export interface InventoryReporterDeps {
   log: Logger;
   /** INVENTORY_INTERVAL; default 6 h. */
   intervalMs?: number;
+  now?: () => number;
 }
 
 /**
  * Sends a fresh snapshot after each (re)connect and every interval. Runs are never concurrent:
  * a trigger during a run is coalesced into one more run. A failed send is only logged: the
- * next connect or interval sends a newer snapshot anyway.
+ * next connect or interval sends a newer snapshot anyway. When the controller answers
+ * RESOURCE_EXHAUSTED (too many reports from this agent), connects send nothing until the time it
+ * named: a flapping connection does not turn into a report per reconnect.
  */
 export class InventoryReporter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Reports wait until then (ms since epoch) after a RESOURCE_EXHAUSTED answer. */
+  private holdUntil = 0;
+  private resume: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: InventoryReporterDeps) {}
 
@@ -31,7 +45,26 @@ export class InventoryReporter {
   onConnected(): void {
     if (this.stopped) return;
     this.arm();
+    if (this.held()) return;
     this.trigger();
+  }
+
+  /** True while the controller asked to wait; one report is then planned for the end of the wait. */
+  private held(): boolean {
+    const waitMs = this.holdUntil - this.now();
+    if (waitMs <= 0) return false;
+    if (!this.resume) {
+      this.resume = setTimeout(() => {
+        this.resume = undefined;
+        if (!this.stopped) this.trigger();
+      }, waitMs);
+      this.resume.unref();
+    }
+    return true;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   /** Resolves when no run is in progress (tests, shutdown). */
@@ -43,14 +76,15 @@ export class InventoryReporter {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.resume);
+    this.resume = undefined;
   }
 
   private arm(): void {
     if (this.timer) return;
-    this.timer = setInterval(
-      () => this.trigger(),
-      this.deps.intervalMs ?? DEFAULT_INVENTORY_INTERVAL_MS,
-    );
+    this.timer = setInterval(() => {
+      if (!this.held()) this.trigger();
+    }, this.deps.intervalMs ?? DEFAULT_INVENTORY_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -63,7 +97,7 @@ export class InventoryReporter {
       this.running = undefined;
       if (this.again && !this.stopped) {
         this.again = false;
-        this.trigger();
+        if (!this.held()) this.trigger();
       }
     });
   }
@@ -77,6 +111,15 @@ export class InventoryReporter {
         'inventory reported',
       );
     } catch (err) {
+      if ((err as Partial<ServiceError>).code === status.RESOURCE_EXHAUSTED) {
+        const waitMs = retryAfterMs((err as ServiceError).details ?? '');
+        this.holdUntil = this.now() + waitMs;
+        this.deps.log.warn(
+          { err: err instanceof Error ? err.message : String(err), waitS: waitMs / 1000 },
+          'controller refused the inventory report for now; holding reports',
+        );
+        return;
+      }
       this.deps.log.warn(
         { err: err instanceof Error ? err.message : String(err) },
         'inventory report failed; next connect or interval retries',

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ClusterRouter } from '../cluster/cluster-router.service';
@@ -12,6 +12,7 @@ import { parseJsonObject } from '../common/json-column';
 import { loggerFor } from '../common/logger';
 import { JobName, jobId } from '../queues/queue-names';
 import { QueuesService } from '../queues/queues.service';
+import { SchedulerReconciler } from '../queues/scheduler-reconciler.service';
 import { isSettled } from './campaign-coverage';
 import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { dispatchFlows } from './campaign-fanout';
@@ -42,10 +43,12 @@ interface HostDispatch {
 }
 
 const monitorSchedulerId = (campaignId: string): string => jobId('campaign', campaignId, 'monitor');
+/** Live campaigns read per statement while reconciling their jobs. */
+const RECONCILE_PAGE = 500;
 
 /** Drives a campaign through BullMQ: fan-out, canary gate, failure threshold, expiry, completion. */
 @Injectable()
-export class CampaignRunner {
+export class CampaignRunner implements OnModuleInit {
   private readonly logger = loggerFor(CampaignRunner.name);
   /** Host dispatches per transaction: as many as the queue runs at once (QueueSettings.batchSize). */
   private readonly dispatcher: MicroBatcher<HostDispatch, void>;
@@ -58,6 +61,7 @@ export class CampaignRunner {
     private readonly report: CampaignReportService,
     private readonly audit: AuditService,
     private readonly tx: TransactionService,
+    private readonly reconciler: SchedulerReconciler,
   ) {
     this.dispatcher = new MicroBatcher(
       (items) => this.dispatchBatch(items),
@@ -65,15 +69,52 @@ export class CampaignRunner {
     );
   }
 
+  onModuleInit(): void {
+    this.reconciler.register({ name: 'campaigns', reconcile: () => this.reconcile() });
+  }
+
   /** Enqueues everything a new campaign needs; every id is deterministic. */
   async start(campaign: CampaignEntity): Promise<void> {
+    await this.scheduleExpiry(campaign);
+    await this.startMonitor(campaign.id);
+    await this.requestFanout(campaign);
+  }
+
+  /** The delayed expiry job (a no-op when it is still there: its id is the campaign's). */
+  private async scheduleExpiry(campaign: CampaignEntity): Promise<void> {
     const expireData: CampaignExpireJobData = { campaignId: campaign.id };
     await this.queues.add(JobName.CampaignExpire, expireData, {
       jobId: jobId('campaign', campaign.id, 'expire'),
       delay: Math.max(0, campaign.expiresAt.getTime() - Date.now()),
     });
+  }
+
+  /**
+   * After Redis lost its keys (and at each start): every live campaign gets its expiry job back,
+   * and one whose monitor scheduler is gone (a live campaign always has one) gets it back with a
+   * fan-out of the hosts still waiting, whose dispatch jobs went with it.
+   */
+  async reconcile(): Promise<void> {
+    let afterId = '';
+    for (;;) {
+      const page = await this.repo.liveAfter(afterId, RECONCILE_PAGE);
+      for (const campaign of page) await this.reconcileOne(campaign);
+      if (page.length < RECONCILE_PAGE) return;
+      afterId = page[page.length - 1].id;
+    }
+  }
+
+  private async reconcileOne(campaign: CampaignEntity): Promise<void> {
+    await this.scheduleExpiry(campaign);
+    if (campaign.status === 'paused') return;
+    if (await this.queues.hasScheduler(JobName.CampaignMonitor, monitorSchedulerId(campaign.id)))
+      return;
+    this.logger.warn({ campaignId: campaign.id }, 'restoring the jobs of a live campaign');
     await this.startMonitor(campaign.id);
-    await this.requestFanout(campaign);
+    const data: CampaignFanoutJobData = { campaignId: campaign.id };
+    await this.queues.add(JobName.CampaignFanout, data, {
+      jobId: jobId('campaign', campaign.id, 'fanout', campaign.resumeCount, 'restore', Date.now()),
+    });
   }
 
   /** The campaign's host jobs are added by a job (campaign.fanout), once per start or resume. */

@@ -64,6 +64,17 @@ export class CampaignsRepository {
     return this.campaigns.findOneBy({ id });
   }
 
+  /** Campaigns not finished yet (canary, running, paused), a page at a time in id order. */
+  liveAfter(afterId: string, limit: number): Promise<CampaignEntity[]> {
+    return this.campaigns
+      .createQueryBuilder('c')
+      .where('c.status IN (:...live)', { live: ['canary', 'running', 'paused'] })
+      .andWhere('c.id > :afterId', { afterId })
+      .orderBy('c.id', 'ASC')
+      .take(limit)
+      .getMany();
+  }
+
   findByRun(scheduleId: string, runKey: string): Promise<CampaignEntity | null> {
     return this.campaigns.findOneBy({ scheduleId, runKey });
   }

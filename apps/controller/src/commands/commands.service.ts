@@ -30,6 +30,8 @@ import { CommandDto, CommandUpdateInput, CreateScanDto, ScanParams } from './com
 import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
+/** States a command whose results the controller refused may fail from. */
+const RESULTS_REFUSABLE_STATES = ['queued', 'delivered', 'started', 'succeeded'] as const;
 const MAX_PENDING_PUSH = 100;
 /** Agents whose pending commands are read together at most. */
 const PENDING_BATCH = 200;
@@ -638,6 +640,41 @@ export class CommandsService {
    * queued|delivered -> cancelled|expired, one guarded UPDATE per command (WHERE state = <old>):
    * a command the agent started meanwhile, or another caller moved, is left alone and not audited.
    */
+  /**
+   * The controller refused a command's results (over a per-command limit): the command fails with
+   * the reason, also after its agent reported success (its results can never be complete now).
+   * Returns whether it moved.
+   */
+  async failForRefusedResults(
+    commandId: string,
+    agentId: string,
+    reason: string,
+  ): Promise<boolean> {
+    return this.tx.run(async (manager) => {
+      const repo = manager.getRepository(CommandEntity);
+      const row = await repo.findOne({
+        where: { id: commandId, agentId, state: In([...RESULTS_REFUSABLE_STATES]) },
+        select: { id: true, hostId: true, state: true },
+      });
+      if (!row) return false;
+      const result = await repo.update(
+        { id: row.id, state: row.state },
+        { state: 'failed', failedAt: new Date(), message: reason },
+      );
+      if (!result.affected) return false;
+      await this.audit.record(
+        {
+          actor: 'system',
+          action: 'command.failed',
+          hostId: row.hostId,
+          details: { commandId, from: row.state, message: reason },
+        },
+        manager,
+      );
+      return true;
+    });
+  }
+
   private async endPending(
     commandIds: readonly string[],
     to: 'cancelled' | 'expired',

@@ -75,4 +75,27 @@ describe('loadConfig', () => {
     const token = `l4f_abcdef0123456789_${'x'.repeat(40)}`;
     expect(loadConfig({ ...insecure, LOG4FLEET_ADMIN_TOKEN: token }).adminToken).toBe(token);
   });
+
+  it('M5: reads the per-agent limits and retention, with documented defaults and bounds', () => {
+    expect(loadConfig(insecure).limits).toEqual({
+      inventoryReportsPerHour: 6,
+      maxChunksPerCommand: 10_000,
+      maxBytesPerCommand: 512 * 1024 * 1024,
+      maxBytesPerAgentHour: 1024 * 1024 * 1024,
+      inventoryKeepSnapshots: 100,
+      inventoryRetentionDays: 90,
+      resultPayloadRetentionDays: 30,
+      retentionEveryS: 3600,
+    });
+    expect(
+      loadConfig({ ...insecure, RESULT_MAX_MB_PER_COMMAND: '2', INVENTORY_KEEP_SNAPSHOTS: '5' })
+        .limits,
+    ).toMatchObject({ maxBytesPerCommand: 2 * 1024 * 1024, inventoryKeepSnapshots: 5 });
+    expect(() => loadConfig({ ...insecure, RESULT_MAX_CHUNKS_PER_COMMAND: '100001' })).toThrow(
+      /RESULT_MAX_CHUNKS_PER_COMMAND must be an integer 1-100000/,
+    );
+    expect(() => loadConfig({ ...insecure, INVENTORY_REPORTS_PER_HOUR: '0' })).toThrow(
+      /INVENTORY_REPORTS_PER_HOUR/,
+    );
+  });
 });

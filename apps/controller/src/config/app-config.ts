@@ -24,6 +24,25 @@ export interface GrpcConfig {
   maxConnectionIdleMs: number;
 }
 
+/** What one agent may make the controller store, and how long bulk data is kept (M5). */
+export interface AgentLimitsConfig {
+  /** ReportInventory calls stored per agent in any hour (back to back: the burst); more get RESOURCE_EXHAUSTED. */
+  inventoryReportsPerHour: number;
+  /** Largest total_chunks of one command's results. */
+  maxChunksPerCommand: number;
+  /** Bytes of one command's stored result chunks above which more are refused and the command fails. */
+  maxBytesPerCommand: number;
+  /** Bytes of result chunks one agent may upload in any hour; past it uploads get RESOURCE_EXHAUSTED (retried later). */
+  maxBytesPerAgentHour: number;
+  /** Inventory snapshots always kept per host (the newest); older ones go once past inventoryRetentionDays. */
+  inventoryKeepSnapshots: number;
+  inventoryRetentionDays: number;
+  /** Days after ingestion when a result chunk's raw bytes are dropped (its row and counts stay). */
+  resultPayloadRetentionDays: number;
+  /** How often the retention job runs. */
+  retentionEveryS: number;
+}
+
 export interface AppConfig {
   http: { host: string; port: number };
   grpc: GrpcConfig;
@@ -36,6 +55,7 @@ export interface AppConfig {
   ingestMaxWaiting: number;
   /** Bytes of result uploads being stored at once above which more are refused (RESOURCE_EXHAUSTED). */
   uploadMaxInflightBytes: number;
+  limits: AgentLimitsConfig;
   logLevel: LogLevel;
   /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
   role: 'all' | 'worker';
@@ -100,6 +120,17 @@ export function loadConfig(env: Env): AppConfig {
     commandTtlS: readInt('COMMAND_TTL_S', 86_400, 60, 30 * 86_400),
     ingestMaxWaiting: readInt('INGEST_MAX_WAITING', 5000, 0, 10_000_000),
     uploadMaxInflightBytes: readInt('UPLOAD_MAX_INFLIGHT_MB', 64, 1, 4096) * 1024 * 1024,
+    limits: {
+      inventoryReportsPerHour: readInt('INVENTORY_REPORTS_PER_HOUR', 6, 1, 3600),
+      // The wire's own bound (message-validation LIMITS.totalChunks) is 100,000.
+      maxChunksPerCommand: readInt('RESULT_MAX_CHUNKS_PER_COMMAND', 10_000, 1, 100_000),
+      maxBytesPerCommand: readInt('RESULT_MAX_MB_PER_COMMAND', 512, 1, 1_048_576) * MB,
+      maxBytesPerAgentHour: readInt('RESULT_MAX_MB_PER_AGENT_HOUR', 1024, 1, 1_048_576) * MB,
+      inventoryKeepSnapshots: readInt('INVENTORY_KEEP_SNAPSHOTS', 100, 1, 1_000_000),
+      inventoryRetentionDays: readInt('INVENTORY_RETENTION_DAYS', 90, 1, 36_500),
+      resultPayloadRetentionDays: readInt('RESULT_PAYLOAD_RETENTION_DAYS', 30, 1, 36_500),
+      retentionEveryS: readInt('RETENTION_EVERY_S', 3600, 60, 7 * 86_400),
+    },
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
     role: readRole(env.ROLE, problems),
   };

@@ -18,6 +18,7 @@ import { ResultChunksByCommand1764700000000 } from './migrations/1764700000000-r
 import { ResultChunkFailures1764800000000 } from './migrations/1764800000000-result-chunk-failures.migration';
 import { PathTextForm1764900000000 } from './migrations/1764900000000-path-text-form.migration';
 import { AgentReplacement1765000000000 } from './migrations/1765000000000-agent-replacement.migration';
+import { SchedulePauseRetention1765100000000 } from './migrations/1765100000000-schedule-pause-retention.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   ResultChunkFailures1764800000000,
   PathTextForm1764900000000,
   AgentReplacement1765000000000,
+  SchedulePauseRetention1765100000000,
 ];

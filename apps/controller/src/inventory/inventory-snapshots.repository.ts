@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { placeholders, rawQuery } from '../database/raw-query';
 import { InventorySnapshotEntity } from './inventory-snapshot.entity';
 
 export interface LatestSnapshotFilter {
@@ -45,6 +46,61 @@ export class InventorySnapshotsRepository {
 
   hasNewer(hostId: string, collectedAtMs: number, manager?: EntityManager): Promise<boolean> {
     return this.repo(manager).existsBy({ hostId, collectedAtMs: MoreThan(collectedAtMs) });
+  }
+
+  /** How many snapshots this agent sent that were stored since `since`, and the first of them. */
+  async storedSince(
+    agentId: string,
+    since: Date,
+  ): Promise<{ count: number; firstAt: Date | null }> {
+    const rows = await this.snapshots.find({
+      where: { agentId, receivedAt: MoreThan(since) },
+      select: { id: true, receivedAt: true },
+      order: { receivedAt: 'ASC' },
+      take: 1,
+    });
+    const count = await this.snapshots.countBy({ agentId, receivedAt: MoreThan(since) });
+    return { count, firstAt: rows[0]?.receivedAt ?? null };
+  }
+
+  /** Hosts (after `afterHostId`, in id order) that hold more than `keep` snapshots. */
+  async hostsOver(keep: number, afterHostId: string, limit: number): Promise<string[]> {
+    const { rows } = await rawQuery<{ host_id: string }>(
+      this.snapshots.manager,
+      `SELECT host_id FROM inventory_snapshots WHERE host_id > $1
+       GROUP BY host_id HAVING COUNT(*) > $2 ORDER BY host_id LIMIT $3`,
+      [afterHostId, keep, limit],
+    );
+    return rows.map((r) => r.host_id);
+  }
+
+  /**
+   * Deletes, of the host's snapshots beyond its `keep` newest, up to `limit` received before
+   * `before`; returns how many it deleted and whether there may be more (two bounded statements).
+   */
+  async pruneHost(
+    hostId: string,
+    keep: number,
+    before: Date,
+    limit: number,
+  ): Promise<{ deleted: number; more: boolean }> {
+    const manager = this.snapshots.manager;
+    const { rows } = await rawQuery<{ id: string }>(
+      manager,
+      `SELECT id FROM inventory_snapshots
+       WHERE host_id = $1 AND received_at < $2
+         AND id NOT IN (SELECT id FROM inventory_snapshots WHERE host_id = $1
+                        ORDER BY collected_at_ms DESC, id DESC LIMIT $3)
+       LIMIT $4`,
+      [hostId, before.toISOString(), keep, limit],
+    );
+    if (rows.length > 0)
+      await rawQuery(
+        manager,
+        `DELETE FROM inventory_snapshots WHERE id IN (${placeholders(rows.length)})`,
+        rows.map((r) => r.id),
+      );
+    return { deleted: rows.length, more: rows.length === limit };
   }
 
   async insert(entity: InventorySnapshotEntity, manager?: EntityManager): Promise<void> {

@@ -7,6 +7,7 @@ import { HostInventoryController } from './host-inventory.controller';
 import { InventoryController } from './inventory.controller';
 import { InventoryGrpcHandler } from './inventory-grpc.handler';
 import { InventoryIngestService } from './inventory-ingest.service';
+import { InventoryRetention } from './inventory-retention.service';
 import { InventoryService } from './inventory.service';
 import { InventorySnapshotEntity } from './inventory-snapshot.entity';
 import { InventorySnapshotsRepository } from './inventory-snapshots.repository';
@@ -22,7 +23,8 @@ export const INVENTORY_ENTITIES = [InventorySnapshotEntity];
     InventoryIngestService,
     InventoryService,
     InventoryGrpcHandler,
+    InventoryRetention,
   ],
-  exports: [InventoryGrpcHandler, InventoryService],
+  exports: [InventoryGrpcHandler, InventoryService, InventoryRetention],
 })
 export class InventoryModule {}

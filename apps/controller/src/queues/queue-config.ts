@@ -24,6 +24,11 @@ export interface QueueSettings {
    * and so the most of them one transaction takes (MicroBatcher): see batchSizeFor.
    */
   batchSize: number;
+  /**
+   * How often each process checks that Redis still holds its job schedulers (one EXISTS on a
+   * marker key) and rebuilds them from the database when it does not.
+   */
+  reconcileEveryMs: number;
 }
 
 export interface QueueConfigExtension {
@@ -47,6 +52,7 @@ export const QUEUE_DEFAULTS: Omit<QueueSettings, 'redisUrl' | 'batchSize'> = {
   monitorEveryMs: 2_000,
   clusterHeartbeatMs: 5_000,
   lockDurationMs: 30_000,
+  reconcileEveryMs: 10_000,
 };
 
 /**

@@ -23,5 +23,7 @@ export function readQueueEnv(
   if (env.CLUSTER_HEARTBEAT_MS)
     queues.clusterHeartbeatMs = Math.max(100, Number(env.CLUSTER_HEARTBEAT_MS) || 5000);
   if (env.JOB_LOCK_MS) queues.lockDurationMs = Math.max(1000, Number(env.JOB_LOCK_MS) || 30_000);
+  if (env.SCHEDULER_CHECK_MS)
+    queues.reconcileEveryMs = Math.max(100, Number(env.SCHEDULER_CHECK_MS) || 10_000);
   return { role, queues };
 }

@@ -13,7 +13,10 @@ export const QueueName = {
   Schedules: 'schedules',
   /** One job per uploaded result chunk: its findings become rows, the last one completes the scan. */
   ResultsIngest: 'results-ingest',
-  /** The sweep that re-enqueues chunks received but never ingested (a job lost with Redis). */
+  /**
+   * The sweep that re-enqueues chunks received but never ingested (a job lost with Redis), and
+   * the retention job that prunes old inventory snapshots and result payloads.
+   */
   ResultsMaintenance: 'results-maintenance',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
@@ -28,6 +31,7 @@ export const JobName = {
   ScheduleRun: 'schedule.run',
   ResultsIngest: 'results.ingest',
   ResultsSweep: 'results.sweep',
+  RetentionPrune: 'retention.prune',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -42,6 +46,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ScheduleRun]: QueueName.Schedules,
   [JobName.ResultsIngest]: QueueName.ResultsIngest,
   [JobName.ResultsSweep]: QueueName.ResultsMaintenance,
+  [JobName.RetentionPrune]: QueueName.ResultsMaintenance,
 };
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);

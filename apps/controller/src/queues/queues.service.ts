@@ -57,6 +57,11 @@ export class QueuesService implements OnApplicationShutdown {
     return JOB_QUEUE[name];
   }
 
+  /** The producers' connection, for the few plain commands outside BullMQ (the reconcile marker). */
+  redis(): Redis {
+    return this.connection;
+  }
+
   /** Adds a job on its queue; a job id already present is a no-op (deterministic ids make retries safe). */
   async add<T>(name: JobName, data: T, opts: JobsOptions & { jobId: string }): Promise<void> {
     await this.queue(JOB_QUEUE[name]).add(name, data, { ...DEFAULT_JOB_OPTIONS, ...opts });
@@ -95,6 +100,10 @@ export class QueuesService implements OnApplicationShutdown {
         ...opts,
       },
     });
+  }
+
+  async hasScheduler(name: JobName, id: string): Promise<boolean> {
+    return Boolean(await this.queue(JOB_QUEUE[name]).getJobScheduler(id));
   }
 
   async removeScheduler(name: JobName, id: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { loggerFor } from '../common/logger';
@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobName, QueueName, jobId } from '../queues/queue-names';
 import { QueuesService } from '../queues/queues.service';
+import { SchedulerReconciler } from '../queues/scheduler-reconciler.service';
 import { ResultChunkEntity } from './result-chunk.entity';
 import type { ChunkKey } from './results-ingest.service';
 
@@ -21,26 +22,23 @@ export function ingestJobId(key: Pick<ChunkKey, 'commandId' | 'sequence'>): stri
 
 /** The results.ingest queue seen from the results feature: enqueue, backpressure, sweep. */
 @Injectable()
-export class IngestQueue implements OnApplicationBootstrap {
+export class IngestQueue implements OnModuleInit {
   private readonly logger = loggerFor(IngestQueue.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queues: QueuesService,
     private readonly dataSource: DataSource,
+    private readonly reconciler: SchedulerReconciler,
   ) {}
 
   /**
-   * The sweep runs every 30 s (one job scheduler for the cluster) and once at each start. Not
-   * awaited: a controller starts (and reports Redis down on /health) while Redis is away.
+   * The sweep runs every 30 s (one job scheduler for the cluster) and once at each start and
+   * each time Redis lost its keys (SchedulerReconciler): chunks stored while Redis was away or
+   * whose jobs a flush removed are enqueued again without a restart.
    */
-  onApplicationBootstrap(): void {
-    this.scheduleSweep().catch((error: unknown) =>
-      this.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'could not schedule the result chunk sweep',
-      ),
-    );
+  onModuleInit(): void {
+    this.reconciler.register({ name: 'results sweep', reconcile: () => this.scheduleSweep() });
   }
 
   private async scheduleSweep(): Promise<void> {

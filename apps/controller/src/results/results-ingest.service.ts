@@ -19,6 +19,7 @@ import { placeholders, rawQuery, selectByIds, updateFromValues } from '../databa
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import { IngestQueue } from './ingest-queue.service';
+import { LimitRefusal, ResultLimits } from './result-limits.service';
 import { findingColumns, scanErrorColumns } from './findings.mapper';
 import { ScanRunEntity } from './scan-run.entity';
 
@@ -123,6 +124,7 @@ export class ResultsIngestService {
     private readonly audit: AuditService,
     private readonly ingestQueue: IngestQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly limits: ResultLimits,
   ) {
     this.batcher = new MicroBatcher((keys) => this.ingestBatch(keys), ingestQueue.batchSize);
   }
@@ -161,7 +163,9 @@ export class ResultsIngestService {
     } catch (error) {
       return uploads.map(() => ({ ok: false, error }));
     }
+    const refusals: LimitRefusal[] = [];
     const { outcomes, pending } = await this.tx.run(async (manager) => {
+      refusals.length = 0;
       const outcomes: Array<Settled<UploadResultsResponse>> = [];
       const pending: ChunkKey[] = [];
       const commands = await this.commands.forResults(
@@ -170,6 +174,10 @@ export class ResultsIngestService {
         this.tx.isPostgres,
       );
       const stored = await this.storedChunks([...commands.keys()], manager);
+      const usage = await this.limits.usage(
+        uploads.map((u) => ({ agentId: u.principal.agentId, commandId: u.chunk.commandId })),
+        manager,
+      );
       const rows: unknown[][] = [];
       const lateResults: AuditRecord[] = [];
       const receivedAt = new Date().toISOString();
@@ -219,6 +227,12 @@ export class ResultsIngestService {
           outcomes.push({ ok: false, error });
           continue;
         }
+        const limited = this.limits.check(agentId, command.hostId, chunk, payload, usage);
+        if (limited) {
+          if (limited.refusal) refusals.push(limited.refusal);
+          outcomes.push({ ok: false, error: limited.error });
+          continue;
+        }
         const id = timeOrderedUuid();
         rows.push([
           id,
@@ -250,6 +264,7 @@ export class ResultsIngestService {
       return { outcomes, pending };
     });
     await this.ingestQueue.enqueueSafely(pending);
+    await this.limits.apply(refusals);
     return outcomes;
   }
 

@@ -9,6 +9,8 @@ import { FindingsService } from './findings.service';
 import { IngestQueue } from './ingest-queue.service';
 import { IngestChunkJob } from './jobs/ingest-chunk.job';
 import { SweepChunksJob } from './jobs/sweep-chunks.job';
+import { ResultLimits } from './result-limits.service';
+import { ResultPayloadRetention } from './result-payload-retention.service';
 import { ResultsIngestService } from './results-ingest.service';
 
 @Module({
@@ -21,7 +23,9 @@ import { ResultsIngestService } from './results-ingest.service';
     IngestQueue,
     IngestChunkJob,
     SweepChunksJob,
+    ResultLimits,
+    ResultPayloadRetention,
   ],
-  exports: [ResultsIngestService, FindingsService, IngestQueue],
+  exports: [ResultsIngestService, FindingsService, IngestQueue, ResultPayloadRetention],
 })
 export class ResultsModule {}

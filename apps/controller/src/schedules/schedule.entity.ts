@@ -21,6 +21,8 @@ export class ScheduleEntity {
   @Column({ name: 'last_campaign_id', type: 'varchar', length: 36, nullable: true })
   lastCampaignId!: string | null;
   @Column(dateColumn('last_run_at')) lastRunAt!: Date | null;
+  /** Set when the controller refuses to run the schedule (it fires faster than the minimum); no job scheduler then. */
+  @Column({ name: 'paused_reason', type: 'text', nullable: true }) pausedReason!: string | null;
   @Column({ name: 'created_by', type: 'varchar', length: 128 }) createdBy!: string;
   @Column(dateColumn('created_at', false)) createdAt!: Date;
 }

@@ -9,21 +9,52 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
+  ValidationOptions,
 } from 'class-validator';
 import { CampaignScanOptionsDto, CampaignSelectorDto } from '../campaigns/campaigns.dto';
+import { MIN_SCHEDULE_INTERVAL_S, scheduleTimingProblem } from './schedule-interval';
+
+/**
+ * The cron's next fire times (cron-parser, as BullMQ computes them, in the schedule's timezone)
+ * must all be at least MIN_SCHEDULE_INTERVAL_S apart: a six-field cron could otherwise start a
+ * fleet-wide campaign every second.
+ */
+function IsSlowEnoughCron(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isSlowEnoughCron',
+      validator: {
+        validate: (value: unknown, args) =>
+          typeof value !== 'string' ||
+          scheduleTimingProblem({
+            cron: value,
+            timezone: (args?.object as CreateScheduleDto | undefined)?.timezone,
+          }) === null,
+        defaultMessage: (args) =>
+          scheduleTimingProblem({
+            cron: String(args?.value),
+            timezone: (args?.object as CreateScheduleDto | undefined)?.timezone,
+          }) ?? 'cron is refused',
+      },
+    },
+    options,
+  );
+}
 
 export class CreateScheduleDto {
   @ApiPropertyOptional({ maxLength: 128 }) @IsOptional() @IsString() @MaxLength(128) name?: string;
 
   @ApiPropertyOptional({
     example: '0 3 * * *',
-    description: 'Cron pattern (5 or 6 fields); give this or everySeconds',
+    description: `Cron pattern (5 fields, or 6 with seconds first); give this or everySeconds. Runs must be at least ${MIN_SCHEDULE_INTERVAL_S} s apart.`,
   })
   @IsOptional()
   @IsString()
   @Matches(/^\S+( \S+){4,5}$/, { message: 'cron must have 5 or 6 space-separated fields' })
   @MaxLength(128)
+  @IsSlowEnoughCron()
   cron?: string;
 
   @ApiPropertyOptional({
@@ -104,6 +135,12 @@ export class ScheduleDto {
   @ApiProperty({ nullable: true, type: String }) lastCampaignId!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Next run as BullMQ plans it' })
   nextRunAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Set when the controller stopped running this schedule, and why',
+  })
+  pausedReason!: string | null;
   @ApiProperty() createdBy!: string;
   @ApiProperty() createdAt!: string;
 }

@@ -18,6 +18,7 @@ export function toScheduleDto(entity: ScheduleEntity, nextRunAt: Date | null): S
     lastRunAt: entity.lastRunAt?.toISOString() ?? null,
     lastCampaignId: entity.lastCampaignId,
     nextRunAt: nextRunAt?.toISOString() ?? null,
+    pausedReason: entity.pausedReason,
     createdBy: entity.createdBy,
     createdAt: entity.createdAt.toISOString(),
   };

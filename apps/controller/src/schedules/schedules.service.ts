@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { DomainException } from '../common/domain.exception';
@@ -9,19 +9,27 @@ import { parseJsonObject, toJson } from '../common/json-column';
 import { loggerFor } from '../common/logger';
 import { JobName, jobId } from '../queues/queue-names';
 import { QueuesService } from '../queues/queues.service';
+import { SchedulerReconciler } from '../queues/scheduler-reconciler.service';
 import type { RunScheduleJobData } from './run-schedule.job';
 import { ScheduleEntity } from './schedule.entity';
 import { CreateScheduleDto, ScheduleDto } from './schedules.dto';
 import { toScheduleDto } from './schedules.mapper';
+import { scheduleTimingProblem } from './schedule-interval';
 
 const DEFAULT_JITTER_S = 900;
 const DEFAULT_CAMPAIGN_TTL_S = 86_400;
 const MAX_SCHEDULES_LISTED = 500;
+/** Schedules read per statement while reconciling their job schedulers. */
+const RECONCILE_PAGE = 500;
 const schedulerId = (id: string): string => jobId('schedule', id);
 
-/** Scheduled rescans: a BullMQ job scheduler per schedule; each run creates a jittered campaign. */
+/**
+ * Scheduled rescans: a BullMQ job scheduler per schedule; each run creates a jittered campaign.
+ * The rows are the truth: the schedulers are rebuilt from them at start and after Redis lost
+ * them (SchedulerReconciler).
+ */
 @Injectable()
-export class SchedulesService {
+export class SchedulesService implements OnModuleInit {
   private readonly logger = loggerFor(SchedulesService.name);
 
   constructor(
@@ -29,11 +37,18 @@ export class SchedulesService {
     private readonly queues: QueuesService,
     private readonly campaigns: CampaignsService,
     private readonly audit: AuditService,
+    private readonly reconciler: SchedulerReconciler,
   ) {}
+
+  onModuleInit(): void {
+    this.reconciler.register({ name: 'schedules', reconcile: () => this.reconcile() });
+  }
 
   async create(dto: CreateScheduleDto, actor: string): Promise<ScheduleDto> {
     if (Boolean(dto.cron) === Boolean(dto.everySeconds))
       throw DomainException.invalid('give exactly one of cron and everySeconds');
+    const timing = scheduleTimingProblem(dto);
+    if (timing) throw DomainException.invalid(timing);
     if (!(
       dto.selector.all ||
       dto.selector.tags?.length ||
@@ -64,6 +79,7 @@ export class SchedulesService {
       runCount: 0,
       lastCampaignId: null,
       lastRunAt: null,
+      pausedReason: null,
       createdBy: actor,
       createdAt: new Date(),
     };
@@ -132,6 +148,23 @@ export class SchedulesService {
       this.logger.warn({ scheduleId }, 'a run of a deleted schedule was skipped');
       return;
     }
+    const manual = runKey.startsWith('manual-');
+    const problem = manual
+      ? null
+      : scheduleTimingProblem({
+          cron: schedule.cron,
+          everySeconds: schedule.everyS,
+          timezone: schedule.timezone,
+        });
+    // A scheduler left in Redis by a schedule stored before the rule (or by an older process).
+    if (problem) return this.pause(schedule, problem);
+    if (schedule.pausedReason && !manual) {
+      this.logger.warn(
+        { scheduleId, runKey, reason: schedule.pausedReason },
+        'a run of a paused schedule was skipped',
+      );
+      return;
+    }
     if (await this.campaigns.findRun(scheduleId, runKey)) return;
     const campaign = await this.campaigns.createFromSpec(
       {
@@ -161,13 +194,72 @@ export class SchedulesService {
     );
   }
 
+  /**
+   * Every schedule gets its job scheduler back if Redis lost it, and one that fires faster than
+   * the minimum (stored before the rule covered six-field crons) is paused with an audit entry
+   * instead. Schedulers that exist are left alone: re-creating one would move its next run.
+   */
+  async reconcile(): Promise<void> {
+    let restored = 0;
+    for (let page = 0; ; page++) {
+      const rows = await this.schedules.find({
+        order: { id: 'ASC' },
+        skip: page * RECONCILE_PAGE,
+        take: RECONCILE_PAGE,
+      });
+      for (const entity of rows) if (await this.reconcileOne(entity)) restored++;
+      if (rows.length < RECONCILE_PAGE) break;
+    }
+    if (restored > 0) this.logger.warn({ restored }, 'restored the job schedulers of schedules');
+  }
+
+  /** True when it created the schedule's job scheduler. */
+  private async reconcileOne(entity: ScheduleEntity): Promise<boolean> {
+    const id = schedulerId(entity.id);
+    const exists = await this.queues.hasScheduler(JobName.ScheduleRun, id);
+    if (entity.pausedReason) {
+      if (exists) await this.queues.removeScheduler(JobName.ScheduleRun, id);
+      return false;
+    }
+    const problem = scheduleTimingProblem({
+      cron: entity.cron,
+      everySeconds: entity.everyS,
+      timezone: entity.timezone,
+    });
+    if (problem) {
+      await this.pause(entity, problem);
+      return false;
+    }
+    if (exists) return false;
+    await this.upsertScheduler(entity);
+    return true;
+  }
+
+  private async pause(entity: ScheduleEntity, problem: string): Promise<void> {
+    const reason = `paused by the controller: ${problem}`;
+    await this.queues.removeScheduler(JobName.ScheduleRun, schedulerId(entity.id));
+    const { affected } = await this.schedules.update(
+      { id: entity.id, pausedReason: IsNull() },
+      { pausedReason: reason },
+    );
+    if (!affected) return;
+    this.logger.warn({ scheduleId: entity.id, reason }, 'schedule paused');
+    await this.audit.record({
+      actor: 'system',
+      action: 'schedule.paused',
+      details: { scheduleId: entity.id, name: entity.name, cron: entity.cron, reason },
+    });
+  }
+
   private upsertScheduler(entity: ScheduleEntity): Promise<void> {
     const data: RunScheduleJobData = { scheduleId: entity.id };
     const everyMs = (entity.everyS ?? 0) * 1000;
-    // An interval schedule's first run is one interval away (BullMQ would run it at once).
+    // An interval schedule's next run is one interval after its last (or its creation): BullMQ
+    // would run it at once. One that missed its time while Redis was away runs now.
+    const since = (entity.lastRunAt ?? entity.createdAt).getTime();
     const repeat = entity.cron
       ? { pattern: entity.cron, ...(entity.timezone ? { tz: entity.timezone } : {}) }
-      : { every: everyMs, startDate: new Date(Date.now() + everyMs) };
+      : { every: everyMs, startDate: new Date(Math.max(Date.now(), since + everyMs)) };
     return this.queues.upsertScheduler(schedulerId(entity.id), repeat, JobName.ScheduleRun, data);
   }
 

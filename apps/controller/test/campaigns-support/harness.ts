@@ -60,7 +60,7 @@ export async function startCampaignController(
       ...storage.env,
       ...options.env,
     }),
-    queues: { prefix, monitorEveryMs: 200, clusterHeartbeatMs: 500 },
+    queues: { prefix, monitorEveryMs: 200, clusterHeartbeatMs: 500, reconcileEveryMs: 200 },
   };
   let running;
   try {
