@@ -67,7 +67,8 @@ export function placeholders(count: number, first = 1): string {
  * The id list of `WHERE id IN (…)` in an UPDATE of `table`, for `count` distinct ids from
  * `$first`: with `lock` (PostgreSQL) a sub-select that locks the rows in id order first, so
  * batches updating overlapping rows wait for each other instead of deadlocking (an UPDATE alone
- * locks its rows in whatever order its plan visits them).
+ * locks its rows in whatever order its plan visits them). FOR NO KEY UPDATE: the update changes
+ * no key, and a foreign-key check (a command inserted for the same host) must not wait for it.
  */
 export function idsLockedInOrder(
   table: string,
@@ -76,7 +77,7 @@ export function idsLockedInOrder(
   lock: boolean,
 ): string {
   const list = placeholders(count, first);
-  return lock ? `SELECT id FROM ${table} WHERE id IN (${list}) ORDER BY id FOR UPDATE` : list;
+  return lock ? `SELECT id FROM ${table} WHERE id IN (${list}) ORDER BY id FOR NO KEY UPDATE` : list;
 }
 
 /** Rows per statement of updateFromValues. */
@@ -114,8 +115,8 @@ export async function updateFromValues<T = Record<string, unknown>>(
 
 /**
  * Rows of `table` whose id is among `ids` (duplicates read once), in id order; with `lock`
- * (PostgreSQL) locked FOR UPDATE in that order, so transactions locking the same rows wait for
- * each other instead of deadlocking. Table and column names come from code.
+ * (PostgreSQL) locked FOR NO KEY UPDATE in that order, so transactions locking the same rows wait
+ * for each other instead of deadlocking, while inserts referencing them (foreign keys) go on. Table and column names come from code.
  */
 export async function selectByIds<T>(
   manager: EntityManager,
@@ -129,7 +130,7 @@ export async function selectByIds<T>(
   const { rows } = await rawQuery<T>(
     manager,
     `SELECT ${columns} FROM ${table} WHERE id IN (${placeholders(sorted.length)})
-     ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+     ORDER BY id${lock ? ' FOR NO KEY UPDATE' : ''}`,
     sorted,
   );
   return rows;
