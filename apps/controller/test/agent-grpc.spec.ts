@@ -6,6 +6,7 @@ import {
   Finding,
   UploadResultsRequest,
 } from '@log4fleet/contracts';
+import { CommandsService } from '../src/commands/commands.service';
 import { HostDetailDto } from '../src/hosts/host-detail.dto';
 import { AgentStream, eventually, TestAgent } from './support/agent-client';
 import { scanIngested } from './support/seed';
@@ -448,6 +449,83 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
       duplicate: false,
       chunksReceived: 2,
       complete: true,
+    });
+  });
+
+  describe('D1: an agent reports a command cancelled or expired', () => {
+    const acks = (stream: AgentStream) =>
+      stream.received.filter((m) => m.kind?.$case === 'heartbeatAck').length;
+
+    /** The stream still serves: a heartbeat sent after the reports is answered (in order). */
+    async function stillServes(stream: AgentStream): Promise<void> {
+      const before = acks(stream);
+      stream.send({
+        kind: {
+          $case: 'heartbeat',
+          value: { sentAtMs: Date.now(), runningCommands: 0, outboxChunks: 0 },
+        },
+      });
+      await stream.next(() => (acks(stream) > before ? true : undefined), 'a heartbeat ack');
+      expect(stream.ended).toBeNull();
+    }
+
+    async function deliveredScan(agent: TestAgent, stream: AgentStream): Promise<string> {
+      const { id } = await requestScan(agent.hostId);
+      await stream.next((m) => (commandOf(m)?.id === id ? id : undefined), 'the scan');
+      stream.send(update(id, CommandState.COMMAND_STATE_DELIVERED));
+      await eventually(
+        async () => ((await getCommand(id)).state === 'delivered' ? true : undefined),
+        'command delivered',
+      );
+      return id;
+    }
+
+    it('a command the controller cancelled ends cancelled; the stream stays open, also when the agent repeats it on its next stream', async () => {
+      const agent = await enrolledAgent();
+      const stream = await connected(agent);
+      const id = await deliveredScan(agent, stream);
+      expect(await controller.app.get(CommandsService).cancel(id, 'admin')).toBe(true);
+      stream.send(update(id, CommandState.COMMAND_STATE_CANCELLED));
+      await stillServes(stream);
+      // The agent sends an unconfirmed final state again on every new stream.
+      stream.close();
+      const next = await connected(agent);
+      next.send(update(id, CommandState.COMMAND_STATE_CANCELLED));
+      await stillServes(next);
+      expect((await getCommand(id)).state).toBe('cancelled');
+    });
+
+    it('a command the agent had started when the cancel reached it ends cancelled', async () => {
+      const agent = await enrolledAgent();
+      const stream = await connected(agent);
+      const id = await deliveredScan(agent, stream);
+      stream.send(update(id, CommandState.COMMAND_STATE_STARTED));
+      stream.send(update(id, CommandState.COMMAND_STATE_CANCELLED));
+      await stillServes(stream);
+      expect((await getCommand(id)).state).toBe('cancelled');
+    });
+
+    it('a command the agent let expire ends expired', async () => {
+      const agent = await enrolledAgent();
+      const stream = await connected(agent);
+      const id = await deliveredScan(agent, stream);
+      stream.send(update(id, CommandState.COMMAND_STATE_EXPIRED));
+      await stillServes(stream);
+      expect((await getCommand(id)).state).toBe('expired');
+    });
+
+    it('ignores a report that cannot apply (a final state after success, a state no agent reports) and keeps the stream', async () => {
+      const agent = await enrolledAgent();
+      const stream = await connected(agent);
+      const id = await deliveredScan(agent, stream);
+      stream.send(update(id, CommandState.COMMAND_STATE_STARTED));
+      stream.send(update(id, CommandState.COMMAND_STATE_SUCCEEDED, 1));
+      stream.send(update(id, CommandState.COMMAND_STATE_CANCELLED));
+      stream.send(update(id, CommandState.COMMAND_STATE_EXPIRED));
+      stream.send(update(id, CommandState.COMMAND_STATE_VERIFIED));
+      stream.send(update(id, CommandState.COMMAND_STATE_QUEUED));
+      await stillServes(stream);
+      expect((await getCommand(id)).state).toBe('succeeded');
     });
   });
 

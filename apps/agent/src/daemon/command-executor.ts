@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import {
+  AGENT_STATE_WIRE,
   CommandState,
   Finding as FindingMessage,
   ScanError as ScanErrorMessage,
@@ -451,24 +452,10 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/**
- * The state reported for an outcome. The controller takes only delivered, started, succeeded
- * and failed from an agent (apps/controller/src/commands/command-state.ts agentReportedState)
- * and ends the stream on any other, which the agent would then send again on every new stream:
- * a command cancelled (queued or running) or expired here is reported failed, its message
- * saying which. The executed log keeps the real outcome.
- */
-const STATE_OF: Record<ExecutedCommand['state'], CommandState> = {
-  succeeded: CommandState.COMMAND_STATE_SUCCEEDED,
-  failed: CommandState.COMMAND_STATE_FAILED,
-  expired: CommandState.COMMAND_STATE_FAILED,
-  cancelled: CommandState.COMMAND_STATE_FAILED,
-};
-
 export function updateFromExecuted(entry: ExecutedCommand, atMs: number): CommandUpdate {
   return {
     commandId: entry.id,
-    state: STATE_OF[entry.state],
+    state: AGENT_STATE_WIRE[entry.state],
     message: entry.message,
     atMs,
     totalChunks: entry.totalChunks,

@@ -18,6 +18,9 @@ describe('command state', () => {
     expect(canMoveTo('started', 'delivered')).toBe(false);
     expect(canMoveTo('succeeded', 'started')).toBe(false);
     expect(canMoveTo('succeeded', 'failed')).toBe(false);
+    expect(canMoveTo('succeeded', 'cancelled')).toBe(false);
+    expect(canMoveTo('succeeded', 'expired')).toBe(false);
+    expect(canMoveTo('started', 'cancelled')).toBe(true);
     expect(canMoveTo('failed', 'succeeded')).toBe(false);
     expect(canMoveTo('expired', 'started')).toBe(false);
     expect(canMoveTo('started', 'verified')).toBe(false);
@@ -27,5 +30,7 @@ describe('command state', () => {
     expect(agentReportedState(CommandState.COMMAND_STATE_STARTED)).toBe('started');
     expect(agentReportedState(CommandState.COMMAND_STATE_VERIFIED)).toBeNull();
     expect(agentReportedState(CommandState.COMMAND_STATE_UNSPECIFIED)).toBeNull();
+    expect(agentReportedState(CommandState.COMMAND_STATE_CANCELLED)).toBe('cancelled');
+    expect(agentReportedState(CommandState.COMMAND_STATE_EXPIRED)).toBe('expired');
   });
 });

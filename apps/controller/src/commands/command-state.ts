@@ -1,4 +1,3 @@
-import { CommandState } from '@log4fleet/contracts';
 import { CommandStateName } from './command.entity';
 
 const RANK: Record<CommandStateName, number> = {
@@ -23,30 +22,10 @@ const FINAL: ReadonlySet<CommandStateName> = new Set([
 export function canMoveTo(from: CommandStateName, to: CommandStateName): boolean {
   if (FINAL.has(from)) return false;
   if (to === 'verified') return from === 'succeeded';
+  // A command that succeeded was neither cancelled nor expired: its results count.
+  if (from === 'succeeded') return false;
   return RANK[to] > RANK[from];
 }
 
-/** The states an agent may report on the stream. */
-export type AgentReportedState = 'delivered' | 'started' | 'succeeded' | 'failed';
-
-export function agentReportedState(state: CommandState): AgentReportedState | null {
-  switch (state) {
-    case CommandState.COMMAND_STATE_DELIVERED:
-      return 'delivered';
-    case CommandState.COMMAND_STATE_STARTED:
-      return 'started';
-    case CommandState.COMMAND_STATE_SUCCEEDED:
-      return 'succeeded';
-    case CommandState.COMMAND_STATE_FAILED:
-      return 'failed';
-    case CommandState.COMMAND_STATE_UNSPECIFIED:
-    case CommandState.COMMAND_STATE_QUEUED:
-    case CommandState.COMMAND_STATE_VERIFIED:
-    case CommandState.COMMAND_STATE_EXPIRED:
-    case CommandState.COMMAND_STATE_CANCELLED:
-    case CommandState.UNRECOGNIZED:
-      return null;
-    default:
-      return null;
-  }
-}
+/** The states an agent may report on the stream: one list, in libs/contracts. */
+export { agentReportedState, type AgentReportedState } from '@log4fleet/contracts';

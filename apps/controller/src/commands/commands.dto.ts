@@ -1,3 +1,4 @@
+import type { AgentReportedState } from '@log4fleet/contracts';
 import { IsPathTextList } from '../common/path-text.validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
@@ -121,7 +122,7 @@ export class CommandDto {
 
 export interface CommandUpdateInput {
   commandId: string;
-  state: 'delivered' | 'started' | 'succeeded' | 'failed';
+  state: AgentReportedState;
   message: string;
   atMs: number;
   totalChunks: number;

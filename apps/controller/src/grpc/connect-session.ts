@@ -11,7 +11,7 @@ import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-re
 import { grpcStatus, toGrpcStatus } from './grpc-errors';
 import { malformedReason } from './malformed-request';
 import { storableText } from '../common/path-text';
-import { validateCommandUpdate, validateHostFacts } from './message-validation';
+import { AGENT_STATES_TEXT, validateCommandUpdate, validateHostFacts } from './message-validation';
 
 export interface SessionDeps {
   agents: AgentsService;
@@ -129,6 +129,13 @@ export class ConnectSession implements AgentStream {
     raw: Parameters<typeof validateCommandUpdate>[0],
   ): Promise<void> {
     const update = validateCommandUpdate(raw);
+    if (!update) {
+      this.logger.warn(
+        { agentId: principal.agentId, commandId: raw.commandId, state: raw.state },
+        `update ignored: its state is none an agent reports (${AGENT_STATES_TEXT})`,
+      );
+      return;
+    }
     try {
       await this.deps.commands.applyUpdate(principal.agentId, update);
     } catch (error) {

@@ -8,7 +8,7 @@ import type {
 } from '@log4fleet/contracts';
 import { DomainException } from '../common/domain.exception';
 import { storableText } from '../common/path-text';
-import { agentReportedState } from '../commands/command-state';
+import { AGENT_REPORTED_STATES, agentReportedState } from '@log4fleet/contracts';
 import { CommandUpdateInput } from '../commands/commands.dto';
 import { HostFactsInput } from '../hosts/hosts.dto';
 import type { EnrollInput } from '../enrollment/enroll.service';
@@ -90,29 +90,34 @@ export function validateEnroll(request: EnrollRequest): EnrollInput {
   };
 }
 
-export function validateCommandUpdate(update: CommandUpdate): CommandUpdateInput {
+/**
+ * An agent's report of a command, or null when its state is none an agent reports
+ * (AGENT_REPORTED_STATES): that report is ignored, never a reason to end the stream, because the
+ * agent sends an unconfirmed final state again on every new stream.
+ */
+export function validateCommandUpdate(update: CommandUpdate): CommandUpdateInput | null {
   check(
     UUID.test(update.commandId),
     `update.command_id "${update.commandId.slice(0, 64)}" is not a UUID`,
   );
   const state = agentReportedState(update.state);
-  check(
-    state !== null,
-    `update.state ${update.state} is not one an agent reports (delivered, started, succeeded, failed)`,
-  );
+  if (state === null) return null;
   check(
     update.totalChunks <= LIMITS.totalChunks,
     `update.total_chunks is over ${LIMITS.totalChunks}`,
   );
   return {
     commandId: update.commandId.toLowerCase(),
-    state: state as NonNullable<typeof state>,
+    state,
     // Free text (an error of the agent): a NUL is stored as U+FFFD rather than losing the report.
     message: storableText(text(update.message, 'update.message', LIMITS.messageBytes)),
     atMs: update.atMs,
     totalChunks: update.totalChunks,
   };
 }
+
+/** For a log line: the states an agent may report. */
+export const AGENT_STATES_TEXT = AGENT_REPORTED_STATES.join(', ');
 
 export function validateUpload(request: UploadResultsRequest): UploadResultsRequest {
   check(
