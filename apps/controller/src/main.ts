@@ -4,7 +4,6 @@ import { startWorker } from './cluster/start-worker';
 import { loggerFor } from './common/logger';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { QueueConfigExtension } from './queues/queue-config';
-import { readQueueEnv } from './queues/queue-env';
 
 /**
  *   node dist/apps/controller/main.js [--role worker]
@@ -20,8 +19,9 @@ interface StartupConfig {
 
 function readStartupConfig(): StartupConfig | undefined {
   try {
-    const extra = readQueueEnv(process.env, process.argv.slice(2));
-    return { role: extra.role, config: { ...loadConfig(process.env), queues: extra.queues } };
+    // One reader for the environment and the command line (`--role worker`).
+    const config = loadConfig(process.env, process.argv.slice(2));
+    return { role: config.role, config };
   } catch (error) {
     if (error instanceof ConfigError) logger.error({ problems: error.problems }, error.message);
     else

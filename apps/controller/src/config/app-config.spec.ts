@@ -68,6 +68,51 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...insecure, ROLE: 'boss' })).toThrow(/ROLE/);
   });
 
+  it('D2: --role worker on the command line makes a worker, which needs no TLS settings', () => {
+    expect(loadConfig({}, ['--role', 'worker']).role).toBe('worker');
+    expect(loadConfig({}, ['--role=worker']).role).toBe('worker');
+    expect(loadConfig({ ROLE: 'all' }, ['--role', 'worker']).role).toBe('worker');
+    expect(loadConfig(insecure, ['--role', 'all']).role).toBe('all');
+    expect(() => loadConfig({}, ['--role', 'boss'])).toThrow(/--role\) must be "all" or "worker"/);
+    expect(() => loadConfig({}, ['--role'])).toThrow(/--role needs a value/);
+  });
+
+  it('reads the queue settings, only those given', () => {
+    expect(loadConfig(insecure).queues).toEqual({});
+    expect(
+      loadConfig({
+        ...insecure,
+        QUEUE_PREFIX: 'prod-eu',
+        RUN_WORKERS: '0',
+        CAMPAIGN_MONITOR_MS: '300',
+        CLUSTER_HEARTBEAT_MS: '500',
+        JOB_LOCK_MS: '3000',
+        SCHEDULER_CHECK_MS: '1000',
+      }).queues,
+    ).toEqual({
+      prefix: 'prod-eu',
+      runWorkers: false,
+      monitorEveryMs: 300,
+      clusterHeartbeatMs: 500,
+      lockDurationMs: 3000,
+      reconcileEveryMs: 1000,
+    });
+  });
+
+  describe('D3: a malformed queue setting stops the start, naming the variable and what is allowed', () => {
+    it.each([
+      ['CAMPAIGN_MONITOR_MS', 'abc', /CAMPAIGN_MONITOR_MS must be an integer 100-3600000, got "abc"/],
+      ['CAMPAIGN_MONITOR_MS', '50', /CAMPAIGN_MONITOR_MS must be an integer 100-3600000, got "50"/],
+      ['CLUSTER_HEARTBEAT_MS', '5s', /CLUSTER_HEARTBEAT_MS must be an integer 100-600000, got "5s"/],
+      ['JOB_LOCK_MS', '1.5', /JOB_LOCK_MS must be an integer 1000-3600000, got "1.5"/],
+      ['SCHEDULER_CHECK_MS', '-1', /SCHEDULER_CHECK_MS must be an integer 100-3600000, got "-1"/],
+      ['RUN_WORKERS', 'no', /RUN_WORKERS must be 0 or 1, got "no"/],
+      ['QUEUE_PREFIX', 'a b:c', /QUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ \. -, got "a b:c"/],
+    ])('%s=%s', (name, value, message) => {
+      expect(() => loadConfig({ ...insecure, [name]: value })).toThrow(message);
+    });
+  });
+
   it('checks the shape of a configured admin token', () => {
     expect(() => loadConfig({ ...insecure, LOG4FLEET_ADMIN_TOKEN: 'hunter2' })).toThrow(
       /LOG4FLEET_ADMIN_TOKEN/,

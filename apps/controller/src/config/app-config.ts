@@ -59,6 +59,17 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
   role: 'all' | 'worker';
+  /** Queue settings given in the environment; the others take QUEUE_DEFAULTS (queue-config.ts). */
+  queues: QueueEnvSettings;
+}
+
+export interface QueueEnvSettings {
+  prefix?: string;
+  runWorkers?: boolean;
+  monitorEveryMs?: number;
+  clusterHeartbeatMs?: number;
+  lockDurationMs?: number;
+  reconcileEveryMs?: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -74,8 +85,11 @@ type Env = Record<string, string | undefined>;
 
 const MB = 1024 * 1024;
 
-/** Reads and validates the environment once; the only place that looks at process.env values. */
-export function loadConfig(env: Env): AppConfig {
+/**
+ * Reads and validates the environment (and main.js's command line: `--role worker`) once; the
+ * only place that looks at process.env values.
+ */
+export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
   const problems: string[] = [];
   const readPort = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -132,8 +146,22 @@ export function loadConfig(env: Env): AppConfig {
       retentionEveryS: readInt('RETENTION_EVERY_S', 3600, 60, 7 * 86_400),
     },
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
-    role: readRole(env.ROLE, problems),
+    role: readRole(roleArgument(argv, problems) ?? env.ROLE, problems),
+    queues: {},
   };
+  const optionalInt = (name: string, min: number, max: number): number | undefined =>
+    env[name] === undefined || env[name] === '' ? undefined : readInt(name, min, min, max);
+  const queues: QueueEnvSettings = {
+    prefix: readQueuePrefix(env.QUEUE_PREFIX, problems),
+    runWorkers: readRunWorkers(env.RUN_WORKERS, problems),
+    monitorEveryMs: optionalInt('CAMPAIGN_MONITOR_MS', 100, 3_600_000),
+    clusterHeartbeatMs: optionalInt('CLUSTER_HEARTBEAT_MS', 100, 600_000),
+    lockDurationMs: optionalInt('JOB_LOCK_MS', 1_000, 3_600_000),
+    reconcileEveryMs: optionalInt('SCHEDULER_CHECK_MS', 100, 3_600_000),
+  };
+  config.queues = Object.fromEntries(
+    Object.entries(queues).filter(([, value]) => value !== undefined),
+  ) as QueueEnvSettings;
 
   // A worker serves no agents, so it needs no gRPC transport settings.
   if (config.role === 'all' && !config.grpc.tls && !config.grpc.insecure) {
@@ -194,9 +222,36 @@ function readLogLevel(raw: string | undefined, problems: string[]): LogLevel {
   return level ?? 'info';
 }
 
+/** `--role <role>` or `--role=<role>` on main.js's command line; it wins over ROLE. */
+function roleArgument(argv: readonly string[], problems: string[]): string | undefined {
+  const index = argv.findIndex((arg) => arg === '--role' || arg.startsWith('--role='));
+  if (index < 0) return undefined;
+  const arg = argv[index];
+  const value = arg === '--role' ? argv[index + 1] : arg.slice('--role='.length);
+  if (value === undefined || value === '' || value.startsWith('--')) {
+    problems.push('--role needs a value: all or worker');
+    return undefined;
+  }
+  return value;
+}
+
+function readQueuePrefix(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) return raw;
+  problems.push(`QUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ . -, got "${raw}"`);
+  return undefined;
+}
+
+function readRunWorkers(raw: string | undefined, problems: string[]): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === '0' || raw === '1') return raw === '1';
+  problems.push(`RUN_WORKERS must be 0 or 1, got "${raw}"`);
+  return undefined;
+}
+
 function readRole(raw: string | undefined, problems: string[]): 'all' | 'worker' {
   if (!raw || raw === 'all') return 'all';
   if (raw === 'worker') return 'worker';
-  problems.push(`ROLE must be "all" or "worker", got "${raw}"`);
+  problems.push(`ROLE (or --role) must be "all" or "worker", got "${raw}"`);
   return 'all';
 }

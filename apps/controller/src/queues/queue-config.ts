@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { AppConfig, DatabaseConfig } from '../config/app-config';
 
 /**
- * Settings of the queue layer derived from the core's AppConfig. AppConfig has no queue
- * section yet (asked of core: QUEUE_PREFIX, ROLE); until then an optional `queues` field on
- * the config object, set by tests and by the worker entry, is honoured.
+ * Settings of the queue layer derived from AppConfig: its `queues` (read and validated by
+ * loadConfig from QUEUE_PREFIX, RUN_WORKERS, CAMPAIGN_MONITOR_MS ...; tests may set more) over
+ * QUEUE_DEFAULTS.
  */
 export interface QueueSettings {
   redisUrl: string;

@@ -1,19 +1,7 @@
 import type { AppConfig } from '../config/app-config';
 import { queueSettingsOf } from './queue-config';
-import { readQueueEnv } from './queue-env';
 
 describe('queue settings', () => {
-  it('reads the role from --role or ROLE, and the queue settings from the environment', () => {
-    expect(readQueueEnv({}, []).role).toBe('all');
-    expect(readQueueEnv({ ROLE: 'worker' }).role).toBe('worker');
-    expect(readQueueEnv({}, ['--role', 'worker']).role).toBe('worker');
-    expect(() => readQueueEnv({ ROLE: 'boss' })).toThrow(/ROLE must be/);
-    expect(readQueueEnv({ QUEUE_PREFIX: 'prod-eu', RUN_WORKERS: '0' }).queues).toEqual({
-      prefix: 'prod-eu',
-      runWorkers: false,
-    });
-  });
-
   it('names the default prefix after the database and refuses one that would break Redis keys', () => {
     const config = {
       redisUrl: 'redis://127.0.0.1:6379',
