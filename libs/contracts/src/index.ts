@@ -3,3 +3,4 @@ export * from './generated';
 // Written by hand: what both ends share beyond the messages.
 export * from './agent-revocation';
 export * from './command-states';
+export * from './limits';

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import {
   AGENT_STATE_WIRE,
   CommandState,
+  PROTOCOL_LIMITS,
   Finding as FindingMessage,
   ScanError as ScanErrorMessage,
   type Command,
@@ -28,8 +29,8 @@ import { confinedPath, ensurePrivateDir, errorMessage } from './state-dir';
 import { mergeSummaries } from '../scan/process-scan';
 
 /** Protocol limit per UploadResultsRequest. */
-export const CHUNK_FINDINGS = 500;
-export const CHUNK_ERRORS = 500;
+export const CHUNK_FINDINGS = PROTOCOL_LIMITS.findingsPerChunk;
+export const CHUNK_ERRORS = PROTOCOL_LIMITS.errorsPerChunk;
 const FINDINGS_SPOOL = 'findings.spool';
 const ERRORS_SPOOL = 'errors.spool';
 
@@ -416,7 +417,7 @@ export class CommandExecutor {
       id: commandId,
       state,
       totalChunks,
-      message: truncateUtf8(message, 1024),
+      message: truncateUtf8(message, PROTOCOL_LIMITS.messageBytes),
       atMs: this.now(),
       confirmed: false,
     };

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { PROTOCOL_LIMITS as L } from '@log4fleet/contracts';
 import { collectHostFacts, fqdnFromHosts, parseOsRelease } from './host-facts';
 
 describe('host facts', () => {
@@ -31,5 +32,18 @@ describe('host facts', () => {
     });
     expect(facts.addresses.length).toBeLessThanOrEqual(64);
     expect(facts.addresses).not.toContain('127.0.0.1');
+  });
+});
+
+describe('D4: host facts within the shared protocol limits', () => {
+  it('cuts a hostname or machine id the controller would refuse (an enrollment refused for ever)', async () => {
+    const facts = await collectHostFacts({
+      LOG4FLEET_HOSTNAME: 'h'.repeat(L.factBytes + 10),
+      LOG4FLEET_MACHINE_ID: 'é'.repeat(L.machineIdBytes),
+    });
+    expect(Buffer.byteLength(facts.hostname)).toBe(L.factBytes);
+    expect(Buffer.byteLength(facts.fqdn)).toBeLessThanOrEqual(L.factBytes);
+    expect(Buffer.byteLength(facts.machineId)).toBeLessThanOrEqual(L.machineIdBytes);
+    expect(facts.addresses.length).toBeLessThanOrEqual(L.addresses);
   });
 });

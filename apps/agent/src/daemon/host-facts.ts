@@ -1,9 +1,10 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
-import type { HostFacts } from '@log4fleet/contracts';
+import { PROTOCOL_LIMITS as L, type HostFacts } from '@log4fleet/contracts';
+import { truncateUtf8 } from './scan-mapping';
 
-const MAX_ADDRESSES = 64;
-const MAX_MACHINE_ID_BYTES = 64;
+/** A fact within agent.proto's limits: the controller refuses an enrollment or hello over them. */
+const fact = (value: string, maxBytes: number = L.factBytes): string => truncateUtf8(value, maxBytes);
 
 /** Facts the controller identifies and inventories the host by. Never throws. */
 export async function collectHostFacts(env: NodeJS.ProcessEnv = process.env): Promise<HostFacts> {
@@ -13,13 +14,13 @@ export async function collectHostFacts(env: NodeJS.ProcessEnv = process.env): Pr
   const machineId = env['LOG4FLEET_MACHINE_ID'] || (await readText('/etc/machine-id'));
   const osRelease = parseOsRelease(await readText('/etc/os-release'));
   return {
-    hostname,
-    fqdn: await resolveFqdn(hostname),
-    machineId: machineId.trim().slice(0, MAX_MACHINE_ID_BYTES),
-    osName: osRelease['NAME'] ?? os.type(),
-    osVersion: osRelease['VERSION_ID'] ?? osRelease['VERSION'] ?? '',
-    kernel: os.release(),
-    arch: os.arch(),
+    hostname: fact(hostname),
+    fqdn: fact(await resolveFqdn(hostname)),
+    machineId: fact(machineId.trim(), L.machineIdBytes),
+    osName: fact(osRelease['NAME'] ?? os.type()),
+    osVersion: fact(osRelease['VERSION_ID'] ?? osRelease['VERSION'] ?? ''),
+    kernel: fact(os.release()),
+    arch: fact(os.arch(), L.versionBytes),
     addresses: interfaceAddresses(),
   };
 }
@@ -39,10 +40,10 @@ function interfaceAddresses(): string[] {
   const out: string[] = [];
   for (const infos of Object.values(os.networkInterfaces())) {
     for (const info of infos ?? []) {
-      if (!info.internal) out.push(info.address);
+      if (!info.internal) out.push(fact(info.address, L.addressBytes));
     }
   }
-  return out.slice(0, MAX_ADDRESSES);
+  return out.slice(0, L.addresses);
 }
 
 async function resolveFqdn(hostname: string): Promise<string> {

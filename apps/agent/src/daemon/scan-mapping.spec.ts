@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ScanCommand } from '@log4fleet/contracts';
+import { PROTOCOL_LIMITS as L, type ScanCommand } from '@log4fleet/contracts';
 import { scan, type Finding, type ScanError } from '@log4fleet/scanner';
 import { toFindingMessage, toScanErrorMessage, toScanOptions } from './scan-mapping';
 
@@ -66,5 +66,38 @@ describe('toScanOptions (daemon)', () => {
   it('keeps valid UTF-8 paths as text', () => {
     const options = toScanOptions(command({ paths: [Buffer.from('/srv/café')] }), undefined);
     expect(options.paths).toEqual(['/srv/café']);
+  });
+});
+
+describe('D4: what the agent sends stays within the shared protocol limits', () => {
+  const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+  it('cuts an oversized finding and scan error from the engine to the limits the controller checks', () => {
+    const huge: Finding = {
+      product: 'log4j-core',
+      version: 'é'.repeat(L.versionBytes),
+      versionExact: false,
+      status: 'unknown',
+      cves: Array.from({ length: L.cves + 5 }, () => 'CVE-2021-44228'),
+      evidence: Array.from({ length: L.evidence + 5 }, () => 'x'.repeat(L.evidenceBytes + 5)),
+      packageRoot: 'p'.repeat(L.packageRootBytes + 5),
+      path: '/srv/a.jar',
+      chain: Array.from({ length: L.chainElements + 5 }, () => 'n'.repeat(L.chainElementBytes + 5)),
+    };
+    const f = toFindingMessage(huge);
+    expect(bytes(f.version)).toBeLessThanOrEqual(L.versionBytes);
+    expect(f.cves).toHaveLength(L.cves);
+    expect(f.evidence).toHaveLength(L.evidence);
+    expect(Math.max(...f.evidence.map(bytes))).toBe(L.evidenceBytes);
+    expect(bytes(f.packageRoot)).toBe(L.packageRootBytes);
+    expect(f.chain).toHaveLength(L.chainElements);
+    expect(Math.max(...f.chain.map((c) => c.length))).toBe(L.chainElementBytes);
+    const e = toScanErrorMessage({
+      path: '/srv/b.jar',
+      chain: ['/srv/b.jar'],
+      code: 'corrupt-archive',
+      error: 'ü'.repeat(L.messageBytes),
+    } as ScanError);
+    expect(bytes(e.message)).toBeLessThanOrEqual(L.messageBytes);
   });
 });

@@ -5,6 +5,7 @@ import type {
   ScanError as ScanErrorMessage,
   ScanSummary as ScanSummaryMessage,
 } from '@log4fleet/contracts';
+import { PROTOCOL_LIMITS } from '@log4fleet/contracts';
 import {
   checkExcludePatterns,
   DEFAULT_LIMITS,
@@ -22,10 +23,8 @@ export type ScanFn = (
   signal?: AbortSignal,
 ) => Promise<ScanSummary>;
 
-const MAX_CHAIN = 16;
-const MAX_EVIDENCE = 32;
-const MAX_CVES = 16;
-const MAX_MESSAGE_BYTES = 1024;
+/** results.proto's limits (libs/contracts): the controller refuses a chunk over any of them. */
+const L = PROTOCOL_LIMITS;
 
 /**
  * ScanCommand (0 = agent default) -> the engine's ScanOptions. Throws (the command fails with
@@ -62,12 +61,13 @@ export function toFindingMessage(f: Finding): FindingMessage {
   return {
     chain: chainBytes(f.chain, f.pathBytesBase64),
     product: f.product,
-    version: f.version.slice(0, 64),
+    // Bytes, not characters: a version of 64 non-ASCII characters is over the limit.
+    version: truncateUtf8(f.version, L.versionBytes),
     versionExact: f.versionExact,
     status: f.status,
-    cves: f.cves.slice(0, MAX_CVES),
-    evidence: f.evidence.slice(0, MAX_EVIDENCE).map((e) => truncateUtf8(e, 512)),
-    packageRoot: f.packageRoot,
+    cves: f.cves.slice(0, L.cves),
+    evidence: f.evidence.slice(0, L.evidence).map((e) => truncateUtf8(e, L.evidenceBytes)),
+    packageRoot: truncateUtf8(f.packageRoot, L.packageRootBytes),
     sha256: f.sha256 ?? '',
   };
 }
@@ -76,7 +76,7 @@ export function toScanErrorMessage(e: ScanError): ScanErrorMessage {
   return {
     chain: chainBytes(e.chain.length > 0 ? e.chain : [e.path], e.pathBytesBase64),
     code: e.code,
-    message: truncateUtf8(e.error, MAX_MESSAGE_BYTES),
+    message: truncateUtf8(e.error, L.messageBytes),
   };
 }
 
@@ -100,9 +100,13 @@ export function toSummaryMessage(s: ScanSummary): ScanSummaryMessage {
 
 /** chain[0] is the on-disk path: its raw bytes when the engine had to give them in base64. */
 function chainBytes(chain: string[], pathBytesBase64: string | undefined): Buffer[] {
-  const out = chain.slice(0, MAX_CHAIN).map((part) => Buffer.from(part, 'utf8'));
+  const out = chain.slice(0, L.chainElements).map((part) => Buffer.from(part, 'utf8'));
   if (pathBytesBase64 && out.length > 0) out[0] = Buffer.from(pathBytesBase64, 'base64');
-  return out;
+  // An entry name inside an archive may be up to 64 KiB: cut, rather than have the controller
+  // refuse the whole chunk (its findings would be lost).
+  return out.map((part) =>
+    part.length > L.chainElementBytes ? part.subarray(0, L.chainElementBytes) : part,
+  );
 }
 
 export function truncateUtf8(text: string, maxBytes: number): string {

@@ -10,6 +10,7 @@ import type {
   RunningJvm,
   UserAccount as UserAccountMessage,
 } from '@log4fleet/contracts';
+import { INVENTORY_LIMITS, PROTOCOL_LIMITS } from '@log4fleet/contracts';
 import type {
   Inventory,
   ListeningSocket,
@@ -27,36 +28,8 @@ import type {
 } from '@log4fleet/jvm-probe';
 import { toFindingMessage, truncateUtf8 } from '../daemon/scan-mapping';
 
-/** The limits written in inventory.proto; the controller refuses a snapshot over them. */
-export const INVENTORY_LIMITS = {
-  interfaces: 256,
-  addressesPerInterface: 64,
-  defaultRoutes: 16,
-  listening: 4096,
-  processesPerPort: 32,
-  javaRuntimes: 64,
-  runningPids: 1024,
-  accounts: 4096,
-  privilegeReasons: 16,
-  groups: 64,
-  jvms: 256,
-  cmdline: 256,
-  classpath: 1024,
-  flags: 64,
-  indicators: 256,
-  findingsPerJvm: 500,
-  restartNeededPerJvm: 256,
-  copies: 16,
-  coverage: 16,
-  cves: 16,
-  warnings: 256,
-  shortBytes: 64,
-  nameBytes: 255,
-  reasonBytes: 512,
-  messageBytes: 1024,
-  pathBytes: 4096,
-  containerIdBytes: 128,
-} as const;
+/** The limits written in inventory.proto (libs/contracts); the controller refuses a snapshot over them. */
+export { INVENTORY_LIMITS };
 
 const L = INVENTORY_LIMITS;
 
@@ -255,7 +228,7 @@ function toCopy(c: CopySummary): CopySummaryMessage {
     product: c.product,
     version: short(c.version),
     status: c.status,
-    cves: c.cves.slice(0, L.cves),
+    cves: c.cves.slice(0, L.cves).map((cve) => truncateUtf8(cve, PROTOCOL_LIMITS.cveBytes)),
   };
 }
 

@@ -8,36 +8,19 @@ import type {
 } from '@log4fleet/contracts';
 import { DomainException } from '../common/domain.exception';
 import { storableText } from '../common/path-text';
-import { AGENT_REPORTED_STATES, agentReportedState } from '@log4fleet/contracts';
+import { AGENT_REPORTED_STATES, agentReportedState, PROTOCOL_LIMITS } from '@log4fleet/contracts';
 import { CommandUpdateInput } from '../commands/commands.dto';
 import { HostFactsInput } from '../hosts/hosts.dto';
 import type { EnrollInput } from '../enrollment/enroll.service';
 
-// Limits written in the .proto comments; a message over them is refused whole.
-export const LIMITS = {
-  tokenBytes: 256,
-  machineIdBytes: 64,
-  factBytes: 255,
-  addresses: 64,
-  addressBytes: 64,
-  versionBytes: 64,
-  messageBytes: 1024,
-  findingsPerChunk: 500,
-  errorsPerChunk: 500,
-  chainElements: 16,
-  chainElementBytes: 4096,
-  cves: 16,
-  evidence: 32,
-  evidenceBytes: 512,
-  packageRootBytes: 512,
-  totalChunks: 100_000,
-} as const;
+// The limits written in the .proto comments (libs/contracts); a message over them is refused whole.
+export const LIMITS = PROTOCOL_LIMITS;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CVE = /^CVE-\d{4}-\d{4,7}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const FINDING_STATUSES = new Set(['vulnerable', 'mitigated', 'safe', 'unknown']);
-const PRODUCT = /^[a-z0-9][a-z0-9.\-_]{0,31}$/;
+const PRODUCT = new RegExp(`^[a-z0-9][a-z0-9.\\-_]{0,${LIMITS.productBytes - 1}}$`);
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
@@ -182,6 +165,6 @@ function validateFinding(f: Finding, field: string): void {
 
 function validateScanError(e: ScanError, field: string): void {
   validateChain(e.chain, field);
-  text(e.code, `${field}.code`, 64, true);
+  text(e.code, `${field}.code`, LIMITS.errorCodeBytes, true);
   text(e.message, `${field}.message`, LIMITS.messageBytes);
 }

@@ -1,52 +1,19 @@
 import type {
+  CopySummary,
   Finding,
   InventorySnapshot,
   ReportInventoryRequest,
   RunningJvm,
 } from '@log4fleet/contracts';
+import { INVENTORY_LIMITS, PROTOCOL_LIMITS } from '@log4fleet/contracts';
 import { DomainException } from '../common/domain.exception';
 
-// The limits written in inventory.proto; a snapshot over any of them is refused whole.
-export const INVENTORY_LIMITS = {
-  interfaces: 256,
-  addressesPerInterface: 64,
-  defaultRoutes: 16,
-  listening: 4096,
-  processesPerPort: 32,
-  javaRuntimes: 64,
-  runningPids: 1024,
-  accounts: 4096,
-  privilegeReasons: 16,
-  groups: 64,
-  jvms: 256,
-  cmdline: 256,
-  classpath: 1024,
-  flags: 64,
-  indicators: 256,
-  findingsPerJvm: 500,
-  restartNeededPerJvm: 256,
-  copies: 16,
-  coverage: 16,
-  warnings: 256,
-  shortBytes: 64,
-  nameBytes: 255,
-  reasonBytes: 512,
-  messageBytes: 1024,
-  pathBytes: 4096,
-  containerIdBytes: 128,
-} as const;
+// The limits written in inventory.proto (libs/contracts); a snapshot over any of them is refused whole.
+export { INVENTORY_LIMITS };
 
 const L = INVENTORY_LIMITS;
 // results.proto's Finding limits, which JvmFinding reuses.
-const FINDING_LIMITS = {
-  chainElements: 16,
-  chainElementBytes: 4096,
-  versionBytes: 64,
-  cves: 16,
-  evidence: 32,
-  evidenceBytes: 512,
-  packageRootBytes: 512,
-} as const;
+const FINDING_LIMITS = PROTOCOL_LIMITS;
 // Snapshots from before 2020 or more than a day ahead of the controller's clock are nonsense.
 const MIN_COLLECTED_AT_MS = Date.UTC(2020, 0, 1);
 const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
@@ -212,10 +179,17 @@ function validateJvm(j: RunningJvm, f: string): void {
     text(r.detail, `${f}.restart_needed[${i}].detail`, L.messageBytes);
     count(r.running, `${f}.restart_needed[${i}].running`, L.copies);
     count(r.onDisk, `${f}.restart_needed[${i}].on_disk`, L.copies);
+    r.running.forEach((c, k) => validateCopy(c, `${f}.restart_needed[${i}].running[${k}]`));
+    r.onDisk.forEach((c, k) => validateCopy(c, `${f}.restart_needed[${i}].on_disk[${k}]`));
   });
 }
 
 const STATUSES = new Set(['vulnerable', 'mitigated', 'safe', 'unknown']);
+
+function validateCopy(x: CopySummary, f: string): void {
+  text(x.version, `${f}.version`, L.shortBytes);
+  texts(x.cves, `${f}.cves`, L.cves, FINDING_LIMITS.cveBytes);
+}
 
 function validateFinding(x: Finding, f: string): void {
   check(x.chain.length > 0, `${f}.chain is required`);
@@ -230,9 +204,9 @@ function validateFinding(x: Finding, f: string): void {
     STATUSES.has(x.status),
     `${f}.status "${x.status.slice(0, 32)}" is not vulnerable, mitigated, safe or unknown`,
   );
-  text(x.product, `${f}.product`, 32);
+  text(x.product, `${f}.product`, FINDING_LIMITS.productBytes);
   text(x.version, `${f}.version`, FINDING_LIMITS.versionBytes);
-  texts(x.cves, `${f}.cves`, FINDING_LIMITS.cves, 32);
+  texts(x.cves, `${f}.cves`, FINDING_LIMITS.cves, FINDING_LIMITS.cveBytes);
   texts(x.evidence, `${f}.evidence`, FINDING_LIMITS.evidence, FINDING_LIMITS.evidenceBytes);
   text(x.packageRoot, `${f}.package_root`, FINDING_LIMITS.packageRootBytes);
   text(x.sha256, `${f}.sha256`, 64);

@@ -1,0 +1,63 @@
+/**
+ * The protocol's size limits, written in the comments of proto/log4fleet/agent/v1/*.proto: the
+ * agent never sends more (it truncates or splits), the controller refuses a message over any of
+ * them whole (INVALID_ARGUMENT). One definition, read by both ends.
+ */
+
+/** agent.proto (Enroll, HostFacts, CommandUpdate) and results.proto (UploadResults chunks). */
+export const PROTOCOL_LIMITS = {
+  tokenBytes: 256,
+  machineIdBytes: 64,
+  factBytes: 255,
+  addresses: 64,
+  addressBytes: 64,
+  versionBytes: 64,
+  /** A command update's or a scan error's message. */
+  messageBytes: 1024,
+  findingsPerChunk: 500,
+  errorsPerChunk: 500,
+  chainElements: 16,
+  chainElementBytes: 4096,
+  /** A finding's product name ([a-z0-9][a-z0-9._-]*). */
+  productBytes: 32,
+  cves: 16,
+  cveBytes: 32,
+  evidence: 32,
+  evidenceBytes: 512,
+  packageRootBytes: 512,
+  errorCodeBytes: 64,
+  /** Chunks of one command's results. */
+  totalChunks: 100_000,
+} as const;
+
+/** inventory.proto: a snapshot over any of them is refused whole. */
+export const INVENTORY_LIMITS = {
+  interfaces: 256,
+  addressesPerInterface: 64,
+  defaultRoutes: 16,
+  listening: 4096,
+  processesPerPort: 32,
+  javaRuntimes: 64,
+  runningPids: 1024,
+  accounts: 4096,
+  privilegeReasons: 16,
+  groups: 64,
+  jvms: 256,
+  cmdline: 256,
+  classpath: 1024,
+  flags: 64,
+  indicators: 256,
+  findingsPerJvm: 500,
+  restartNeededPerJvm: 256,
+  copies: 16,
+  coverage: 16,
+  /** CVE ids of one CopySummary. */
+  cves: 16,
+  warnings: 256,
+  shortBytes: 64,
+  nameBytes: 255,
+  reasonBytes: 512,
+  messageBytes: 1024,
+  pathBytes: 4096,
+  containerIdBytes: 128,
+} as const;
