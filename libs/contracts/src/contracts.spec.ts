@@ -1,4 +1,14 @@
-import { Command, Finding, UploadResultsRequest } from './index';
+import {
+  AGENT_REPORTED_STATES,
+  AGENT_STATE_WIRE,
+  agentReportedState,
+  Command,
+  CommandState,
+  Finding,
+  retryAfterSecondsOf,
+  retryAfterText,
+  UploadResultsRequest,
+} from './index';
 
 describe('generated contracts', () => {
   it('round-trips a finding whose path is not valid UTF-8', () => {
@@ -33,5 +43,19 @@ describe('generated contracts', () => {
     const back = Command.decode(bytes);
     expect(back.kind?.$case).toBe('scan');
     if (back.kind?.$case === 'scan') expect(back.kind.value.oneFileSystem).toBe(true);
+  });
+});
+
+describe('refusals both ends read', () => {
+  it('round-trips the wait of a RESOURCE_EXHAUSTED answer', () => {
+    expect(retryAfterSecondsOf(`busy; ${retryAfterText(42)} (2026-01-01T00:00:00.000Z)`)).toBe(42);
+    expect(retryAfterSecondsOf('busy')).toBeUndefined();
+  });
+
+  it('names every agent-reported state with its wire value, and no other', () => {
+    for (const name of AGENT_REPORTED_STATES)
+      expect(agentReportedState(AGENT_STATE_WIRE[name])).toBe(name);
+    expect(agentReportedState(CommandState.COMMAND_STATE_VERIFIED)).toBeNull();
+    expect(agentReportedState(CommandState.COMMAND_STATE_QUEUED)).toBeNull();
   });
 });

@@ -4,3 +4,4 @@ export * from './generated';
 export * from './agent-revocation';
 export * from './command-states';
 export * from './limits';
+export * from './refusals';

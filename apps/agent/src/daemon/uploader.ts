@@ -1,8 +1,9 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type {
-  AgentServiceClient,
-  UploadResultsRequest,
-  UploadResultsResponse,
+import {
+  UPLOAD_REFUSED_FOR_GOOD,
+  type AgentServiceClient,
+  type UploadResultsRequest,
+  type UploadResultsResponse,
 } from '@log4fleet/contracts';
 import { Backoff, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff';
 import { agentMetadata } from './channel';
@@ -21,13 +22,8 @@ export interface UploaderDeps {
   callTimeoutMs?: number;
 }
 
-/** Statuses after which sending the same bytes again cannot succeed. */
-const PERMANENT = new Set<status>([
-  status.INVALID_ARGUMENT,
-  status.NOT_FOUND,
-  status.FAILED_PRECONDITION,
-  status.OUT_OF_RANGE,
-]);
+/** Statuses after which sending the same bytes again cannot succeed (libs/contracts). */
+const PERMANENT = UPLOAD_REFUSED_FOR_GOOD;
 
 /**
  * Drains the outbox one chunk at a time: a chunk file is deleted only after the

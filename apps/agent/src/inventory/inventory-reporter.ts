@@ -1,5 +1,9 @@
 import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import type { AgentServiceClient, ReportInventoryRequest } from '@log4fleet/contracts';
+import {
+  retryAfterSecondsOf,
+  type AgentServiceClient,
+  type ReportInventoryRequest,
+} from '@log4fleet/contracts';
 import type { Logger } from 'pino';
 import { reportInventory } from './report-inventory';
 
@@ -9,8 +13,8 @@ export const DEFAULT_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 /** The wait a RESOURCE_EXHAUSTED answer asks for ("retry after N s"), else the default. */
 export function retryAfterMs(message: string): number {
-  const seconds = /retry after (\d+) s/.exec(message)?.[1];
-  return seconds ? Math.min(Number(seconds), 24 * 3600) * 1000 : DEFAULT_RETRY_AFTER_MS;
+  const seconds = retryAfterSecondsOf(message);
+  return seconds ? Math.min(seconds, 24 * 3600) * 1000 : DEFAULT_RETRY_AFTER_MS;
 }
 
 export interface InventoryReporterDeps {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ReportInventoryResponse } from '@log4fleet/contracts';
+import { retryAfterText, type ReportInventoryResponse } from '@log4fleet/contracts';
 import { EntityManager } from 'typeorm';
 import { AgentPrincipal } from '../agents/agents.dto';
 import { AuditService } from '../audit/audit.service';
@@ -67,7 +67,7 @@ export class InventoryIngestService {
     const retryS = Math.max(1, Math.ceil((retryAt.getTime() - now) / 1000));
     throw new DomainException(
       DomainErrorCode.ResourceExhausted,
-      `agent ${principal.agentId} sent ${count} inventory reports in the last hour (at most ${max}, INVENTORY_REPORTS_PER_HOUR); retry after ${retryS} s (${retryAt.toISOString()})`,
+      `agent ${principal.agentId} sent ${count} inventory reports in the last hour (at most ${max}, INVENTORY_REPORTS_PER_HOUR); ${retryAfterText(retryS)} (${retryAt.toISOString()})`,
     );
   }
 
