@@ -37,7 +37,21 @@ describe('generated contracts', () => {
       id: 'x',
       issuedAtMs: 1,
       expiresAtMs: 2,
-      kind: { $case: 'scan', value: { paths: [Buffer.from('/opt')], exclude: ['/proc'], includeNetworkFs: false, oneFileSystem: true, maxDepth: 0, maxNestedBytes: 0, threads: 0, nice: true, processes: true, processesOnly: false } },
+      kind: {
+        $case: 'scan',
+        value: {
+          paths: [Buffer.from('/opt')],
+          exclude: ['/proc'],
+          includeNetworkFs: false,
+          oneFileSystem: true,
+          maxDepth: 0,
+          maxNestedBytes: 0,
+          threads: 0,
+          nice: true,
+          processes: true,
+          processesOnly: false,
+        },
+      },
       signature: Buffer.alloc(0),
     }).finish();
     const back = Command.decode(bytes);

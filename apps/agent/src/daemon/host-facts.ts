@@ -4,7 +4,8 @@ import { PROTOCOL_LIMITS as L, type HostFacts } from '@log4fleet/contracts';
 import { truncateUtf8 } from './scan-mapping';
 
 /** A fact within agent.proto's limits: the controller refuses an enrollment or hello over them. */
-const fact = (value: string, maxBytes: number = L.factBytes): string => truncateUtf8(value, maxBytes);
+const fact = (value: string, maxBytes: number = L.factBytes): string =>
+  truncateUtf8(value, maxBytes);
 
 /** Facts the controller identifies and inventories the host by. Never throws. */
 export async function collectHostFacts(env: NodeJS.ProcessEnv = process.env): Promise<HostFacts> {

@@ -101,9 +101,17 @@ describe('loadConfig', () => {
 
   describe('D3: a malformed queue setting stops the start, naming the variable and what is allowed', () => {
     it.each([
-      ['CAMPAIGN_MONITOR_MS', 'abc', /CAMPAIGN_MONITOR_MS must be an integer 100-3600000, got "abc"/],
+      [
+        'CAMPAIGN_MONITOR_MS',
+        'abc',
+        /CAMPAIGN_MONITOR_MS must be an integer 100-3600000, got "abc"/,
+      ],
       ['CAMPAIGN_MONITOR_MS', '50', /CAMPAIGN_MONITOR_MS must be an integer 100-3600000, got "50"/],
-      ['CLUSTER_HEARTBEAT_MS', '5s', /CLUSTER_HEARTBEAT_MS must be an integer 100-600000, got "5s"/],
+      [
+        'CLUSTER_HEARTBEAT_MS',
+        '5s',
+        /CLUSTER_HEARTBEAT_MS must be an integer 100-600000, got "5s"/,
+      ],
       ['JOB_LOCK_MS', '1.5', /JOB_LOCK_MS must be an integer 1000-3600000, got "1.5"/],
       ['SCHEDULER_CHECK_MS', '-1', /SCHEDULER_CHECK_MS must be an integer 100-3600000, got "-1"/],
       ['RUN_WORKERS', 'no', /RUN_WORKERS must be 0 or 1, got "no"/],

@@ -161,7 +161,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
   };
   config.queues = Object.fromEntries(
     Object.entries(queues).filter(([, value]) => value !== undefined),
-  ) as QueueEnvSettings;
+  );
 
   // A worker serves no agents, so it needs no gRPC transport settings.
   if (config.role === 'all' && !config.grpc.tls && !config.grpc.insecure) {

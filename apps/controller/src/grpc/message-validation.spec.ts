@@ -111,7 +111,9 @@ describe('gRPC message validation', () => {
       validateCommandUpdate({ ...base, state: CommandState.COMMAND_STATE_EXPIRED })?.state,
     ).toBe('expired');
     // A state no agent reports is ignored (null), never an error that ends the stream.
-    expect(validateCommandUpdate({ ...base, state: CommandState.COMMAND_STATE_VERIFIED })).toBeNull();
+    expect(
+      validateCommandUpdate({ ...base, state: CommandState.COMMAND_STATE_VERIFIED }),
+    ).toBeNull();
     expect(
       rejection(() =>
         validateCommandUpdate({

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   CommandState,
+  ConnectionIndicator,
+  MitigationFlag,
+  NetworkInterface,
+  ParseWarning,
   type EnrollRequest,
   type Finding,
   INVENTORY_LIMITS,
@@ -32,7 +36,8 @@ function accepted(run: () => unknown): boolean {
   }
 }
 
-const times = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
+const times = <T>(n: number, make: (i: number) => T): T[] =>
+  Array.from({ length: n }, (_, i) => make(i));
 const bytes = (n: number, c = 'a'): string => c.repeat(n);
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
@@ -83,7 +88,11 @@ const UPLOADS: Array<[string, number, (n: number) => UploadResultsRequest]> = [
     P.cves,
     (n) => chunk({ findings: [finding({ cves: times(n, () => 'CVE-2021-44228') })] }),
   ],
-  ['evidence', P.evidence, (n) => chunk({ findings: [finding({ evidence: times(n, () => 'e') })] })],
+  [
+    'evidence',
+    P.evidence,
+    (n) => chunk({ findings: [finding({ evidence: times(n, () => 'e') })] }),
+  ],
   [
     'evidenceBytes',
     P.evidenceBytes,
@@ -121,7 +130,11 @@ const ENROLLS: Array<[string, number, (n: number) => EnrollRequest]> = [
   ['machineIdBytes', P.machineIdBytes, (n) => enroll({ machineId: bytes(n) })],
   ['factBytes (hostname)', P.factBytes, (n) => enroll({ hostname: bytes(n) })],
   ['factBytes (os_name)', P.factBytes, (n) => enroll({ osName: bytes(n) })],
-  ['addresses', P.addresses, (n) => enroll({ addresses: times(n, (i) => `10.0.${i >> 8}.${i & 255}`) })],
+  [
+    'addresses',
+    P.addresses,
+    (n) => enroll({ addresses: times(n, (i) => `10.0.${i >> 8}.${i & 255}`) }),
+  ],
   ['addressBytes', P.addressBytes, (n) => enroll({ addresses: [bytes(n)] })],
   ['versionBytes (agent_version)', P.versionBytes, (n) => enroll({}, { agentVersion: bytes(n) })],
 ];
@@ -137,10 +150,11 @@ const restart = (over: Partial<RunningJvm['restartNeeded'][number]>) =>
   jvm({ restartNeeded: [{ ...vulnerableJvm().restartNeeded[0], ...over }] });
 const net = (over: Partial<NonNullable<InventorySnapshot['network']>>) =>
   baseSnapshot({ network: { ...baseSnapshot().network!, ...over } });
-const iface = (addresses: number) => ({
-  name: 'eth0',
-  addresses: times(addresses, () => ({ address: '10.0.0.7', family: 'IPv4', cidr: '', mac: '' })),
-});
+const iface = (addresses: number) =>
+  NetworkInterface.fromPartial({
+    name: 'eth0',
+    addresses: times(addresses, () => ({ address: '10.0.0.7', family: 'IPv4' })),
+  });
 const port = (processes: number) => ({
   protocol: 'tcp',
   address: '0.0.0.0',
@@ -150,15 +164,8 @@ const port = (processes: number) => ({
 });
 const account = (over: Partial<InventorySnapshot['accounts'][number]>) =>
   baseSnapshot({ accounts: [{ ...baseSnapshot().accounts[0], ...over }] });
-const flag = (over: object) => ({
-  name: 'log4j2.formatMsgNoLookups',
-  value: 'true',
-  what: '',
-  note: '',
-  covers: [],
-  doesNotCover: [],
-  ...over,
-});
+const flag = (over: Partial<MitigationFlag>) =>
+  MitigationFlag.fromPartial({ name: 'log4j2.formatMsgNoLookups', value: 'true', ...over });
 
 const INVENTORY: Array<[string, number, (n: number) => InventorySnapshot]> = [
   ['interfaces', I.interfaces, (n) => net({ interfaces: times(n, () => iface(1)) })],
@@ -166,7 +173,8 @@ const INVENTORY: Array<[string, number, (n: number) => InventorySnapshot]> = [
   [
     'defaultRoutes',
     I.defaultRoutes,
-    (n) => net({ defaultRoutes: times(n, () => ({ iface: 'eth0', gateway: '10.0.0.1', metric: 1 })) }),
+    (n) =>
+      net({ defaultRoutes: times(n, () => ({ iface: 'eth0', gateway: '10.0.0.1', metric: 1 })) }),
   ],
   ['listening', I.listening, (n) => net({ listening: times(n, () => port(0)) })],
   ['processesPerPort', I.processesPerPort, (n) => net({ listening: [port(n)] })],
@@ -183,34 +191,58 @@ const INVENTORY: Array<[string, number, (n: number) => InventorySnapshot]> = [
         javaRuntimes: [{ ...baseSnapshot().javaRuntimes[0], runningPids: times(n, (i) => i + 1) }],
       }),
   ],
-  ['accounts', I.accounts, (n) => baseSnapshot({ accounts: times(n, () => baseSnapshot().accounts[0]) })],
-  ['privilegeReasons', I.privilegeReasons, (n) => account({ privilegeReasons: times(n, () => 'uid 0') })],
+  [
+    'accounts',
+    I.accounts,
+    (n) => baseSnapshot({ accounts: times(n, () => baseSnapshot().accounts[0]) }),
+  ],
+  [
+    'privilegeReasons',
+    I.privilegeReasons,
+    (n) => account({ privilegeReasons: times(n, () => 'uid 0') }),
+  ],
   ['groups', I.groups, (n) => account({ groups: times(n, () => 'wheel') })],
   ['jvms', I.jvms, (n) => baseSnapshot({ jvms: times(n, () => safeJvm()) })],
   ['cmdline', I.cmdline, (n) => jvm({ cmdline: times(n, () => 'java') })],
   ['classpath', I.classpath, (n) => jvm({ classpath: times(n, () => '/a.jar') })],
   ['flags', I.flags, (n) => jvm({ flags: times(n, () => flag({})) })],
-  ['coverage', I.coverage, (n) => jvm({ flags: [flag({ covers: times(n, () => 'CVE-2021-44228') })] })],
+  [
+    'coverage',
+    I.coverage,
+    (n) => jvm({ flags: [flag({ covers: times(n, () => 'CVE-2021-44228') })] }),
+  ],
   [
     'indicators',
     I.indicators,
-    (n) => jvm({ indicators: times(n, () => ({ localAddress: '', remoteAddress: '', message: '' }) as never) }),
+    (n) => jvm({ indicators: times(n, () => ConnectionIndicator.fromPartial({})) }),
   ],
-  ['findingsPerJvm', I.findingsPerJvm, (n) => jvm({ findings: times(n, () => safeJvm().findings[0]) })],
+  [
+    'findingsPerJvm',
+    I.findingsPerJvm,
+    (n) => jvm({ findings: times(n, () => safeJvm().findings[0]) }),
+  ],
   [
     'restartNeededPerJvm',
     I.restartNeededPerJvm,
     (n) => jvm({ restartNeeded: times(n, () => vulnerableJvm().restartNeeded[0]) }),
   ],
   ['copies', I.copies, (n) => restart({ running: times(n, () => copy([])) })],
-  ['cves (of a copy)', I.cves, (n) => restart({ running: [copy(times(n, () => 'CVE-2021-44228'))] })],
+  [
+    'cves (of a copy)',
+    I.cves,
+    (n) => restart({ running: [copy(times(n, () => 'CVE-2021-44228'))] }),
+  ],
   [
     'warnings',
     I.warnings,
-    (n) => baseSnapshot({ warnings: times(n, () => ({ file: '/etc/x', message: 'm' }) as never) }),
+    (n) => baseSnapshot({ warnings: times(n, () => ParseWarning.fromPartial({ file: '/etc/x' })) }),
   ],
   ['shortBytes (copy version)', I.shortBytes, (n) => restart({ running: [copy([], bytes(n))] })],
-  ['nameBytes', I.nameBytes, (n) => baseSnapshot({ os: { ...baseSnapshot().os!, hostname: bytes(n) } })],
+  [
+    'nameBytes',
+    I.nameBytes,
+    (n) => baseSnapshot({ os: { ...baseSnapshot().os!, hostname: bytes(n) } }),
+  ],
   ['reasonBytes', I.reasonBytes, (n) => account({ privilegeReasons: [bytes(n)] })],
   ['messageBytes', I.messageBytes, (n) => jvm({ main: bytes(n) })],
   ['pathBytes', I.pathBytes, (n) => jvm({ jar: bytes(n) })],
