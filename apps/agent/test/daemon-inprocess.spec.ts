@@ -3,7 +3,12 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { CommandState, type Command } from '@log4fleet/contracts';
+import {
+  AGENT_REPORTED_STATES,
+  AGENT_STATE_WIRE,
+  CommandState,
+  type Command,
+} from '@log4fleet/contracts';
 import type { Finding, ScanOptions, ScanSink, ScanSummary } from '@log4fleet/scanner';
 import { enroll } from '../src/daemon/enroll';
 import { Outbox } from '../src/daemon/outbox';
@@ -429,6 +434,42 @@ describe('agent daemon against a real gRPC server (in process)', () => {
       ids.flatMap((_, i) => [`${i} COMMAND_STATE_STARTED`, `${i} COMMAND_STATE_SUCCEEDED`]),
     );
     expect(calls).toHaveLength(5);
+  });
+
+  it('D1: reports a cancelled and an expired command as such and keeps its one stream (no reconnect loop)', async () => {
+    // As the real controller: an update in a state outside the shared contract ends the stream,
+    // and the agent sends an unconfirmed final state again on every new stream.
+    controller.acceptedStates = new Set(
+      AGENT_REPORTED_STATES.map((name) => AGENT_STATE_WIRE[name]),
+    );
+    const agentId = await enrolled();
+    await run(() => new Promise<ScanSummary>(() => undefined));
+    await waitFor(() => controller.isConnected(agentId), 'the control stream');
+    const [running, queued, late] = [scanCommand(), scanCommand(), scanCommand()];
+    late.expiresAtMs = Date.now() - 1000;
+    const last = (id: string) => statesOf(agentId, id).at(-1);
+    controller.push(agentId, running);
+    await waitFor(() => last(running.id) === 'COMMAND_STATE_STARTED', 'the first scan running');
+    controller.push(agentId, queued);
+    await waitFor(() => last(queued.id) === 'COMMAND_STATE_DELIVERED', 'the second one queued');
+    controller.cancel(agentId, queued.id);
+    controller.cancel(agentId, running.id);
+    controller.push(agentId, late);
+    await waitFor(
+      () =>
+        last(running.id) === 'COMMAND_STATE_CANCELLED' &&
+        last(queued.id) === 'COMMAND_STATE_CANCELLED' &&
+        last(late.id) === 'COMMAND_STATE_EXPIRED',
+      'the three final states',
+    );
+    // Heartbeats after the reports, each acknowledged (which confirms the final states) ...
+    const heartbeats = () =>
+      controller.messages.filter((m) => m.message.kind?.$case === 'heartbeat').length;
+    const seen = heartbeats();
+    await waitFor(() => heartbeats() >= seen + 5, 'five more heartbeats');
+    // ... all on the stream the agent opened first.
+    expect(controller.connects).toBe(1);
+    expect(controller.isConnected(agentId)).toBe(true);
   });
 
   describe('a final update lost with its stream', () => {

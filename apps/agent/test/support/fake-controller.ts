@@ -12,6 +12,7 @@ import {
   AgentServiceService,
   type AgentMessage,
   type Command,
+  type CommandState,
   type ControllerMessage,
   type EnrollRequest,
   type EnrollResponse,
@@ -103,6 +104,18 @@ export class FakeController {
     return this.streams.has(agentId);
   }
 
+  /**
+   * The command states taken from an agent; when set, an update in any other state ends the
+   * stream with INVALID_ARGUMENT, as the real controller's validation does.
+   */
+  acceptedStates: ReadonlySet<CommandState> | undefined;
+
+  cancel(agentId: string, commandId: string): void {
+    const stream = this.streams.get(agentId);
+    if (!stream) throw new Error(`agent ${agentId} has no stream`);
+    stream.write({ kind: { $case: 'cancel', value: { commandId } } });
+  }
+
   push(agentId: string, command: Command): void {
     const stream = this.streams.get(agentId);
     if (!stream) throw new Error(`agent ${agentId} has no stream`);
@@ -179,6 +192,14 @@ export class FakeController {
     call.on('data', (message: AgentMessage) => {
       if (this.ignoreMessages) return;
       this.messages.push({ agentId: agent.agentId, message });
+      const update = message.kind?.$case === 'update' ? message.kind.value : undefined;
+      if (update && this.acceptedStates && !this.acceptedStates.has(update.state)) {
+        call.emit('error', {
+          code: status.INVALID_ARGUMENT,
+          details: `update.state ${update.state} is not one an agent reports`,
+        });
+        return;
+      }
       if (message.kind?.$case === 'heartbeat')
         call.write({ kind: { $case: 'heartbeatAck', value: { serverTimeMs: Date.now() } } });
     });
