@@ -2,3 +2,4 @@
 export * from './generated';
 // Written by hand: what both ends share beyond the messages.
 export * from './agent-revocation';
+export * from './command-signature';

@@ -34,6 +34,7 @@ function scanCommand(overrides: Partial<Command> = {}): Command {
       },
     },
     signature: Buffer.alloc(0),
+    agentId: '',
     ...overrides,
   };
 }
