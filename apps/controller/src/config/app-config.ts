@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readCommandSigning, type CommandSigningConfig } from '../signing/signing-config';
 
 /**
  * SQLite's `synchronous` pragma in WAL mode: 'normal' (default) syncs the WAL at checkpoints, so a
@@ -59,6 +60,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
   role: 'all' | 'worker';
+  /** The fleet's command-signing key: generated and kept in the database, or given as a file. */
+  commandSigning: CommandSigningConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -133,6 +136,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
     role: readRole(env.ROLE, problems),
+    commandSigning: readCommandSigning(env, problems),
   };
 
   // A worker serves no agents, so it needs no gRPC transport settings.
