@@ -29,6 +29,7 @@ describe('generated contracts', () => {
       expiresAtMs: 2,
       kind: { $case: 'scan', value: { paths: [Buffer.from('/opt')], exclude: ['/proc'], includeNetworkFs: false, oneFileSystem: true, maxDepth: 0, maxNestedBytes: 0, threads: 0, nice: true, processes: true, processesOnly: false } },
       signature: Buffer.alloc(0),
+      agentId: '',
     }).finish();
     const back = Command.decode(bytes);
     expect(back.kind?.$case).toBe('scan');

@@ -45,7 +45,7 @@ describe('command-signing settings', () => {
       /COMMAND_SIGNING_KEY_SECRET must be at least 16/,
     ],
   ])('stops the start with a message naming the setting: %s', (_name, env, message) => {
-    const resolved = { ...env };
+    const resolved: Record<string, string> = { ...env };
     if (resolved.COMMAND_SIGNING_KEY_FILE === 'NOTAKEY')
       resolved.COMMAND_SIGNING_KEY_FILE = file('bad.pem', 'not a key');
     expect(problems(resolved).join('; ')).toMatch(message);
