@@ -43,9 +43,8 @@ export class CommandVerifier {
 
   /** Why `command` must not run (the message of its FAILED update), or null. Logs refusals. */
   check(command: Command): string | null {
-    if (!this.pinned && command.kind?.$case === 'scan') {
-      if (command.signature.length === 0) return null;
-    }
+    // No key to check against (enrolled before signing, no key presented yet): scans only.
+    if (!this.pinned && command.kind?.$case === 'scan') return null;
     const refusal = checkCommandSignature(command, {
       agentId: this.deps.credentials.agentId,
       pinnedKey: this.pinned,
