@@ -52,6 +52,7 @@ function scanCommand(id: string = randomUUID()): Command {
     expiresAtMs: Date.now() + 600_000,
     kind: { $case: 'scan', value },
     signature: Buffer.alloc(0),
+    agentId: '',
   };
 }
 

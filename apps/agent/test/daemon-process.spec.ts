@@ -47,6 +47,7 @@ function scanCommand(paths: string[]): Command {
     expiresAtMs: Date.now() + 600_000,
     kind: { $case: 'scan', value },
     signature: Buffer.alloc(0),
+    agentId: '',
   };
 }
 

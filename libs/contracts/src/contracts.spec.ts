@@ -53,6 +53,7 @@ describe('generated contracts', () => {
         },
       },
       signature: Buffer.alloc(0),
+      agentId: '',
     }).finish();
     const back = Command.decode(bytes);
     expect(back.kind?.$case).toBe('scan');

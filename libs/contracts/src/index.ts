@@ -5,3 +5,4 @@ export * from './agent-revocation';
 export * from './command-states';
 export * from './limits';
 export * from './refusals';
+export * from './command-signature';

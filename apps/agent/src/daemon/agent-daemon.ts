@@ -20,11 +20,14 @@ import type { Credentials } from './credentials';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import type { Uploader } from './uploader';
+import type { CommandVerifier } from '../signing/command-verifier';
 
 export interface AgentDaemonDeps {
   client: AgentServiceClient;
   credentials: Pick<Credentials, 'agentId' | 'secret'>;
   executor: CommandExecutor;
+  /** Refuses commands not signed for this agent by its pinned key; follows key rotations. */
+  verifier: CommandVerifier;
   executed: ExecutedLog;
   uploader: Uploader;
   outbox: Outbox;
@@ -250,7 +253,14 @@ export class AgentDaemon {
           return;
         }
         log.info({ commandId: kind.value.id, kind: kind.value.kind?.$case }, 'command received');
-        this.deps.executor.handle(kind.value);
+        {
+          const refusal = this.deps.verifier.check(kind.value);
+          if (refusal !== null) void this.deps.executor.refuse(kind.value.id, refusal);
+          else this.deps.executor.handle(kind.value);
+        }
+        return;
+      case 'signingKeys':
+        void this.deps.verifier.acceptKeys(kind.value);
         return;
       case 'cancel': {
         if (!isCommandId(kind.value.commandId)) {

@@ -40,6 +40,7 @@ function scanCommand(overrides: Partial<Command> = {}): Command {
       },
     },
     signature: Buffer.alloc(0),
+    agentId: '',
     ...overrides,
   };
 }

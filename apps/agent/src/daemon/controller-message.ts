@@ -63,6 +63,7 @@ const COMMAND: Shape = {
     3: { name: 'expires_at_ms' },
     10: { name: 'scan', shape: SCAN },
     20: { name: 'signature' },
+    21: { name: 'agent_id' },
   },
 };
 const CANCEL: Shape = {

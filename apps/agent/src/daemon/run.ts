@@ -14,6 +14,7 @@ import { acquirePidLock } from './pid-lock';
 import type { ScanFn } from './scan-mapping';
 import { ensurePrivateDir } from './state-dir';
 import { Uploader } from './uploader';
+import { CommandVerifier } from '../signing/command-verifier';
 import { createInventoryReporter } from '../inventory/create-reporter';
 
 export interface RunOptions {
@@ -94,6 +95,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     client,
     credentials,
     executor,
+    verifier: new CommandVerifier({ stateDir, credentials, log: log.child({ part: 'signing' }) }),
     executed,
     uploader,
     outbox,

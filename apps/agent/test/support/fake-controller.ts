@@ -10,6 +10,9 @@ import {
 } from '@grpc/grpc-js';
 import {
   AgentServiceService,
+  generateSigningKey,
+  signCommand,
+  type SigningKeyPair,
   type AgentMessage,
   type Command,
   type CommandState,
@@ -60,6 +63,8 @@ export class FakeController {
   onUpload: (request: UploadResultsRequest) => Promise<void> | void = () => undefined;
   /** Called after a chunk was stored, before the answer; stopping the server here loses the answer. */
   afterStore: (request: UploadResultsRequest) => void = () => undefined;
+  /** The command-signing key given to agents at enrollment; push() signs with it. */
+  signingKey: SigningKeyPair = generateSigningKey();
   private readonly streams = new Map<string, ServerDuplexStream<AgentMessage, ControllerMessage>>();
   private server: Server | undefined;
   port = 0;
@@ -116,10 +121,23 @@ export class FakeController {
     stream.write({ kind: { $case: 'cancel', value: { commandId } } });
   }
 
+  /** Sends `command` signed for `agentId` by this controller's key, like the real one. */
   push(agentId: string, command: Command): void {
+    this.pushAsIs(agentId, signCommand(command, agentId, this.signingKey.privateKey));
+  }
+
+  /** Sends `command` exactly as given: unsigned, forged, misaddressed... */
+  pushAsIs(agentId: string, command: Command): void {
     const stream = this.streams.get(agentId);
     if (!stream) throw new Error(`agent ${agentId} has no stream`);
     stream.write({ kind: { $case: 'command', value: command } });
+  }
+
+  /** Any controller message, e.g. a signing key chain. */
+  pushMessage(agentId: string, message: ControllerMessage): void {
+    const stream = this.streams.get(agentId);
+    if (!stream) throw new Error(`agent ${agentId} has no stream`);
+    stream.write(message);
   }
 
   /** Writes bytes as they are, e.g. a message the generated encoder could not produce. */
@@ -168,7 +186,7 @@ export class FakeController {
       credential: agent.secret,
       tags: ['dmz', 'web'],
       heartbeatIntervalS: this.heartbeatIntervalS,
-      commandSigningKey: Buffer.alloc(32, 7),
+      commandSigningKey: this.signingKey.publicKey,
     });
   }
 

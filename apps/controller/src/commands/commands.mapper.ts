@@ -59,6 +59,8 @@ export function toProtoCommand(entity: CommandEntity): Command {
       },
     },
     signature: Buffer.alloc(0),
+    // Set and signed for the agent by the signer as the command is written to its stream.
+    agentId: entity.agentId,
   };
 }
 

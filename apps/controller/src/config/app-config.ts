@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readCommandSigning, type CommandSigningConfig } from '../signing/signing-config';
 
 /**
  * SQLite's `synchronous` pragma in WAL mode: 'normal' (default) syncs the WAL at checkpoints, so a
@@ -61,6 +62,8 @@ export interface AppConfig {
   role: 'all' | 'worker';
   /** Queue settings given in the environment; the others take QUEUE_DEFAULTS (queue-config.ts). */
   queues: QueueEnvSettings;
+  /** The fleet's command-signing key: generated and kept in the database, or given as a file. */
+  commandSigning: CommandSigningConfig;
 }
 
 export interface QueueEnvSettings {
@@ -148,6 +151,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
     role: readRole(roleArgument(argv, problems) ?? env.ROLE, problems),
     queues: {},
+    commandSigning: readCommandSigning(env, problems),
   };
   const optionalInt = (name: string, min: number, max: number): number | undefined =>
     env[name] === undefined || env[name] === '' ? undefined : readInt(name, min, min, max);

@@ -48,6 +48,12 @@ export class AgentRegistry {
     return true;
   }
 
+  /** Sends `message` to every agent connected to this process; returns how many. */
+  broadcast(message: ControllerMessage): number {
+    for (const stream of this.streams.values()) stream.send(message);
+    return this.streams.size;
+  }
+
   disconnect(agentId: string, reason: CloseReason, details: string): boolean {
     const stream = this.streams.get(agentId);
     if (!stream) return false;

@@ -19,6 +19,8 @@ import { ResultChunkFailures1764800000000 } from './migrations/1764800000000-res
 import { PathTextForm1764900000000 } from './migrations/1764900000000-path-text-form.migration';
 import { AgentReplacement1765000000000 } from './migrations/1765000000000-agent-replacement.migration';
 import { SchedulePauseRetention1765100000000 } from './migrations/1765100000000-schedule-pause-retention.migration';
+import { CommandSigningKeyEntity } from '../signing/command-signing-key.entity';
+import { CommandSigningKeys1765400000000 } from './migrations/1765400000000-command-signing-keys.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -37,6 +39,7 @@ export const ENTITIES = [
   CampaignTargetEntity,
   ScheduleEntity,
   InventorySnapshotEntity,
+  CommandSigningKeyEntity,
 ];
 
 export const MIGRATIONS = [
@@ -49,4 +52,5 @@ export const MIGRATIONS = [
   PathTextForm1764900000000,
   AgentReplacement1765000000000,
   SchedulePauseRetention1765100000000,
+  CommandSigningKeys1765400000000,
 ];

@@ -16,6 +16,7 @@ import { EnrollmentTokenEntity } from './enrollment-token.entity';
 import { parseEnrollmentToken } from './enrollment-token.format';
 import { EnrollmentTokensService } from './enrollment-tokens.service';
 import { EnrollmentRefusedException, replacementRefusal } from './replacement-policy';
+import { CommandSigner } from '../signing/command-signer.service';
 
 export interface EnrollInput {
   token: string;
@@ -38,6 +39,7 @@ export class EnrollService {
     private readonly agents: AgentsService,
     private readonly commands: CommandsService,
     private readonly audit: AuditService,
+    private readonly signer: CommandSigner,
   ) {}
 
   /**
@@ -83,7 +85,7 @@ export class EnrollService {
       credential: outcome.agent.secret,
       tags: parseJsonArray(outcome.host.tags),
       heartbeatIntervalS: this.config.heartbeatIntervalS,
-      commandSigningKey: Buffer.alloc(0),
+      commandSigningKey: this.signer.publicKey,
     };
   }
 

@@ -3,13 +3,14 @@ import { AgentsModule } from '../agents/agents.module';
 import { AuditModule } from '../audit/audit.module';
 import { CommandsModule } from '../commands/commands.module';
 import { HostsModule } from '../hosts/hosts.module';
+import { SigningModule } from '../signing/signing.module';
 import { ControllerCertificateController } from './controller-certificate.controller';
 import { EnrollService } from './enroll.service';
 import { EnrollmentTokensController } from './enrollment-tokens.controller';
 import { EnrollmentTokensService } from './enrollment-tokens.service';
 
 @Module({
-  imports: [AuditModule, HostsModule, AgentsModule, CommandsModule],
+  imports: [AuditModule, HostsModule, AgentsModule, CommandsModule, SigningModule],
   controllers: [EnrollmentTokensController, ControllerCertificateController],
   providers: [EnrollmentTokensService, EnrollService],
   exports: [EnrollService],

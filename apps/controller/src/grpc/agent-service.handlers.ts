@@ -20,6 +20,7 @@ import { ConnectSession } from './connect-session';
 import { toGrpcStatus } from './grpc-errors';
 import { validateEnroll, validateUpload } from './message-validation';
 import { InventoryGrpcHandler } from '../inventory/inventory-grpc.handler';
+import { CommandSigner } from '../signing/command-signer.service';
 
 function authorizationOf(call: { metadata: { get(key: string): unknown[] } }): string | undefined {
   const value = call.metadata.get('authorization')[0];
@@ -37,6 +38,7 @@ export class AgentServiceHandlers {
     private readonly results: ResultsIngestService,
     private readonly registry: AgentRegistry,
     private readonly inventory: InventoryGrpcHandler,
+    private readonly signer: CommandSigner,
   ) {}
 
   implementation(): AgentServiceServer {
@@ -65,6 +67,7 @@ export class AgentServiceHandlers {
       commands: this.commands,
       registry: this.registry,
       maxStreams: this.config.grpc.maxStreams,
+      signer: this.signer,
     };
     new ConnectSession(call, deps).start();
   }

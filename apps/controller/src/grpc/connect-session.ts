@@ -8,6 +8,7 @@ import { AgentsService } from '../agents/agents.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { CommandsService } from '../commands/commands.service';
 import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-registry.service';
+import { CommandSigner } from '../signing/command-signer.service';
 import { grpcStatus, toGrpcStatus } from './grpc-errors';
 import { malformedReason } from './malformed-request';
 import { storableText } from '../common/path-text';
@@ -18,6 +19,7 @@ export interface SessionDeps {
   commands: CommandsService;
   registry: AgentRegistry;
   maxStreams: number;
+  signer: CommandSigner;
 }
 
 const CLOSE_STATUS: Record<CloseReason, status> = {
@@ -51,8 +53,9 @@ export class ConnectSession implements AgentStream {
   }
 
   send(message: ControllerMessage): boolean {
-    if (this.ended) return false;
-    return this.call.write(message);
+    if (this.ended || !this.principal) return false;
+    // Command signing: every command is signed for this agent as it is written (signing/).
+    return this.call.write(this.deps.signer.sign(message, this.principal.agentId));
   }
 
   close(reason: CloseReason, details: string): void {
@@ -90,6 +93,8 @@ export class ConnectSession implements AgentStream {
     this.principal = principal;
     this.deps.registry.register(principal.agentId, this);
     await this.stillActive(principal);
+    // The key chain before any command: the agent follows a rotation it missed, or pins the key.
+    this.send(this.deps.signer.keysMessage());
     const pending = await this.deps.commands.pendingFor(principal.agentId);
     for (const command of pending) this.send({ kind: { $case: 'command', value: command } });
   }

@@ -6,6 +6,7 @@ import { EnrollmentModule } from '../enrollment/enrollment.module';
 import { HostsModule } from '../hosts/hosts.module';
 import { ResultsModule } from '../results/results.module';
 import { InventoryModule } from '../inventory/inventory.module';
+import { SigningModule } from '../signing/signing.module';
 import { AgentServiceHandlers } from './agent-service.handlers';
 import { GrpcServerService } from './grpc-server.service';
 
@@ -18,6 +19,7 @@ import { GrpcServerService } from './grpc-server.service';
     HostsModule,
     ResultsModule,
     InventoryModule,
+    SigningModule,
   ],
   providers: [AgentServiceHandlers, GrpcServerService],
   exports: [GrpcServerService],

@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import {
+  CommandState,
+  generateSigningKey,
+  signCommand,
+  signRotation,
+  type AgentMessage,
+  type Command,
+} from '@log4fleet/contracts';
+import type { ScanOptions, ScanSummary } from '@log4fleet/scanner';
+import { enroll } from '../src/daemon/enroll';
+import { startDaemon, type RunningDaemon } from '../src/daemon/run';
+import type { ScanFn } from '../src/daemon/scan-mapping';
+import { FakeController } from './support/fake-controller';
+import { waitFor } from './support/wait';
+
+// Command signing, agent side, over real gRPC: the daemon refuses (FAILED with the reason)
+// every command not signed for it by the key it pinned, and follows key rotations.
+
+const hostFacts = () =>
+  Promise.resolve({
+    hostname: 'web-1',
+    fqdn: 'web-1.example',
+    machineId: 'm1',
+    osName: 'Debian',
+    osVersion: '12',
+    kernel: '6.1',
+    arch: 'x64',
+    addresses: ['10.0.0.5'],
+  });
+
+function scanCommand(overrides: Partial<Command> = {}): Command {
+  return {
+    id: randomUUID(),
+    issuedAtMs: Date.now(),
+    expiresAtMs: Date.now() + 600_000,
+    kind: {
+      $case: 'scan',
+      value: {
+        paths: [Buffer.from('/srv')],
+        exclude: [],
+        includeNetworkFs: false,
+        oneFileSystem: false,
+        maxDepth: 0,
+        maxNestedBytes: 0,
+        threads: 0,
+        nice: false,
+        processes: false,
+        processesOnly: false,
+      },
+    },
+    signature: Buffer.alloc(0),
+    agentId: '',
+    ...overrides,
+  };
+}
+
+function countingScan(): { scan: ScanFn; calls: ScanOptions[] } {
+  const calls: ScanOptions[] = [];
+  const scan: ScanFn = (options: ScanOptions) => {
+    calls.push(options);
+    const now = new Date().toISOString();
+    const summary: ScanSummary = {
+      files: 0,
+      directories: 1,
+      archives: 0,
+      bytes: 0,
+      findings: 0,
+      errors: 0,
+      vulnerable: 0,
+      mitigated: 0,
+      safe: 0,
+      unknown: 0,
+      durationMs: 1,
+      startedAt: now,
+      finishedAt: now,
+    };
+    return Promise.resolve(summary);
+  };
+  return { scan, calls };
+}
+
+describe('command signing: the agent daemon against a real gRPC server', () => {
+  let controller: FakeController;
+  let stateDir: string;
+  let daemon: RunningDaemon | undefined;
+  let agentId: string;
+  let scans: ReturnType<typeof countingScan>;
+
+  beforeEach(async () => {
+    controller = new FakeController();
+    await controller.start();
+    stateDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'signing-it-')), 'state');
+    controller.tokens.add('tok-1');
+    const { credentials } = await enroll({
+      stateDir,
+      controllerUrl: controller.url,
+      token: 'tok-1',
+      insecure: true,
+      force: false,
+      agentVersion: 'test',
+      timeoutMs: 5000,
+      hostFacts,
+    });
+    agentId = credentials.agentId;
+    scans = countingScan();
+  });
+
+  afterEach(async () => {
+    await daemon?.stop();
+    daemon = undefined;
+    controller.stop();
+    await rm(path.dirname(stateDir), { recursive: true, force: true });
+  });
+
+  async function run(): Promise<void> {
+    daemon = await startDaemon({
+      stateDir,
+      log: pino({ level: 'silent' }),
+      scan: scans.scan,
+      agentVersion: 'test',
+      heartbeatMs: 100,
+      reconnectWindowMs: 100,
+      backoff: { initialMs: 50, maxMs: 500 },
+    });
+    await waitFor(() => controller.isConnected(agentId), 'the control stream');
+  }
+
+  function finalUpdate(commandId: string): AgentMessage['kind'] | undefined {
+    return controller
+      .updates(agentId, commandId)
+      .map((m) => m.kind)
+      .find(
+        (k) =>
+          k?.$case === 'update' &&
+          (k.value.state === CommandState.COMMAND_STATE_FAILED ||
+            k.value.state === CommandState.COMMAND_STATE_SUCCEEDED),
+      );
+  }
+
+  async function outcome(commandId: string): Promise<{ state: CommandState; message: string }> {
+    await waitFor(() => finalUpdate(commandId) !== undefined, `the outcome of ${commandId}`);
+    const kind = finalUpdate(commandId);
+    if (kind?.$case !== 'update') throw new Error('no update');
+    return { state: kind.value.state, message: kind.value.message };
+  }
+
+  async function pinnedKey(): Promise<string> {
+    const stored = JSON.parse(await readFile(path.join(stateDir, 'credentials.json'), 'utf8')) as {
+      commandSigningKey: string;
+    };
+    return stored.commandSigningKey;
+  }
+
+  it('pins the key given at enrollment and runs a command signed by it', async () => {
+    expect(await pinnedKey()).toBe(controller.signingKey.publicKey.toString('base64'));
+    await run();
+    const command = scanCommand();
+    controller.push(agentId, command);
+    expect(await outcome(command.id)).toMatchObject({
+      state: CommandState.COMMAND_STATE_SUCCEEDED,
+    });
+    expect(scans.calls).toHaveLength(1);
+  });
+
+  const refused: Array<[string, (agent: string) => Command, RegExp]> = [
+    ['unsigned', () => ({ ...scanCommand(), agentId }), /refused \(unsigned\)/],
+    [
+      'foreign: signed by another controller key',
+      (agent) => signCommand(scanCommand(), agent, generateSigningKey().privateKey),
+      /refused \(foreign\)/,
+    ],
+    [
+      'misaddressed: signed for another agent',
+      () => signCommand(scanCommand(), randomUUID(), controller.signingKey.privateKey),
+      /refused \(misaddressed\)/,
+    ],
+    [
+      'expired',
+      (agent) =>
+        signCommand(
+          scanCommand({ issuedAtMs: Date.now() - 120_000, expiresAtMs: Date.now() - 60_000 }),
+          agent,
+          controller.signingKey.privateKey,
+        ),
+      /refused \(expired\)/,
+    ],
+    [
+      'tampered after signing',
+      (agent) => {
+        const signed = signCommand(scanCommand(), agent, controller.signingKey.privateKey);
+        return { ...signed, expiresAtMs: signed.expiresAtMs + 1 };
+      },
+      /refused \(foreign\)/,
+    ],
+  ];
+  it.each(refused)(
+    'refuses a command that is %s: FAILED with the reason, never run',
+    async (_n, make, reason) => {
+      await run();
+      const command = make(agentId);
+      controller.pushAsIs(agentId, command);
+      const result = await outcome(command.id);
+      expect(result.state).toBe(CommandState.COMMAND_STATE_FAILED);
+      expect(result.message).toMatch(reason);
+      expect(scans.calls).toHaveLength(0);
+    },
+  );
+
+  it('acknowledges a replayed signed command without running it again', async () => {
+    await run();
+    const signed = signCommand(scanCommand(), agentId, controller.signingKey.privateKey);
+    controller.pushAsIs(agentId, signed);
+    await outcome(signed.id);
+    const before = controller.updates(agentId, signed.id).length;
+    controller.pushAsIs(agentId, signed);
+    await waitFor(
+      () => controller.updates(agentId, signed.id).length > before,
+      'the replay acknowledged',
+    );
+    const last = controller.updates(agentId, signed.id).at(-1)?.kind;
+    expect(last?.$case === 'update' && last.value.state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
+    expect(scans.calls).toHaveLength(1);
+  });
+
+  it('follows a rotation signed by the pinned key: the new key runs, the old is refused', async () => {
+    await run();
+    const old = controller.signingKey;
+    const next = generateSigningKey();
+    controller.pushMessage(agentId, {
+      kind: {
+        $case: 'signingKeys',
+        value: {
+          firstKey: old.publicKey,
+          rotations: [signRotation(next.publicKey, Date.now() - 1000, old.privateKey)],
+        },
+      },
+    });
+    await waitFor(
+      async () => (await pinnedKey()) === next.publicKey.toString('base64'),
+      'the new key pinned',
+    );
+    expect((await stat(path.join(stateDir, 'credentials.json'))).mode & 0o777).toBe(0o600);
+    controller.signingKey = next;
+    const fresh = scanCommand();
+    controller.push(agentId, fresh);
+    expect((await outcome(fresh.id)).state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
+    const stale = signCommand(scanCommand(), agentId, old.privateKey);
+    controller.pushAsIs(agentId, stale);
+    expect((await outcome(stale.id)).message).toMatch(/refused \(foreign\)/);
+    expect(scans.calls).toHaveLength(1);
+  });
+
+  it('does not follow a rotation signed by another key (a forged chain)', async () => {
+    await run();
+    const forger = generateSigningKey();
+    controller.pushMessage(agentId, {
+      kind: {
+        $case: 'signingKeys',
+        value: {
+          firstKey: controller.signingKey.publicKey,
+          rotations: [signRotation(forger.publicKey, Date.now() - 1000, forger.privateKey)],
+        },
+      },
+    });
+    const forged = signCommand(scanCommand(), agentId, forger.privateKey);
+    controller.pushAsIs(agentId, forged);
+    expect((await outcome(forged.id)).message).toMatch(/refused \(foreign\)/);
+    expect(await pinnedKey()).toBe(controller.signingKey.publicKey.toString('base64'));
+  });
+
+  it('an agent enrolled before signing runs unsigned scans until the controller presents a key, then pins it', async () => {
+    const file = path.join(stateDir, 'credentials.json');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...stored, commandSigningKey: '' }), { mode: 0o600 });
+    await run();
+    const legacy = scanCommand();
+    controller.pushAsIs(agentId, legacy);
+    expect((await outcome(legacy.id)).state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
+    controller.pushMessage(agentId, {
+      kind: {
+        $case: 'signingKeys',
+        value: { firstKey: controller.signingKey.publicKey, rotations: [] },
+      },
+    });
+    await waitFor(
+      async () => (await pinnedKey()) === controller.signingKey.publicKey.toString('base64'),
+      'the presented key pinned',
+    );
+    const unsigned = scanCommand();
+    controller.pushAsIs(agentId, unsigned);
+    expect((await outcome(unsigned.id)).message).toMatch(/refused \(unsigned\)/);
+    const signed = scanCommand();
+    controller.push(agentId, signed);
+    expect((await outcome(signed.id)).state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
+  });
+});

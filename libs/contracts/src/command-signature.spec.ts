@@ -1,0 +1,185 @@
+import { Command } from './generated/log4fleet/agent/v1/commands';
+import {
+  canonicalCommandBytes,
+  checkCommandSignature,
+  followKeyChain,
+  generateSigningKey,
+  signCommand,
+  signRotation,
+  type CommandRefusalCode,
+} from './command-signature';
+
+const AGENT = '0d1e2f30-4a5b-4c6d-8e7f-0123456789ab';
+const NOW = 1_765_400_000_000;
+const key = generateSigningKey();
+const other = generateSigningKey();
+
+function scan(overrides: Partial<Command> = {}): Command {
+  return {
+    id: '11111111-2222-4333-8444-555555555555',
+    issuedAtMs: NOW - 1000,
+    expiresAtMs: NOW + 3_600_000,
+    kind: {
+      $case: 'scan',
+      value: {
+        paths: [Buffer.from('/opt'), Buffer.from([0x2f, 0xff])],
+        exclude: ['/proc'],
+        includeNetworkFs: false,
+        oneFileSystem: true,
+        maxDepth: 4,
+        maxNestedBytes: 1 << 20,
+        threads: 2,
+        nice: true,
+        processes: true,
+        processesOnly: false,
+      },
+    },
+    signature: Buffer.alloc(0),
+    agentId: '',
+    ...overrides,
+  };
+}
+
+describe('canonical command encoding', () => {
+  it('is the documented byte layout: domain, version, length-prefixed fields', () => {
+    const bytes = canonicalCommandBytes({ ...scan(), agentId: AGENT });
+    expect(bytes.subarray(0, 18).toString('ascii')).toBe('log4fleet-command\0');
+    expect(bytes[18]).toBe(1);
+    expect(bytes.readUInt32BE(19)).toBe(36);
+    expect(bytes.subarray(23, 59).toString()).toBe(scan().id);
+  });
+
+  it('does not depend on the protobuf encoding: a decoded copy encodes the same', () => {
+    const signed = signCommand(scan(), AGENT, key.privateKey);
+    const copy = Command.decode(Command.encode(signed).finish());
+    expect(canonicalCommandBytes(copy).equals(canonicalCommandBytes(signed))).toBe(true);
+  });
+
+  it('changes with every signed field (no two fields can trade bytes)', () => {
+    const base = canonicalCommandBytes({ ...scan(), agentId: AGENT });
+    const variants: Command[] = [
+      scan({ id: '11111111-2222-4333-8444-555555555556' }),
+      scan({ issuedAtMs: NOW }),
+      scan({ expiresAtMs: NOW + 1 }),
+      { ...scan(), kind: { $case: 'scan', value: { ...scanValue(), threads: 3 } } },
+      { ...scan(), kind: { $case: 'scan', value: { ...scanValue(), exclude: ['/pro', 'c'] } } },
+      { ...scan(), kind: { $case: 'scan', value: { ...scanValue(), processesOnly: true } } },
+    ];
+    for (const v of variants)
+      expect(canonicalCommandBytes({ ...v, agentId: AGENT }).equals(base)).toBe(false);
+    expect(canonicalCommandBytes({ ...scan(), agentId: `${AGENT}x` }).equals(base)).toBe(false);
+  });
+});
+
+function scanValue() {
+  const kind = scan().kind;
+  if (kind?.$case !== 'scan') throw new Error('scan');
+  return kind.value;
+}
+
+describe('checkCommandSignature: every refusal reason', () => {
+  const signed = signCommand(scan(), AGENT, key.privateKey);
+  const cases: Array<[string, Command, Uint8Array | undefined, CommandRefusalCode | null]> = [
+    ['a command signed by the pinned key for this agent runs', signed, key.publicKey, null],
+    ['unsigned', { ...scan(), agentId: AGENT }, key.publicKey, 'unsigned'],
+    [
+      'foreign: signed by another key',
+      signCommand(scan(), AGENT, other.privateKey),
+      key.publicKey,
+      'foreign',
+    ],
+    [
+      'misaddressed: signed for another agent',
+      signCommand(scan(), 'another-agent', key.privateKey),
+      key.publicKey,
+      'misaddressed',
+    ],
+    [
+      'misaddressed: agent id changed after signing',
+      { ...signed, agentId: 'another-agent' },
+      key.publicKey,
+      'misaddressed',
+    ],
+    [
+      'tampered parameters',
+      { ...signed, kind: { $case: 'scan', value: { ...scanValue(), paths: [Buffer.from('/')] } } },
+      key.publicKey,
+      'foreign',
+    ],
+    ['tampered expiry', { ...signed, expiresAtMs: NOW + 7_200_000 }, key.publicKey, 'foreign'],
+    [
+      'expired',
+      signCommand(scan({ expiresAtMs: NOW - 1 }), AGENT, key.privateKey),
+      key.publicKey,
+      'expired',
+    ],
+    [
+      'a lifetime beyond 30 days',
+      signCommand(scan({ expiresAtMs: NOW + 31 * 86_400_000 }), AGENT, key.privateKey),
+      key.publicKey,
+      'malformed',
+    ],
+    ['no kind', { ...signed, kind: undefined }, key.publicKey, 'malformed'],
+    [
+      'a truncated signature',
+      { ...signed, signature: signed.signature.subarray(0, 63) },
+      key.publicKey,
+      'foreign',
+    ],
+    ['no pinned key', signed, undefined, 'no-pinned-key'],
+  ];
+  it.each(cases)('%s', (_name, command, pinnedKey, expected) => {
+    const refusal = checkCommandSignature(command, { agentId: AGENT, pinnedKey, nowMs: NOW });
+    expect(refusal?.code ?? null).toBe(expected);
+    if (refusal) expect(refusal.message).toContain(expected);
+  });
+});
+
+describe('followKeyChain', () => {
+  const second = generateSigningKey();
+  const third = generateSigningKey();
+  const r1 = signRotation(second.publicKey, NOW - 10, key.privateKey);
+  const r2 = signRotation(third.publicKey, NOW - 5, second.privateKey);
+
+  it('follows every rotation signed by the key before it', () => {
+    const out = followKeyChain(
+      { firstKey: key.publicKey, rotations: [r1, r2] },
+      key.publicKey,
+      NOW,
+    );
+    expect(out).toEqual({ key: third.publicKey, followed: 2 });
+  });
+
+  it('starts at the pinned key when it is not the first', () => {
+    const out = followKeyChain(
+      { firstKey: key.publicKey, rotations: [r1, r2] },
+      second.publicKey,
+      NOW,
+    );
+    expect(out).toEqual({ key: third.publicKey, followed: 1 });
+  });
+
+  it('refuses a rotation signed by another key', () => {
+    const forged = signRotation(third.publicKey, NOW - 5, other.privateKey);
+    const out = followKeyChain(
+      { firstKey: key.publicKey, rotations: [r1, forged] },
+      key.publicKey,
+      NOW,
+    );
+    expect(out.key).toEqual(second.publicKey);
+    expect(out.stopped).toContain('not signed by the key it replaces');
+  });
+
+  it('ignores a chain that does not contain the pinned key', () => {
+    const out = followKeyChain({ firstKey: other.publicKey, rotations: [] }, key.publicKey, NOW);
+    expect(out.key).toEqual(key.publicKey);
+    expect(out.stopped).toContain('does not contain the pinned key');
+  });
+
+  it('does not follow a rotation before its not-before', () => {
+    const early = signRotation(second.publicKey, NOW + 60_000, key.privateKey);
+    const out = followKeyChain({ firstKey: key.publicKey, rotations: [early] }, key.publicKey, NOW);
+    expect(out.key).toEqual(key.publicKey);
+    expect(out.stopped).toContain('not due');
+  });
+});
