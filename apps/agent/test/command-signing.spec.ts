@@ -138,6 +138,7 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
         (k) =>
           k?.$case === 'update' &&
           (k.value.state === CommandState.COMMAND_STATE_FAILED ||
+            k.value.state === CommandState.COMMAND_STATE_EXPIRED ||
             k.value.state === CommandState.COMMAND_STATE_SUCCEEDED),
       );
   }
@@ -180,16 +181,6 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
       /refused \(misaddressed\)/,
     ],
     [
-      'expired',
-      (agent) =>
-        signCommand(
-          scanCommand({ issuedAtMs: Date.now() - 120_000, expiresAtMs: Date.now() - 60_000 }),
-          agent,
-          controller.signingKey.privateKey,
-        ),
-      /refused \(expired\)/,
-    ],
-    [
       'tampered after signing',
       (agent) => {
         const signed = signCommand(scanCommand(), agent, controller.signingKey.privateKey);
@@ -210,6 +201,20 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
       expect(scans.calls).toHaveLength(0);
     },
   );
+
+  it('reports a genuine command that expired before it could start as EXPIRED, never run', async () => {
+    await run();
+    const command = signCommand(
+      scanCommand({ issuedAtMs: Date.now() - 120_000, expiresAtMs: Date.now() - 60_000 }),
+      agentId,
+      controller.signingKey.privateKey,
+    );
+    controller.pushAsIs(agentId, command);
+    const result = await outcome(command.id);
+    expect(result.state).toBe(CommandState.COMMAND_STATE_EXPIRED);
+    expect(result.message).toMatch(/expired at/);
+    expect(scans.calls).toHaveLength(0);
+  });
 
   it('acknowledges a replayed signed command without running it again', async () => {
     await run();

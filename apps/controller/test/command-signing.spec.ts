@@ -58,6 +58,9 @@ async function scan(controller: TestController, hostId: string): Promise<string>
   return (body as { id: string }).id;
 }
 
+// The other process notices a rotation within KEY_REFRESH_MS (5 s): more than jest's default.
+jest.setTimeout(30_000);
+
 describe('command signing: two controller processes on one PostgreSQL database', () => {
   let storage: Storage;
   let a: TestController;

@@ -50,7 +50,8 @@ export class CommandVerifier {
       pinnedKey: this.pinned,
       nowMs: this.now(),
     });
-    if (!refusal) return null;
+    // A genuine command that expired is the executor's to report: EXPIRED, not FAILED.
+    if (!refusal || refusal.code === 'expired') return null;
     this.deps.log.error(
       { commandId: command.id, kind: command.kind?.$case, refusal: refusal.code },
       refusal.message,

@@ -55,13 +55,7 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
     this.subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) =>
       this.deliver(payload),
     );
-    // Not awaited: a Redis that is down at start must not block the controller; ioredis sends the
-    // SUBSCRIBE once connected and re-subscribes by itself after a reconnect.
-    this.subscriber
-      .subscribe(this.directory.channel)
-      .catch((error: Error) =>
-        this.logger.warn({ err: error.message }, 'cluster channel subscription failed'),
-      );
+    subscribeWhenReady(this.subscriber, this.directory.channel, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -180,4 +174,27 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
       return false;
     };
   }
+}
+
+/**
+ * SUBSCRIBE once the connection is ready, not awaited: a Redis that is down at start must not
+ * block the controller, and ioredis re-subscribes by itself after a reconnect. Sent while the
+ * connection was between connect and ready (a slower start reached this point then), SUBSCRIBE
+ * put it in subscriber mode before ioredis's own ready check: that failed ("only subscriber
+ * commands may be used"), the process never subscribed, and pushes forwarded to it were lost.
+ */
+function subscribeWhenReady(
+  subscriber: Redis,
+  channel: string,
+  logger: ReturnType<typeof loggerFor>,
+): void {
+  const subscribe = (): void => {
+    subscriber
+      .subscribe(channel)
+      .catch((error: Error) =>
+        logger.warn({ err: error.message }, 'cluster channel subscription failed'),
+      );
+  };
+  if (subscriber.status === 'ready') subscribe();
+  else subscriber.once('ready', subscribe);
 }

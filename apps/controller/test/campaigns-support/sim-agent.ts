@@ -48,6 +48,11 @@ export class SimAgent {
   private secret = '';
   private readonly clients = new Map<string, AgentServiceClient>();
   private call: ClientDuplexStream<AgentMessage, ControllerMessage> | null = null;
+  /**
+   * The stream being opened: the controller sends the commands it holds for this agent as soon
+   * as the stream opens, before it answers the first heartbeat; their updates go out on it.
+   */
+  private opening: ClientDuplexStream<AgentMessage, ControllerMessage> | null = null;
   private addressIndex = 0;
   private closed = false;
   /** close() ran: its channels are gone, a pending upload stops retrying. */
@@ -137,12 +142,14 @@ export class SimAgent {
     return new Promise((resolve, reject) => {
       const address = this.address;
       const call = this.client(address).connect(this.metadata());
+      this.opening = call;
       let settled = false;
       const timer = setTimeout(() => fail(new Error('no heartbeat ack')), 3_000);
       const fail = (error: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (this.opening === call) this.opening = null;
         call.cancel();
         reject(error);
       };
@@ -173,6 +180,7 @@ export class SimAgent {
   }
 
   private onLost(call: ClientDuplexStream<AgentMessage, ControllerMessage>): void {
+    if (this.opening === call) this.opening = null;
     if (this.call !== call) return;
     this.call = null;
     this.connectedTo = null;
@@ -180,7 +188,7 @@ export class SimAgent {
   }
 
   private send(message: AgentMessage): void {
-    this.call?.write(message);
+    (this.call ?? this.opening)?.write(message);
   }
 
   private update(commandId: string, state: CommandState, totalChunks = 0, message = ''): void {
@@ -237,6 +245,7 @@ export class SimAgent {
     this.closed = true;
     const call = this.call;
     this.call = null;
+    this.opening = null;
     call?.cancel();
   }
 
