@@ -429,14 +429,21 @@ export class CampaignRunner implements OnModuleInit {
     return released;
   }
 
-  /** At expiresAt: commands never started expire, hosts never dispatched too. */
+  /**
+   * At expiresAt: commands not finished expire (never started, or started by an agent that never
+   * reported them finished: a restart interrupted them), hosts never dispatched too.
+   */
   async expire(campaignId: string): Promise<void> {
     const campaign = await this.repo.findById(campaignId);
     if (!campaign) return;
     const now = new Date();
-    const overdue = await this.repo.commandsInStates(campaignId, ['queued', 'delivered'], {
-      expiredAt: now,
-    });
+    const overdue = await this.repo.commandsInStates(
+      campaignId,
+      ['queued', 'delivered', 'started'],
+      {
+        expiredAt: now,
+      },
+    );
     const expired = await this.commands.expireMany(
       overdue.map((r) => r.commandId),
       { campaignId },

@@ -30,6 +30,15 @@ import { CommandDto, CommandUpdateInput, CreateScanDto, ScanParams } from './com
 import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
+/**
+ * What a (re)connecting agent is sent: the commands not started yet, and the ones it started
+ * and never finished as far as the controller knows (an agent restart interrupted them: the agent
+ * runs them again; one it finished is acknowledged from its executed log, one it still runs is
+ * acknowledged as started).
+ */
+const RESENT_STATES = [...PENDING_STATES, 'started'] as const;
+/** States expiry ends: a started command whose agent never finished it expires too. */
+const EXPIRABLE_STATES = [...RESENT_STATES] as const;
 /** States a command whose results the controller refused may fail from. */
 const RESULTS_REFUSABLE_STATES = ['queued', 'delivered', 'started', 'succeeded'] as const;
 const MAX_PENDING_PUSH = 100;
@@ -242,7 +251,10 @@ export class CommandsService {
     return (await this.cancelMany([commandId], actor, context)) === 1;
   }
 
-  /** Expires a command that has not started yet (queued or delivered); audit: command.expired. */
+  /**
+   * Expires a command that has not finished (queued, delivered, or started and never reported
+   * finished); audit: command.expired.
+   */
   async expire(commandId: string, context: Record<string, unknown> = {}): Promise<boolean> {
     return (await this.expireMany([commandId], context)) === 1;
   }
@@ -329,15 +341,18 @@ export class CommandsService {
 
   private async pendingOf(agentIds: string[]): Promise<Array<Settled<Command[]>>> {
     const rows = await this.commands.find({
-      where: { agentId: In([...new Set(agentIds)]), state: In([...PENDING_STATES]) },
+      where: { agentId: In([...new Set(agentIds)]), state: In([...RESENT_STATES]) },
       order: { createdAt: 'ASC' },
     });
     const now = Date.now();
-    const overdue = rows.filter((c) => c.expiresAt.getTime() <= now);
-    await this.expireMany(overdue.map((c) => c.id));
+    // A started command past its expiry is sent all the same: the agent that was running it
+    // reports how it ended (or that it expired before it could run it again).
+    const overdue = (row: CommandEntity) =>
+      row.state !== 'started' && row.expiresAt.getTime() <= now;
+    await this.expireMany(rows.filter(overdue).map((c) => c.id));
     const byAgent = new Map<string, Command[]>();
     for (const row of rows) {
-      if (row.expiresAt.getTime() <= now) continue;
+      if (overdue(row)) continue;
       const list = byAgent.get(row.agentId) ?? [];
       if (list.length < MAX_PENDING_PUSH) list.push(toProtoCommand(row));
       byAgent.set(row.agentId, list);
@@ -689,7 +704,10 @@ export class CommandsService {
         const repo = manager.getRepository(CommandEntity);
         const now = new Date();
         const rows = await repo.find({
-          where: { id: In(batch), state: In([...PENDING_STATES]) },
+          where: {
+            id: In(batch),
+            state: In(to === 'expired' ? [...EXPIRABLE_STATES] : [...PENDING_STATES]),
+          },
           select: { id: true, hostId: true, state: true },
         });
         let count = 0;
