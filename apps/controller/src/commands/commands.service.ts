@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
-import { AgentRegistry } from '../connections/agent-registry.service';
+import { CommandDelivery, DeliveredTo } from '../cluster/command-delivery.service';
 import { bulkInsert } from '../database/bulk-insert';
 import { isoOrNull } from '../database/column-types';
 import {
@@ -26,7 +26,8 @@ import { isUniqueViolation, TransactionService } from '../database/transaction.s
 import { HostsService } from '../hosts/hosts.service';
 import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
 import { canMoveTo } from './command-state';
-import { CommandDto, CommandUpdateInput, CreateScanDto, ScanParams } from './commands.dto';
+import { CommandDto, CommandUpdateInput } from './commands.dto';
+import type { CommandRequest } from './kinds';
 import { STATE_COLUMN, toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
@@ -75,6 +76,13 @@ export interface ResultCommand {
   startedAt: string | null;
 }
 
+export interface CreateOptions {
+  /** The command's id, chosen by the caller (a retried job derives it from its own key). */
+  commandId?: string;
+  /** Seconds after which the agent must not start it; the controller's default otherwise. */
+  expiresInSeconds?: number;
+}
+
 export interface ManualRemediation {
   method: string;
   note: string;
@@ -102,7 +110,7 @@ export class CommandsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly hosts: HostsService,
     private readonly agents: AgentsService,
-    private readonly registry: AgentRegistry,
+    private readonly delivery: CommandDelivery,
     private readonly audit: AuditService,
     private readonly tx: TransactionService,
   ) {}
@@ -112,30 +120,33 @@ export class CommandsService {
    * the command's id (a retried job derives it from its own key): when a command with that id
    * exists already for the host, it is returned as it is, created and pushed once.
    */
-  async createScan(
+  async create(
     hostId: string,
-    dto: CreateScanDto,
+    request: CommandRequest,
     actor: string,
-    options: { commandId?: string } = {},
+    options: CreateOptions = {},
   ): Promise<CommandDto> {
-    const created = await this.createScanRow(hostId, dto, actor, options);
+    const created = await this.createRow(hostId, request, actor, options);
     if (!created.entity) return created.dto;
-    return { ...created.dto, pushed: this.push(created.entity) };
+    const deliveredTo = await this.push(created.entity);
+    return { ...created.dto, pushed: deliveredTo === 'local', deliveredTo };
   }
 
   /**
-   * createScan without the push, for callers that push once their transaction committed
+   * create without the push, for callers that push once their transaction committed
    * (`entity` is null when the command existed already).
    */
-  async createScanRow(
+  async createRow(
     hostId: string,
-    dto: CreateScanDto,
+    request: CommandRequest,
     actor: string,
-    options: { commandId?: string } = {},
+    options: CreateOptions = {},
   ): Promise<{ dto: CommandDto; entity: CommandEntity | null }> {
     const target = { hostId, commandId: options.commandId ?? randomUUID() };
     const create = () =>
-      this.tx.batched(() => this.createScanRows([target], dto, actor, this.commands.manager));
+      this.tx.batched(() =>
+        this.createRows([target], request, actor, this.commands.manager, options),
+      );
     let outcome;
     try {
       [outcome] = await create();
@@ -149,16 +160,17 @@ export class CommandsService {
   }
 
   /**
-   * One scan command per host, with the same parameters, in the caller's transaction: a few
+   * One command per host, of one kind with the same parameters, in the caller's transaction: a few
    * statements for the whole list. A host whose command (by its chosen id) exists already gets
    * it back as it is (`entity` null: created and pushed once); a host that does not exist, or has
    * no active agent, gets its own error, the others their commands.
    */
-  async createScanRows(
+  async createRows(
     targets: ReadonlyArray<{ hostId: string; commandId: string }>,
-    dto: CreateScanDto,
+    request: CommandRequest,
     actor: string,
     manager: EntityManager,
+    options: Pick<CreateOptions, 'expiresInSeconds'> = {},
   ): Promise<Array<Settled<{ dto: CommandDto; entity: CommandEntity | null }>>> {
     const repo = manager.getRepository(CommandEntity);
     const existing = new Map(
@@ -171,9 +183,9 @@ export class CommandsService {
     );
     const now = new Date();
     const expiresAt = new Date(
-      now.getTime() + (dto.expiresInSeconds ?? this.config.commandTtlS) * 1000,
+      now.getTime() + (options.expiresInSeconds ?? this.config.commandTtlS) * 1000,
     );
-    const payload = toJson(scanParams(dto));
+    const payload = toJson(request.params);
     const created: CommandEntity[] = [];
     const outcomes = targets.map(
       (t): Settled<{ dto: CommandDto; entity: CommandEntity | null }> => {
@@ -200,14 +212,14 @@ export class CommandsService {
             ok: false,
             error: new DomainException(
               DomainErrorCode.FailedPrecondition,
-              `host ${t.hostId} has no active agent to run a scan`,
+              `host ${t.hostId} has no active agent to run a ${request.kind}`,
             ),
           };
         const entity = newCommandRow({
           id: t.commandId,
           hostId: t.hostId,
           agentId,
-          kind: 'scan',
+          kind: request.kind,
           payload,
           state: 'queued',
           createdBy: actor,
@@ -225,16 +237,19 @@ export class CommandsService {
         actor,
         action: 'command.created',
         hostId: c.hostId,
-        details: { commandId: c.id, kind: 'scan', agentId: c.agentId },
+        details: { commandId: c.id, kind: c.kind, agentId: c.agentId },
       })),
       manager,
     );
     return outcomes;
   }
 
-  /** The hint to the agent's open stream (on any controller process); false when it is not connected here. */
-  push(entity: CommandEntity): boolean {
-    return this.registry.send(entity.agentId, {
+  /**
+   * The hint to the agent's open stream, on this or another controller process: every command of
+   * every kind is pushed through here (built by toProtoCommand). Never throws.
+   */
+  push(entity: CommandEntity): Promise<DeliveredTo> {
+    return this.delivery.deliver(entity.agentId, {
       kind: { $case: 'command', value: toProtoCommand(entity) },
     });
   }
@@ -734,21 +749,6 @@ export class CommandsService {
     }
     return moved;
   }
-}
-
-function scanParams(dto: CreateScanDto): ScanParams {
-  return {
-    paths: dto.paths ?? [],
-    exclude: dto.exclude ?? [],
-    includeNetworkFs: dto.includeNetworkFs ?? false,
-    oneFileSystem: dto.oneFileSystem ?? false,
-    maxDepth: dto.maxDepth ?? 0,
-    maxNestedBytes: dto.maxNestedBytes ?? 0,
-    threads: dto.threads ?? 0,
-    nice: dto.nice ?? false,
-    processes: dto.processes ?? true,
-    processesOnly: dto.processesOnly ?? false,
-  };
 }
 
 const COMMAND_COLUMNS = [
