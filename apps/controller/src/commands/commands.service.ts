@@ -255,6 +255,27 @@ export class CommandsService {
   }
 
   /**
+   * An operator's cancel (REST): a command not finished yet (queued, delivered or started) ends
+   * cancelled here at once, and an agent that holds it is told to drop it or stop it (wherever
+   * its stream is). A finished command is a conflict.
+   */
+  async cancelByOperator(commandId: string, actor: string): Promise<CommandDto> {
+    const before = await this.commands.findOneBy({ id: commandId });
+    if (!before) throw DomainException.notFound('command', commandId);
+    const moved = await this.endCommands([commandId], 'cancelled', actor, {}, RESENT_STATES);
+    if (moved === 0)
+      throw new DomainException(
+        DomainErrorCode.Conflict,
+        `command ${commandId} is ${(await this.get(commandId)).state}: it cannot be cancelled`,
+      );
+    if (before.state !== 'queued')
+      await this.delivery.deliver(before.agentId, {
+        kind: { $case: 'cancel', value: { commandId } },
+      });
+    return this.get(commandId);
+  }
+
+  /**
    * Cancels a command that has not started yet (queued or delivered); a command in any other
    * state is left as it is. Returns whether it was cancelled (audit: command.cancelled).
    */
@@ -280,14 +301,14 @@ export class CommandsService {
     actor: string,
     context: Record<string, unknown> = {},
   ): Promise<number> {
-    return this.endPending(commandIds, 'cancelled', actor, context);
+    return this.endCommands(commandIds, 'cancelled', actor, context, PENDING_STATES);
   }
 
   expireMany(
     commandIds: readonly string[],
     context: Record<string, unknown> = {},
   ): Promise<number> {
-    return this.endPending(commandIds, 'expired', 'system', context);
+    return this.endCommands(commandIds, 'expired', 'system', context, EXPIRABLE_STATES);
   }
 
   async get(id: string): Promise<CommandDto> {
@@ -667,10 +688,6 @@ export class CommandsService {
   }
 
   /**
-   * queued|delivered -> cancelled|expired, one guarded UPDATE per command (WHERE state = <old>):
-   * a command the agent started meanwhile, or another caller moved, is left alone and not audited.
-   */
-  /**
    * The controller refused a command's results (over a per-command limit): the command fails with
    * the reason, also after its agent reported success (its results can never be complete now).
    * Returns whether it moved.
@@ -705,11 +722,16 @@ export class CommandsService {
     });
   }
 
-  private async endPending(
+  /**
+   * `from` -> cancelled|expired, one guarded UPDATE per command (WHERE state = <old>): a command
+   * that moved meanwhile (an agent started it, another caller ended it) is left alone and not audited.
+   */
+  private async endCommands(
     commandIds: readonly string[],
     to: 'cancelled' | 'expired',
     actor: string,
     context: Record<string, unknown>,
+    from: readonly CommandStateName[],
   ): Promise<number> {
     const column = to === 'cancelled' ? 'cancelledAt' : 'expiredAt';
     let moved = 0;
@@ -719,10 +741,7 @@ export class CommandsService {
         const repo = manager.getRepository(CommandEntity);
         const now = new Date();
         const rows = await repo.find({
-          where: {
-            id: In(batch),
-            state: In(to === 'expired' ? [...EXPIRABLE_STATES] : [...PENDING_STATES]),
-          },
+          where: { id: In(batch), state: In([...from]) },
           select: { id: true, hostId: true, state: true },
         });
         let count = 0;

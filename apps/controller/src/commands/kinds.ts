@@ -26,7 +26,7 @@ checkKindsRegistered(COMMAND_KINDS);
 /** The definition of a kind by its stored name; undefined for a kind with no wire form (remediate). */
 export function kindDefinition(name: string): CommandKindDefinition<string, unknown> | undefined {
   return Object.prototype.hasOwnProperty.call(COMMAND_KINDS, name)
-    ? (COMMAND_KINDS[name as KindName])
+    ? COMMAND_KINDS[name as KindName]
     : undefined;
 }
 
