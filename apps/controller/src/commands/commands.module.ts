@@ -4,12 +4,16 @@ import { AuditModule } from '../audit/audit.module';
 import { DeliveryModule } from '../cluster/delivery.module';
 import { HostsModule } from '../hosts/hosts.module';
 import { CommandsController } from './commands.controller';
+import { CommandCreation } from './command-creation';
+import { CommandEndings } from './command-endings';
+import { CommandReports } from './command-reports';
+import { CommandsRepository } from './commands.repository';
 import { CommandsService } from './commands.service';
 
 @Module({
   imports: [AuditModule, DeliveryModule, HostsModule, AgentsModule],
   controllers: [CommandsController],
-  providers: [CommandsService],
+  providers: [CommandsService, CommandsRepository, CommandReports, CommandCreation, CommandEndings],
   exports: [CommandsService],
 })
 export class CommandsModule {}
