@@ -95,6 +95,14 @@ export class AgentHost {
     return result;
   }
 
+  /** Ends the daemon with `signal` (SIGKILL: as an OOM kill or a power cut would) and waits for it. */
+  async kill(signal: NodeJS.Signals): Promise<ProcessResult | undefined> {
+    const child = this.daemon;
+    if (!child || !this.exited) return undefined;
+    child.kill(signal);
+    return this.exited;
+  }
+
   async outboxChunks(): Promise<number> {
     const names = await fsp.readdir(this.outboxDir).catch(() => [] as string[]);
     return names.filter((n) => n.endsWith('.chunk')).length;

@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { HostsApiModule } from './hosts/hosts-api.module';
 import { ResultsModule } from './results/results.module';
+import { ScanModule } from './scan/scan.module';
 
 @Module({})
 export class AppModule {
@@ -28,6 +29,7 @@ export class AppModule {
         EnrollmentModule,
         HostsApiModule,
         CommandsModule,
+        ScanModule,
         ResultsModule,
         HealthModule,
         InventoryModule,

@@ -100,14 +100,14 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
 
   async function requestScan(
     hostId: string,
-  ): Promise<{ id: string; pushed: boolean; state: string }> {
+  ): Promise<{ id: string; pushed: boolean; deliveredTo: string; state: string }> {
     const res = await controller
       .http()
       .post(`/api/v1/hosts/${hostId}/scans`)
       .set('Authorization', `Bearer ${operator}`)
       .send({ paths: ['/opt'] });
     expect(res.status).toBe(201);
-    return res.body as { id: string; pushed: boolean; state: string };
+    return res.body as { id: string; pushed: boolean; deliveredTo: string; state: string };
   }
 
   const getHost = async (hostId: string) =>
@@ -132,7 +132,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
     });
 
     const created = await requestScan(agent.hostId);
-    expect(created).toMatchObject({ state: 'queued', pushed: true });
+    expect(created).toMatchObject({ state: 'queued', pushed: true, deliveredTo: 'local' });
     const command = await stream.next(commandOf, 'the scan command');
     expect(command.id).toBe(created.id);
     expect(
@@ -267,6 +267,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent gRPC service on %s', 
     const agent = await enrolledAgent();
     const queued = await requestScan(agent.hostId);
     expect(queued.pushed).toBe(false);
+    expect(queued.deliveredTo).toBe('not-connected');
     const stream = agent.connect();
     streams.push(stream);
     const command = await stream.next(commandOf, 'the missed command');

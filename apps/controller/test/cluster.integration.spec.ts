@@ -111,12 +111,16 @@ describe('several controller processes behave as one', () => {
     await new Promise((r) => setTimeout(r, 200));
     const res = await api(b).post(`/hosts/${agent.hostId}/scans`, { paths: ['/srv'] });
     expect(res.status).toBe(201);
-    const command = res.body as { id: string; pushed: boolean };
+    const command = res.body as { id: string; pushed: boolean; deliveredTo: string };
     expect(command.pushed).toBe(false);
+    // The REST answer says the command reached the agent, through the process holding its stream.
+    expect(command.deliveredTo).toBe('another-process');
     await waitUntil(
       () => agent.commands.includes(command.id),
       'the agent on A to receive the command created on B',
     );
+    const here = await api(a).post(`/hosts/${agent.hostId}/scans`, { paths: ['/srv'] });
+    expect(here.body).toMatchObject({ pushed: true, deliveredTo: 'local' });
     await waitFor(
       async () => ((await commandState(b, command.id)) === 'succeeded' ? true : undefined),
       'the command to succeed',

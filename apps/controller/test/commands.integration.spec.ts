@@ -3,6 +3,10 @@ import { deterministicUuid } from '../src/common/deterministic-id';
 import { TestAgent } from './support/agent-client';
 import { seedHost } from './support/seed';
 import { startTestController, TestController, TestDatabase } from './support/test-controller';
+import type { CommandRequest } from '../src/commands/kinds';
+import { scanParams } from '../src/scan/scan.kind';
+
+const SCAN: CommandRequest = { kind: 'scan', params: scanParams({}) };
 
 describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s', (database) => {
   let controller: TestController;
@@ -36,7 +40,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s',
 
   it('cancels a queued command once, with an audit event, and never one that started', async () => {
     const agent = await host();
-    const queued = await commands.createScan(agent.hostId, {}, 'admin');
+    const queued = await commands.create(agent.hostId, SCAN, 'admin');
     expect(await commands.cancel(queued.id, 'alice', { reason: 'test' })).toBe(true);
     expect(await commands.cancel(queued.id, 'alice')).toBe(false);
     expect(await commands.expire(queued.id)).toBe(false);
@@ -47,7 +51,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s',
       }),
     ]);
 
-    const started = await commands.createScan(agent.hostId, {}, 'admin');
+    const started = await commands.create(agent.hostId, SCAN, 'admin');
     const update = { commandId: started.id, message: '', atMs: Date.now(), totalChunks: 0 };
     await commands.applyUpdate(agent.agentId, { ...update, state: 'started' });
     expect(await commands.cancel(started.id, 'alice')).toBe(false);
@@ -57,7 +61,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s',
   it("applies reports that arrive together in order, each once, and refuses another agent's", async () => {
     const agent = await host();
     const other = await host();
-    const command = await commands.createScan(agent.hostId, {}, 'admin');
+    const command = await commands.create(agent.hostId, SCAN, 'admin');
     const report = (state: 'delivered' | 'started' | 'succeeded', totalChunks = 0) => ({
       commandId: command.id,
       state,
@@ -90,7 +94,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s',
 
   it('expires a delivered command once', async () => {
     const agent = await host();
-    const command = await commands.createScan(agent.hostId, {}, 'admin');
+    const command = await commands.create(agent.hostId, SCAN, 'admin');
     await commands.applyUpdate(agent.agentId, {
       commandId: command.id,
       state: 'delivered',
@@ -111,8 +115,8 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s',
     const agent = await host();
     const id = deterministicUuid('test', agent.hostId);
     const [a, b] = await Promise.all([
-      commands.createScan(agent.hostId, {}, 'job', { commandId: id }),
-      commands.createScan(agent.hostId, {}, 'job', { commandId: id }),
+      commands.create(agent.hostId, SCAN, 'job', { commandId: id }),
+      commands.create(agent.hostId, SCAN, 'job', { commandId: id }),
     ]);
     expect(a.id).toBe(id);
     expect(b.id).toBe(id);
@@ -120,7 +124,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('command transitions on %s',
     expect(await audit(agent.hostId, 'command.created')).toHaveLength(1);
     const other = await host();
     await expect(
-      commands.createScan(other.hostId, {}, 'job', { commandId: id }),
+      commands.create(other.hostId, SCAN, 'job', { commandId: id }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });

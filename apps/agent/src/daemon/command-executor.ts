@@ -1,38 +1,20 @@
-import { promises as fsp } from 'node:fs';
 import {
   AGENT_STATE_WIRE,
   CommandState,
   PROTOCOL_LIMITS,
-  Finding as FindingMessage,
-  ScanError as ScanErrorMessage,
   type Command,
   type CommandUpdate,
-  type ScanCommand,
-  type ScanSummary as ScanSummaryMessage,
 } from '@log4fleet/contracts';
-import type { ScanOptions, ScanSummary } from '@log4fleet/scanner';
 import { invalidIdMessage, isCommandId } from './command-id';
 import type { ExecutedCommand, ExecutedLog } from './executed-log';
+import type { KindHandler, KindHandlers } from './kinds/kind-handler';
+import { ScanHandler } from './kinds/scan-handler';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
-import {
-  toFindingMessage,
-  toScanErrorMessage,
-  toScanOptions,
-  toSummaryMessage,
-  truncateUtf8,
-  type ScanFn,
-} from './scan-mapping';
-import { boundScanOptions, checkScanCommand } from './scan-bounds';
-import { SpoolReader, SpoolWriter } from './spool';
-import { confinedPath, ensurePrivateDir, errorMessage } from './state-dir';
-import { mergeSummaries } from '../scan/process-scan';
+import { truncateUtf8, type ScanFn } from './scan-mapping';
+import { errorMessage } from './state-dir';
 
-/** Protocol limit per UploadResultsRequest. */
-export const CHUNK_FINDINGS = PROTOCOL_LIMITS.findingsPerChunk;
-export const CHUNK_ERRORS = PROTOCOL_LIMITS.errorsPerChunk;
-const FINDINGS_SPOOL = 'findings.spool';
-const ERRORS_SPOOL = 'errors.spool';
+export { CHUNK_ERRORS, CHUNK_FINDINGS } from './kinds/scan-handler';
 
 export interface CommandExecutorDeps {
   scan: ScanFn;
@@ -47,6 +29,8 @@ export interface CommandExecutorDeps {
   /** Inspection of running JVMs (same contract as scan); absent in builds without it. */
   processScan?: ScanFn;
   now?: () => number;
+  /** The handler of each kind; by default the scan handler over scan/processScan/outbox. */
+  handlers?: KindHandlers;
 }
 
 interface Entry {
@@ -79,7 +63,8 @@ function newEntry(command: Command, log: Logger): Entry {
 class CancelledError extends Error {}
 
 /**
- * Runs the commands the controller sends, each id at most once: a redelivered command
+ * The one entry point of every command on the agent (handle), kind-neutral: runs the commands
+ * the controller sends, each id at most once: a redelivered command
  * (the controller resends what it has not seen finish) is acknowledged again with what
  * this agent knows of it, never executed twice. One command runs at a time (a scan takes
  * the host's cores and a share of the agent's memory); the others wait in arrival order,
@@ -93,8 +78,19 @@ export class CommandExecutor {
   private readonly now: () => number;
   private stopping = false;
 
+  private readonly handlers: KindHandlers;
+
   constructor(private readonly deps: CommandExecutorDeps) {
     this.now = deps.now ?? Date.now;
+    this.handlers = deps.handlers ?? {
+      scan: new ScanHandler({
+        scan: deps.scan,
+        processScan: deps.processScan,
+        outbox: deps.outbox,
+        workDir: deps.workDir,
+        workerFile: deps.workerFile,
+      }),
+    };
   }
 
   /** Commands held: running or waiting to run. */
@@ -270,140 +266,21 @@ export class CommandExecutor {
     await this.finish(commandId, 'failed', 0, errorMessage(err), log);
   }
 
+  /** The kind's handler runs the command; everything around it (states, cancel, expiry) is here. */
   private async runKind(command: Command, entry: Entry, log: Logger): Promise<number> {
     const kind = command.kind;
     if (!kind) throw new Error('command carries no known kind (agent older than the controller?)');
-    switch (kind.$case) {
-      case 'scan':
-        return this.runScan(command.id, kind.value, entry, log);
-    }
-  }
-
-  private async runScan(
-    commandId: string,
-    scanCommand: ScanCommand,
-    entry: Entry,
-    log: Logger,
-  ): Promise<number> {
-    checkScanCommand(scanCommand);
-    const { options, clamped } = boundScanOptions(toScanOptions(scanCommand, this.deps.workerFile));
-    if (clamped.length > 0) log.warn({ clamped }, 'scan limits lowered to what this agent allows');
-    // Never outside the work directory, whatever the id (handle() checked it already).
-    const dir = confinedPath(this.deps.workDir, commandId);
-    await fsp.rm(dir, { recursive: true, force: true });
-    await ensurePrivateDir(dir);
-    try {
-      this.send(commandId, CommandState.COMMAND_STATE_STARTED);
-      log.info(
-        {
-          // A path that is not UTF-8 arrives as bytes: logged as base64, not as a Buffer dump.
-          paths: options.paths.map((p) =>
-            typeof p === 'string' ? p : `base64:${p.toString('base64')}`,
-          ),
-          exclude: options.exclude,
-          threads: options.threads,
-        },
-        'scan started',
-      );
-      const spooled = await this.scanToSpool(
-        this.scanPlan(scanCommand, log),
-        options,
-        dir,
-        entry.abort.signal,
-      );
-      log.info(
-        {
-          findings: spooled.findings,
-          errors: spooled.errors,
-          durationMs: spooled.summary.durationMs,
-        },
-        'scan finished',
-      );
-      entry.writing = true;
-      return await this.writeChunks(commandId, dir, toSummaryMessage(spooled.summary), spooled);
-    } finally {
-      await fsp.rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  /** Which engines a scan command needs: the filesystem, running JVMs, or both. */
-  private scanPlan(command: ScanCommand, log: Logger): ScanFn[] {
-    const processScan = this.deps.processScan;
-    if (command.processesOnly) {
-      if (!processScan)
-        throw new Error(
-          'this agent build cannot inspect running JVMs (processes_only scan refused)',
-        );
-      return [processScan];
-    }
-    if (!command.processes) return [this.deps.scan];
-    if (processScan) return [this.deps.scan, processScan];
-    log.warn('running-JVM inspection requested but not available in this build: filesystem only');
-    return [this.deps.scan];
-  }
-
-  private async scanToSpool(
-    plan: ScanFn[],
-    options: ScanOptions,
-    dir: string,
-    signal: AbortSignal,
-  ): Promise<{ summary: ScanSummary; findings: number; errors: number }> {
-    const findings = new SpoolWriter(confinedPath(dir, FINDINGS_SPOOL));
-    const errors = new SpoolWriter(confinedPath(dir, ERRORS_SPOOL));
-    try {
-      const sink = {
-        finding: (f: Parameters<typeof toFindingMessage>[0]) => {
-          if (!signal.aborted) findings.append(FindingMessage.encode(toFindingMessage(f)).finish());
-        },
-        error: (e: Parameters<typeof toScanErrorMessage>[0]) => {
-          if (!signal.aborted)
-            errors.append(ScanErrorMessage.encode(toScanErrorMessage(e)).finish());
-        },
-      };
-      let summary: ScanSummary | undefined;
-      for (const scan of plan) {
-        const part = await untilAborted(scan(options, sink, signal), signal);
-        summary = summary ? mergeSummaries(summary, part) : part;
-      }
-      if (!summary) throw new Error('scan plan is empty');
-      return { summary, findings: findings.count, errors: errors.count };
-    } finally {
-      findings.close();
-      errors.close();
-    }
-  }
-
-  /** Spooled results -> outbox chunks of <= 500 findings and <= 500 errors; summary in the last. */
-  private async writeChunks(
-    commandId: string,
-    dir: string,
-    summary: ScanSummaryMessage,
-    counts: { findings: number; errors: number },
-  ): Promise<number> {
-    const findings = await SpoolReader.open(confinedPath(dir, FINDINGS_SPOOL));
-    const errors = await SpoolReader.open(confinedPath(dir, ERRORS_SPOOL));
-    try {
-      const totalChunks = Math.max(
-        1,
-        Math.ceil(counts.findings / CHUNK_FINDINGS),
-        Math.ceil(counts.errors / CHUNK_ERRORS),
-      );
-      for (let sequence = 0; sequence < totalChunks; sequence += 1) {
-        const last = sequence === totalChunks - 1;
-        await this.deps.outbox.put({
-          commandId,
-          sequence,
-          totalChunks,
-          findings: (await findings.take(CHUNK_FINDINGS)).map((b) => FindingMessage.decode(b)),
-          errors: (await errors.take(CHUNK_ERRORS)).map((b) => ScanErrorMessage.decode(b)),
-          summary: last ? summary : undefined,
-        });
-      }
-      return totalChunks;
-    } finally {
-      await findings.close();
-      await errors.close();
-    }
+    const handler = this.handlers[kind.$case] as KindHandler<typeof kind.$case> | undefined;
+    if (!handler) throw new Error(`this agent has no handler for ${kind.$case} commands`);
+    return handler.run(kind.value, {
+      commandId: command.id,
+      log,
+      signal: entry.abort.signal,
+      started: () => this.send(command.id, CommandState.COMMAND_STATE_STARTED),
+      writing: () => {
+        entry.writing = true;
+      },
+    });
   }
 
   private async finish(
@@ -437,20 +314,6 @@ export class CommandExecutor {
   private send(commandId: string, state: CommandState): void {
     this.deps.report({ commandId, state, message: '', atMs: this.now(), totalChunks: 0 });
   }
-}
-
-/**
- * The scan's summary, or a rejection as soon as `signal` aborts: an engine that does not
- * watch the signal cannot keep the command (or a shutdown) waiting.
- */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void =>
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 export function updateFromExecuted(entry: ExecutedCommand, atMs: number): CommandUpdate {

@@ -1,7 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { ClusterRouter } from '../cluster/cluster-router.service';
+import { CommandDelivery } from '../cluster/command-delivery.service';
+import { scanParams } from '../scan/scan.kind';
 import { CommandEntity } from '../commands/command.entity';
 import { CommandsService } from '../commands/commands.service';
 import { TransactionService } from '../database/transaction.service';
@@ -57,7 +58,7 @@ export class CampaignRunner implements OnModuleInit {
     private readonly repo: CampaignsRepository,
     private readonly queues: QueuesService,
     private readonly commands: CommandsService,
-    private readonly router: ClusterRouter,
+    private readonly delivery: CommandDelivery,
     private readonly report: CampaignReportService,
     private readonly audit: AuditService,
     private readonly tx: TransactionService,
@@ -212,7 +213,7 @@ export class CampaignRunner implements OnModuleInit {
             state: c.state,
           })),
         );
-      else if (!ended) for (const entity of push) this.commands.push(entity);
+      else if (!ended) for (const entity of push) void this.commands.push(entity);
     }
     return items.map((item) => outcomes.get(item)!);
   }
@@ -245,14 +246,15 @@ export class CampaignRunner implements OnModuleInit {
     const scan = parseJsonObject(campaign.options) as CampaignScanOptionsDto;
     // One id per (campaign, host): a retried job (its first attempt crashed after creating the
     // command) gets that command back instead of a second one.
-    const created = await this.commands.createScanRows(
+    const created = await this.commands.createRows(
       hostIds.map((hostId) => ({
         hostId,
         commandId: campaignCommandId(campaignId, hostId, campaign.resumeCount),
       })),
-      { ...scan, expiresInSeconds: ttlS },
+      { kind: 'scan', params: scanParams(scan) },
       campaignActor(campaignId),
       manager,
+      { expiresInSeconds: ttlS },
     );
     const links: Array<{ hostId: string; commandId: string; agentId: string }> = [];
     const entities = new Map<string, CommandEntity>();
@@ -301,7 +303,7 @@ export class CampaignRunner implements OnModuleInit {
     const told = rows.filter((r) => r.state !== 'queued');
     await Promise.allSettled(
       told.map((r) =>
-        this.router.push(r.agentId, {
+        this.delivery.deliver(r.agentId, {
           kind: { $case: 'cancel', value: { commandId: r.commandId } },
         }),
       ),
@@ -421,7 +423,7 @@ export class CampaignRunner implements OnModuleInit {
       open
         .filter((r) => r.state === 'delivered')
         .map((r) =>
-          this.router.push(r.agentId, {
+          this.delivery.deliver(r.agentId, {
             kind: { $case: 'cancel', value: { commandId: r.commandId } },
           }),
         ),
@@ -429,14 +431,21 @@ export class CampaignRunner implements OnModuleInit {
     return released;
   }
 
-  /** At expiresAt: commands never started expire, hosts never dispatched too. */
+  /**
+   * At expiresAt: commands not finished expire (never started, or started by an agent that never
+   * reported them finished: a restart interrupted them), hosts never dispatched too.
+   */
   async expire(campaignId: string): Promise<void> {
     const campaign = await this.repo.findById(campaignId);
     if (!campaign) return;
     const now = new Date();
-    const overdue = await this.repo.commandsInStates(campaignId, ['queued', 'delivered'], {
-      expiredAt: now,
-    });
+    const overdue = await this.repo.commandsInStates(
+      campaignId,
+      ['queued', 'delivered', 'started'],
+      {
+        expiredAt: now,
+      },
+    );
     const expired = await this.commands.expireMany(
       overdue.map((r) => r.commandId),
       { campaignId },

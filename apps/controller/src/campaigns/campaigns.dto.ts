@@ -17,7 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CreateScanDto } from '../commands/commands.dto';
+import { CreateScanDto } from '../scan/scan.dto';
 import { PageQueryDto } from '../common/pagination.dto';
 import { IsUuid } from '../common/validators';
 import { HOST_STATUSES, HostStatus } from '../hosts/host.entity';

@@ -7,41 +7,27 @@ import { AgentRegistry } from '../connections/agent-registry.service';
 import { QueuesService } from '../queues/queues.service';
 import { createRedisConnection } from '../queues/redis-connection.factory';
 import { AgentDirectory } from './agent-directory.service';
-
-interface PushEnvelope {
-  agentId: string;
-  /** ControllerMessage, protobuf-encoded, base64. */
-  message: string;
-}
+import { CommandDelivery, type PushEnvelope } from './command-delivery.service';
 
 /**
- * Makes several controller processes behave as one for pushes. The core's AgentRegistry only
- * knows this process's streams; this wraps it (no change to the core's code): every stream
- * change is written to the AgentDirectory, and a push for an agent held by another process is
- * published on that process's channel, where it is written to the stream. Pub/sub may drop a
- * message while Redis restarts: the agent still gets the command from the database when it
- * reconnects, as for any missed push.
+ * The receiving half of the cluster's pushes (CommandDelivery is the sending half): writes the
+ * pushes other processes publish on this process's channel to the agents' streams here, keeps
+ * the AgentDirectory told of every stream this process gains or loses (the registry's change
+ * listener), and pushes an agent's pending commands once its directory entry is visible.
  */
 @Injectable()
 export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = loggerFor(ClusterRouter.name);
-  private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private localSend: AgentRegistry['send'] | null = null;
-  forwarded = 0;
   received = 0;
 
   constructor(
     queues: QueuesService,
     private readonly registry: AgentRegistry,
     private readonly directory: AgentDirectory,
+    private readonly delivery: CommandDelivery,
     private readonly commands: CommandsService,
   ) {
-    this.publisher = createRedisConnection(
-      queues.settings.redisUrl,
-      'directory',
-      'cluster-publisher',
-    );
     this.subscriber = createRedisConnection(
       queues.settings.redisUrl,
       'subscriber',
@@ -49,8 +35,15 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /** Pushes forwarded to other processes (by this process's CommandDelivery). */
+  get forwarded(): number {
+    return this.delivery.forwarded;
+  }
+
   onModuleInit(): void {
-    this.wrapRegistry();
+    this.registry.onChange(({ agentId }) =>
+      agentId === null ? this.directory.noteAllGone() : this.directory.noteChange(agentId),
+    );
     this.directory.onPublished((agentIds) => void this.pushPendingTo(agentIds));
     this.subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) =>
       this.deliver(payload),
@@ -58,37 +51,13 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
     subscribeWhenReady(this.subscriber, this.directory.channel, this.logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.subscriber.disconnect();
-    await this.publisher.quit().catch(() => undefined);
   }
 
-  /** Sends to the agent wherever its stream is: here, or through the holder's channel. */
-  async push(
-    agentId: string,
-    message: ControllerMessage,
-  ): Promise<'local' | 'forwarded' | 'offline'> {
-    if (this.sendHere(agentId, message)) return 'local';
-    return (await this.forward(agentId, message)) ? 'forwarded' : 'offline';
-  }
-
-  private sendHere(agentId: string, message: ControllerMessage): boolean {
-    return this.localSend ? this.localSend(agentId, message) : this.registry.send(agentId, message);
-  }
-
-  private async forward(agentId: string, message: ControllerMessage): Promise<boolean> {
-    const holder = (await this.directory.holders([agentId])).get(agentId);
-    if (!holder || holder === this.directory.processId) return false;
-    const envelope: PushEnvelope = {
-      agentId,
-      message: Buffer.from(ControllerMessage.encode(message).finish()).toString('base64'),
-    };
-    const receivers = await this.publisher.publish(
-      this.directory.channelOf(holder),
-      JSON.stringify(envelope),
-    );
-    if (receivers > 0) this.forwarded++;
-    return receivers > 0;
+  /** Sends to the agent wherever its stream is (CommandDelivery.deliver). */
+  push(agentId: string, message: ControllerMessage) {
+    return this.delivery.deliver(agentId, message);
   }
 
   /**
@@ -104,7 +73,7 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
       agentIds.map(async (agentId) => {
         try {
           for (const command of await this.commands.pendingFor(agentId))
-            this.sendHere(agentId, { kind: { $case: 'command', value: command } });
+            this.delivery.sendHere(agentId, { kind: { $case: 'command', value: command } });
         } catch (error) {
           this.logger.warn(
             { agentId, err: error instanceof Error ? error.message : String(error) },
@@ -120,7 +89,7 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
       const envelope = JSON.parse(payload.toString('utf8')) as PushEnvelope;
       const message = ControllerMessage.decode(Buffer.from(envelope.message, 'base64'));
       this.received++;
-      if (!this.sendHere(envelope.agentId, message))
+      if (!this.delivery.sendHere(envelope.agentId, message))
         this.logger.debug(
           { agentId: envelope.agentId },
           'forwarded push for an agent no longer here (it gets it on reconnect)',
@@ -131,48 +100,6 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
         'malformed cluster push ignored',
       );
     }
-  }
-
-  /**
-   * Hooks the core's registry from outside: register/unregister/disconnect report to the
-   * directory, and send() falls back to the holder's channel when the stream is not here
-   * (so the core's own pushes, e.g. POST /hosts/:id/scans, reach agents on other processes).
-   */
-  private wrapRegistry(): void {
-    const registry = this.registry;
-    const register = registry.register.bind(registry);
-    const unregister = registry.unregister.bind(registry);
-    const disconnect = registry.disconnect.bind(registry);
-    const disconnectAll = registry.disconnectAll.bind(registry);
-    const send = registry.send.bind(registry);
-    this.localSend = send;
-    registry.register = (agentId, stream) => {
-      register(agentId, stream);
-      this.directory.noteChange(agentId);
-    };
-    registry.unregister = (agentId, stream) => {
-      unregister(agentId, stream);
-      this.directory.noteChange(agentId);
-    };
-    registry.disconnect = (agentId, reason, details) => {
-      const result = disconnect(agentId, reason, details);
-      this.directory.noteChange(agentId);
-      return result;
-    };
-    registry.disconnectAll = (details) => {
-      disconnectAll(details);
-      this.directory.noteAllGone();
-    };
-    registry.send = (agentId, message) => {
-      if (send(agentId, message)) return true;
-      this.forward(agentId, message).catch((error: Error) =>
-        this.logger.warn(
-          { agentId, err: error.message },
-          'cluster forward failed (the agent gets it on reconnect)',
-        ),
-      );
-      return false;
-    };
   }
 }
 

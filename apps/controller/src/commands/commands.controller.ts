@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { Actor, Roles } from '../auth/roles.decorator';
-import { CommandDto, CreateScanDto } from './commands.dto';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CommandDto } from './commands.dto';
 import { CommandsService } from './commands.service';
 
 @ApiTags('commands')
@@ -10,21 +10,21 @@ import { CommandsService } from './commands.service';
 export class CommandsController {
   constructor(private readonly commands: CommandsService) {}
 
-  @Post('hosts/:id/scans')
-  @ApiCreatedResponse({ type: CommandDto })
-  @Roles('operator')
-  scan(
-    @Param('id', new ParseUUIDPipe()) hostId: string,
-    @Body() dto: CreateScanDto,
-    @Actor() actor: string,
-  ): Promise<CommandDto> {
-    return this.commands.createScan(hostId, dto, actor);
-  }
-
   @Get('hosts/:id/commands')
   @ApiOkResponse({ type: [CommandDto] })
   listForHost(@Param('id', new ParseUUIDPipe()) hostId: string): Promise<CommandDto[]> {
     return this.commands.listForHost(hostId);
+  }
+
+  @Post('commands/:id/cancel')
+  @HttpCode(200)
+  @ApiOkResponse({ type: CommandDto })
+  @Roles('operator')
+  cancel(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Actor() actor: string,
+  ): Promise<CommandDto> {
+    return this.commands.cancelByOperator(id, actor);
   }
 
   @Get('commands/:id')

@@ -1,112 +1,16 @@
 import type { AgentReportedState } from '@log4fleet/contracts';
-import { IsPathTextList } from '../common/path-text.validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
-import { IsIntInRange } from '../common/validators';
+import type { DeliveredTo } from '../cluster/command-delivery.service';
+import { COMMAND_KINDS } from './kinds';
 import { COMMAND_STATES, CommandStateName } from './command.entity';
 
-/**
- * Upper bounds of a scan's numbers, within their wire types (uint32/uint64 in commands.proto,
- * decoded by the agent as JavaScript numbers) and what the agent can use: it never inflates an
- * entry beyond 512 MiB (the scanner's maxEntryBytes), so holding a larger nested archive in
- * memory buys nothing, and more worker threads than this only cost memory.
- */
-export const SCAN_BOUNDS = {
-  maxDepth: 64,
-  maxNestedBytes: 512 * 1024 * 1024,
-  threads: 64,
-} as const;
-
-export class CreateScanDto {
-  @ApiPropertyOptional({
-    type: [String],
-    description:
-      'Paths to scan; empty means "/". The text form findings show: \\xNN is a byte, \\\\ a backslash; at most 4096 bytes each',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(64)
-  @IsString({ each: true })
-  @MaxLength(4 * 4096, { each: true })
-  @IsPathTextList(4096)
-  paths?: string[];
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(256)
-  @IsString({ each: true })
-  @MaxLength(4096, { each: true })
-  exclude?: string[];
-
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() includeNetworkFs?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() oneFileSystem?: boolean;
-  @ApiPropertyOptional({ minimum: 0, maximum: SCAN_BOUNDS.maxDepth, description: '0: default' })
-  @IsOptional()
-  @IsIntInRange(0, SCAN_BOUNDS.maxDepth)
-  maxDepth?: number;
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: SCAN_BOUNDS.maxNestedBytes,
-    description: 'Nested archives up to this size are read in memory; 0: default (64 MiB)',
-  })
-  @IsOptional()
-  @IsIntInRange(0, SCAN_BOUNDS.maxNestedBytes)
-  maxNestedBytes?: number;
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: SCAN_BOUNDS.threads,
-    description: "Worker threads; 0: the host's cores",
-  })
-  @IsOptional()
-  @IsIntInRange(0, SCAN_BOUNDS.threads)
-  threads?: number;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() nice?: boolean;
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() processes?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() processesOnly?: boolean;
-
-  @ApiPropertyOptional({
-    minimum: 60,
-    maximum: 2592000,
-    description: 'Seconds after which the agent must not start it',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(60)
-  @Max(30 * 86_400)
-  expiresInSeconds?: number;
-}
-
-/** What a scan command carries, as stored in commands.payload. */
-export interface ScanParams {
-  /** In the text form of common/path-text.ts, as the request gave them. */
-  paths: string[];
-  exclude: string[];
-  includeNetworkFs: boolean;
-  oneFileSystem: boolean;
-  maxDepth: number;
-  maxNestedBytes: number;
-  threads: number;
-  nice: boolean;
-  processes: boolean;
-  processesOnly: boolean;
-}
+const DELIVERED_TO: readonly DeliveredTo[] = ['local', 'another-process', 'not-connected'];
 
 export class CommandDto {
   @ApiProperty() id!: string;
   @ApiProperty() hostId!: string;
   @ApiProperty() agentId!: string;
-  @ApiProperty({ enum: ['scan'] }) kind!: string;
+  @ApiProperty({ enum: [...Object.keys(COMMAND_KINDS), 'remediate'] }) kind!: string;
   @ApiProperty({ type: Object }) payload!: Record<string, unknown>;
   @ApiProperty({ enum: COMMAND_STATES }) state!: CommandStateName;
   @ApiProperty({ nullable: true, type: String }) message!: string | null;
@@ -116,8 +20,17 @@ export class CommandDto {
   @ApiProperty() expiresAt!: string;
   @ApiProperty({ description: 'When the command entered each state it went through', type: Object })
   timestamps!: Partial<Record<CommandStateName, string>>;
-  @ApiProperty({ description: 'Whether it was pushed to a connected agent when created' })
+  @ApiProperty({
+    description:
+      'Whether it was pushed to an agent connected to this controller process when created',
+  })
   pushed?: boolean;
+  @ApiPropertyOptional({
+    enum: DELIVERED_TO,
+    description:
+      'Where the push went when it was created: the stream of this controller process ("local"), another controller process that holds the agent\'s stream ("another-process"), or nowhere: the agent is not connected and gets the command when it connects ("not-connected": queued)',
+  })
+  deliveredTo?: DeliveredTo;
 }
 
 export interface CommandUpdateInput {

@@ -1,8 +1,8 @@
 import type { Command } from '@log4fleet/contracts';
 import { parseJsonObject } from '../common/json-column';
-import { pathTextToBytes } from '../common/path-text';
 import { CommandEntity, CommandStateName } from './command.entity';
-import { CommandDto, SCAN_BOUNDS, ScanParams } from './commands.dto';
+import { CommandDto } from './commands.dto';
+import { kindDefinition } from './kinds';
 
 export function toCommandDto(entity: CommandEntity): CommandDto {
   const stamps: Array<[CommandStateName, Date | null]> = [
@@ -33,45 +33,22 @@ export function toCommandDto(entity: CommandEntity): CommandDto {
   };
 }
 
-/** The wire form of a stored command. */
+/**
+ * The wire form of a stored command, whatever its kind: every command pushed to an agent, by
+ * any caller and any controller process, is built here (the place a signature is added).
+ */
 export function toProtoCommand(entity: CommandEntity): Command {
-  if (entity.kind !== 'scan')
-    throw new Error(`command ${entity.id}: kind ${entity.kind} has no wire form yet`);
-  const params = parseJsonObject(entity.payload) as unknown as ScanParams;
+  const definition = kindDefinition(entity.kind);
+  if (!definition) throw new Error(`command ${entity.id}: kind ${entity.kind} has no wire form`);
   return {
     id: entity.id,
     issuedAtMs: entity.createdAt.getTime(),
     expiresAtMs: entity.expiresAt.getTime(),
-    kind: {
-      $case: 'scan',
-      value: {
-        // Not strict: a command stored before paths had a text form keeps a stray backslash as typed.
-        paths: params.paths.map((p) => pathTextToBytes(p, false)),
-        exclude: params.exclude,
-        includeNetworkFs: params.includeNetworkFs,
-        oneFileSystem: params.oneFileSystem,
-        maxDepth: wireNumber(params.maxDepth, SCAN_BOUNDS.maxDepth),
-        maxNestedBytes: wireNumber(params.maxNestedBytes, SCAN_BOUNDS.maxNestedBytes),
-        threads: wireNumber(params.threads, SCAN_BOUNDS.threads),
-        nice: params.nice,
-        processes: params.processes,
-        processesOnly: params.processesOnly,
-      },
-    },
+    kind: definition.toWire(definition.fromStored(parseJsonObject(entity.payload))),
     signature: Buffer.alloc(0),
     // Set and signed for the agent by the signer as the command is written to its stream.
     agentId: entity.agentId,
   };
-}
-
-/**
- * A stored scan number as the wire may carry it: an integer from 0 (the agent's default) to max.
- * Commands stored before the DTO bounded these (1e300 was accepted) must still reach the agent
- * as a message it can decode (it refuses a uint64 beyond Number.MAX_SAFE_INTEGER).
- */
-export function wireNumber(value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return 0;
-  return Math.min(Math.floor(value), max);
 }
 
 export const STATE_TIMESTAMP: Record<CommandStateName, keyof CommandEntity | null> = {

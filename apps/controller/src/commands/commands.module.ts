@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AuditModule } from '../audit/audit.module';
-import { ConnectionsModule } from '../connections/connections.module';
+import { DeliveryModule } from '../cluster/delivery.module';
 import { HostsModule } from '../hosts/hosts.module';
 import { CommandsController } from './commands.controller';
+import { CommandCreation } from './command-creation';
+import { CommandEndings } from './command-endings';
+import { CommandReports } from './command-reports';
+import { CommandsRepository } from './commands.repository';
 import { CommandsService } from './commands.service';
 
 @Module({
-  imports: [AuditModule, ConnectionsModule, HostsModule, AgentsModule],
+  imports: [AuditModule, DeliveryModule, HostsModule, AgentsModule],
   controllers: [CommandsController],
-  providers: [CommandsService],
+  providers: [CommandsService, CommandsRepository, CommandReports, CommandCreation, CommandEndings],
   exports: [CommandsService],
 })
 export class CommandsModule {}

@@ -10,6 +10,11 @@ export interface AgentStream {
   close(reason: CloseReason, details: string): void;
 }
 
+/** A stream of this agent came or went; agentId null: every stream of this process went. */
+export interface StreamChange {
+  agentId: string | null;
+}
+
 /**
  * The agents connected to this process: one stream per agent, a newer stream replaces the
  * older one. The database stays the truth; this is only where pushes go.
@@ -18,6 +23,16 @@ export interface AgentStream {
 export class AgentRegistry {
   private readonly logger = loggerFor(AgentRegistry.name);
   private readonly streams = new Map<string, AgentStream>();
+  private readonly listeners: Array<(change: StreamChange) => void> = [];
+
+  /** Told of every stream this process gains or loses (the cluster's directory keeps track). */
+  onChange(listener: (change: StreamChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(change: StreamChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
 
   get size(): number {
     return this.streams.size;
@@ -34,11 +49,13 @@ export class AgentRegistry {
       this.logger.info({ agentId }, "a new stream replaced the agent's previous one");
       previous.close('replaced', 'replaced by a newer stream of the same agent');
     }
+    this.changed({ agentId });
   }
 
   /** Removes the stream unless a newer one already took its place. */
   unregister(agentId: string, stream: AgentStream): void {
     if (this.streams.get(agentId) === stream) this.streams.delete(agentId);
+    this.changed({ agentId });
   }
 
   send(agentId: string, message: ControllerMessage): boolean {
@@ -59,6 +76,7 @@ export class AgentRegistry {
     if (!stream) return false;
     this.streams.delete(agentId);
     stream.close(reason, details);
+    this.changed({ agentId });
     return true;
   }
 
@@ -67,5 +85,6 @@ export class AgentRegistry {
       this.streams.delete(agentId);
       stream.close('shutdown', details);
     }
+    this.changed({ agentId: null });
   }
 }

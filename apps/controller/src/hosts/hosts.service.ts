@@ -9,7 +9,7 @@ import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-colum
 import { Page } from '../common/pagination.dto';
 import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { HostEntity, HostStatus } from './host.entity';
-import { statusAfterScan } from './host-status';
+import { statusAfterScan } from '../scan/scan-verdict';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
 

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EntityManager } from 'typeorm';
 import { UploadResultsRequest } from '@log4fleet/contracts';
-import type { ScanSummary, UploadResultsResponse } from '@log4fleet/contracts';
+import type { UploadResultsResponse } from '@log4fleet/contracts';
 import { AgentPrincipal } from '../agents/agents.dto';
 import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
@@ -13,33 +13,13 @@ import { AuditRecord } from '../audit/audit.dto';
 import { CommandsService, ResultCommand, unknownCommand } from '../commands/commands.service';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { bulkInsert } from '../database/bulk-insert';
-import { isoOrNull } from '../database/column-types';
 import { permanentDataError } from '../database/database-errors';
 import { placeholders, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
-import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import { IngestQueue } from './ingest-queue.service';
 import { LimitRefusal, ResultLimits } from './result-limits.service';
-import { findingColumns, scanErrorColumns } from './findings.mapper';
-import { ScanRunEntity } from './scan-run.entity';
+import { ScanResults } from '../scan/scan-results';
 
-const FINDING_COLUMNS = [
-  'id',
-  'host_id',
-  'scan_run_id',
-  'command_id',
-  'chain',
-  'path',
-  'product',
-  'version',
-  'version_exact',
-  'status',
-  'cves',
-  'evidence',
-  'package_root',
-  'sha256',
-  'created_at',
-];
 const CHUNK_COLUMNS = [
   'id',
   'agent_id',
@@ -52,20 +32,6 @@ const CHUNK_COLUMNS = [
   'payload',
   'ingested_at',
 ];
-const SCAN_ERROR_COLUMNS = [
-  'id',
-  'host_id',
-  'scan_run_id',
-  'command_id',
-  'chain',
-  'path',
-  'code',
-  'message',
-  'created_at',
-];
-
-/** A host is vulnerable when its inventory holds an exploitable log4j-core (Log4Shell lives there). */
-const VULNERABLE_PRODUCT = 'log4j-core';
 
 /** Which chunk a results.ingest job stores (no payload and no secret in the job: the row holds the bytes). */
 export interface ChunkKey {
@@ -86,13 +52,6 @@ interface StoredChunk {
   totalChunks: number;
   ingested: boolean;
   failed: boolean;
-}
-
-/** A run's stored findings and errors, and whether a vulnerable log4j-core is among them. */
-interface RunCounts {
-  findings: number;
-  errors: number;
-  vulnerable: boolean;
 }
 
 interface Upload {
@@ -120,11 +79,11 @@ export class ResultsIngestService {
   constructor(
     private readonly tx: TransactionService,
     private readonly commands: CommandsService,
-    private readonly hosts: HostsService,
     private readonly audit: AuditService,
     private readonly ingestQueue: IngestQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly limits: ResultLimits,
+    private readonly scanResults: ScanResults,
   ) {
     this.batcher = new MicroBatcher((keys) => this.ingestBatch(keys), ingestQueue.batchSize);
   }
@@ -430,50 +389,14 @@ export class ResultsIngestService {
     chunks = chunks.filter((c) => decoded.has(c.id));
     if (chunks.length === 0) return outcomes;
     const ids = chunks.map((c) => c.id);
-    const { runs, fresh } = await this.scanRunsFor(
-      [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
+    const createdAt = new Date().toISOString();
+    await this.scanResults.ingest(
+      chunks.map((c) => ({ ...c, results: decoded.get(c.id)! })),
+      commands,
+      stored,
+      createdAt,
       manager,
     );
-    const findings: unknown[][] = [];
-    const errors: unknown[][] = [];
-    const tally = new Map<string, RunCounts>();
-    const now = new Date();
-    const createdAt = now.toISOString();
-    // In sequence order per command, so that the last summary wins.
-    chunks.sort((x, y) => x.commandId.localeCompare(y.commandId) || x.sequence - y.sequence);
-    for (const c of chunks) {
-      const chunk = decoded.get(c.id)!;
-      const run = runs.get(c.commandId)!;
-      const counts = tally.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
-      addRows(run, chunk, createdAt, findings, errors, counts);
-      tally.set(run.id, counts);
-      if (chunk.summary) applySummary(run, chunk.summary);
-    }
-    const newly = new Set(ids);
-    const completed = [...runs.values()].filter((run) => {
-      const all = stored.get(run.commandId) ?? [];
-      const done = all.filter((c) => c.ingested || newly.has(c.id)).length;
-      return all.length > 0 && done >= all[0].totalChunks && !run.finishedAt;
-    });
-    // A run created by this batch holds only this batch's rows: its counts are known here, and
-    // it is written once, finished or not. Older runs are counted from the stored rows below.
-    const vulnerable = new Map<string, boolean>();
-    for (const run of completed) {
-      run.finishedAt = now;
-      if (!fresh.has(run.id)) continue;
-      const counts = tally.get(run.id)!;
-      run.findingsCount = counts.findings;
-      run.errorsCount = counts.errors;
-      vulnerable.set(run.id, counts.vulnerable);
-    }
-    await bulkInsert(
-      manager,
-      'scan_runs',
-      SCAN_RUN_COLUMNS,
-      [...runs.values()].filter((r) => fresh.has(r.id)).map(scanRunRow),
-    );
-    await bulkInsert(manager, 'findings', FINDING_COLUMNS, findings);
-    await bulkInsert(manager, 'scan_errors', SCAN_ERROR_COLUMNS, errors);
     const marked = await rawQuery(
       manager,
       `UPDATE result_chunks SET ingested_at = $1
@@ -484,21 +407,6 @@ export class ResultsIngestService {
       throw new Error(
         `${ids.length - marked.affected} of ${ids.length} result chunks were ingested concurrently`,
       );
-    const older = completed.filter((r) => !fresh.has(r.id));
-    if (older.length > 0) {
-      const counts = await this.countsOf(
-        older.map((r) => r.id),
-        manager,
-      );
-      for (const run of older) {
-        const c = counts.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
-        run.findingsCount = c.findings;
-        run.errorsCount = c.errors;
-        vulnerable.set(run.id, c.vulnerable);
-      }
-    }
-    for (const run of runs.values()) if (!fresh.has(run.id)) await this.saveRun(run, manager);
-    if (completed.length > 0) await this.completeScans(completed, vulnerable, commands, manager);
     for (const id of ids) outcomes.set(id, 'ingested');
     return outcomes;
   }
@@ -546,198 +454,6 @@ export class ResultsIngestService {
       );
   }
 
-  /** The commands' scan runs; those that have none yet get one, in `fresh`, not stored yet. */
-  private async scanRunsFor(
-    commands: readonly ResultCommand[],
-    manager: EntityManager,
-  ): Promise<{ runs: Map<string, ScanRunEntity>; fresh: Set<string> }> {
-    const ids = commands.map((c) => c.id);
-    const { rows } = await rawQuery<Record<string, unknown>>(
-      manager,
-      `SELECT ${SCAN_RUN_COLUMNS.join(', ')} FROM scan_runs
-       WHERE command_id IN (${placeholders(ids.length)})`,
-      ids,
-    );
-    const runs = new Map<string, ScanRunEntity>();
-    for (const row of rows) {
-      const run = scanRunFromRow(row);
-      runs.set(run.commandId, run);
-    }
-    const fresh = new Set<string>();
-    for (const command of commands) {
-      if (runs.has(command.id)) continue;
-      const run: ScanRunEntity = {
-        id: timeOrderedUuid(),
-        hostId: command.hostId,
-        commandId: command.id,
-        startedAt: command.startedAt ? new Date(command.startedAt) : null,
-        finishedAt: null,
-        files: 0,
-        directories: 0,
-        archives: 0,
-        bytesRead: 0,
-        findingsCount: 0,
-        errorsCount: 0,
-        vulnerable: 0,
-        mitigated: 0,
-        safe: 0,
-        unknown: 0,
-        durationMs: 0,
-        createdAt: new Date(),
-      };
-      runs.set(command.id, run);
-      fresh.add(run.id);
-    }
-    return { runs, fresh };
-  }
-
-  /** Writes a stored run's counters and times (not its keys). */
-  private async saveRun(run: ScanRunEntity, manager: EntityManager): Promise<void> {
-    const values = scanRunRow(run).slice(RUN_KEY_COLUMNS);
-    const sets = SCAN_RUN_COLUMNS.slice(RUN_KEY_COLUMNS).map((c, i) => `${c} = $${i + 1}`);
-    await rawQuery(
-      manager,
-      `UPDATE scan_runs SET ${sets.join(', ')} WHERE id = $${values.length + 1}`,
-      [...values, run.id],
-    );
-  }
-
-  /**
-   * The last chunk of these commands is in: each host's verdict is applied in the order its
-   * commands were created (results kept in an agent's outbox arrive late and may be ingested
-   * after a newer scan's: the host's state follows the newest command, never an older one
-   * finishing last).
-   */
-  private async completeScans(
-    runs: ScanRunEntity[],
-    vulnerableOf: Map<string, boolean>,
-    commands: Map<string, ResultCommand>,
-    manager: EntityManager,
-  ): Promise<void> {
-    const now = new Date();
-    const hostIds = [...new Set(runs.map((r) => r.hostId))];
-    const hosts = await this.hosts.forVerdicts(hostIds, manager, this.tx.isPostgres);
-    const remediated = await this.commands.hostsWithRecordedRemediation(hostIds, manager);
-    const createdOfRun = await this.commandCreatedOfRuns(
-      [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),
-      manager,
-    );
-    const events: AuditRecord[] = [];
-    const changed = new Set<HostVerdictState>();
-    const settle: Array<{ hostId: string; verified: boolean; run: ScanRunEntity; actor: string }> =
-      [];
-    const order = (r: ScanRunEntity) => commands.get(r.commandId)!.createdAt;
-    runs.sort((x, y) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0));
-    for (const run of runs) {
-      const command = commands.get(run.commandId)!;
-      const vulnerable = vulnerableOf.get(run.id) ?? false;
-      const host = hosts.get(run.hostId);
-      if (!host) throw DomainException.notFound('host', run.hostId);
-      const last = host.lastScanRunId;
-      const lastCreated = last && last !== run.id ? createdOfRun.get(last) : undefined;
-      const superseded = lastCreated !== undefined && lastCreated > command.createdAt;
-      events.push({
-        actor: command.agentId,
-        action: 'scan.completed',
-        hostId: run.hostId,
-        details: {
-          scanRunId: run.id,
-          commandId: run.commandId,
-          findings: run.findingsCount,
-          errors: run.errorsCount,
-          vulnerable,
-          ...(superseded ? { superseded: true } : {}),
-        },
-      });
-      if (superseded) {
-        this.logger.info(
-          { hostId: run.hostId, scanRunId: run.id, newer: last },
-          'scan completed after a newer one: host state unchanged',
-        );
-        continue;
-      }
-      const remediationRecorded = remediated.has(run.hostId);
-      events.push(
-        ...this.hosts.applyScanVerdict(
-          host,
-          {
-            hostId: run.hostId,
-            scanRunId: run.id,
-            vulnerable,
-            remediationRecorded,
-            actor: command.agentId,
-          },
-          now,
-        ),
-      );
-      createdOfRun.set(run.id, command.createdAt);
-      changed.add(host);
-      if (remediationRecorded && (vulnerable || host.status === 'verified'))
-        settle.push({ hostId: run.hostId, verified: !vulnerable, run, actor: command.agentId });
-      this.logger.debug(
-        { hostId: host.id, scanRunId: run.id, status: host.status, findings: run.findingsCount },
-        'scan completed',
-      );
-    }
-    await this.hosts.saveVerdicts([...changed], manager);
-    await this.audit.recordMany(events, manager);
-    for (const s of settle)
-      await this.commands.settleRemediations(s.hostId, s.verified, s.run.id, s.actor, manager);
-  }
-
-  /** Findings and errors stored per run, and whether a vulnerable log4j-core is among them. */
-  private async countsOf(
-    runIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, RunCounts>> {
-    const counts = new Map<string, RunCounts>();
-    const entry = (id: string) => {
-      let c = counts.get(id);
-      if (!c) counts.set(id, (c = { findings: 0, errors: 0, vulnerable: false }));
-      return c;
-    };
-    const list = placeholders(runIds.length, 3);
-    const { rows: f } = await rawQuery<{
-      scan_run_id: string;
-      n: number | string;
-      v: number | string;
-    }>(
-      manager,
-      `SELECT scan_run_id, COUNT(*) AS n,
-         SUM(CASE WHEN product = $1 AND status = $2 THEN 1 ELSE 0 END) AS v
-       FROM findings WHERE scan_run_id IN (${list}) GROUP BY scan_run_id`,
-      [VULNERABLE_PRODUCT, 'vulnerable', ...runIds],
-    );
-    for (const r of f) {
-      const c = entry(r.scan_run_id);
-      c.findings = Number(r.n);
-      c.vulnerable = Number(r.v) > 0;
-    }
-    const { rows: e } = await rawQuery<{ scan_run_id: string; n: number | string }>(
-      manager,
-      `SELECT scan_run_id, COUNT(*) AS n FROM scan_errors
-       WHERE scan_run_id IN (${placeholders(runIds.length)}) GROUP BY scan_run_id`,
-      runIds,
-    );
-    for (const r of e) entry(r.scan_run_id).errors = Number(r.n);
-    return counts;
-  }
-
-  /** When the command of each of these scan runs was created (ISO strings compare in order). */
-  private async commandCreatedOfRuns(
-    runIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, string>> {
-    if (runIds.length === 0) return new Map();
-    const { rows } = await rawQuery<{ id: string; created_at: string }>(
-      manager,
-      `SELECT r.id, c.created_at FROM scan_runs r JOIN commands c ON c.id = r.command_id
-       WHERE r.id IN (${placeholders(runIds.length)})`,
-      runIds,
-    );
-    return new Map(rows.map((r) => [r.id, r.created_at]));
-  }
-
   /**
    * A chunk's total must match the one announced before: by its command's first stored chunk
    * (`stored`), or, when none is stored, by the agent's success report (commands.total_chunks).
@@ -781,124 +497,4 @@ function decodeStored(chunk: StoredChunk, payload: string): UploadResultsRequest
       `result chunk ${chunk.commandId}/${chunk.sequence} of agent ${chunk.agentId} cannot be decoded (${error instanceof Error ? error.message : String(error)}); it is set aside, not ingested`,
     );
   }
-}
-
-function applySummary(run: ScanRunEntity, summary: ScanSummary): void {
-  run.files = summary.files;
-  run.directories = summary.directories;
-  run.archives = summary.archives;
-  run.bytesRead = summary.bytes;
-  run.vulnerable = summary.vulnerable;
-  run.mitigated = summary.mitigated;
-  run.safe = summary.safe;
-  run.unknown = summary.unknown;
-  run.durationMs = summary.durationMs;
-  if (summary.startedAtMs > 0) run.startedAt = new Date(summary.startedAtMs);
-}
-
-/** One finding row and one error row per entry of the chunk, in FINDING_COLUMNS / SCAN_ERROR_COLUMNS order. */
-function addRows(
-  run: ScanRunEntity,
-  chunk: UploadResultsRequest,
-  createdAt: string,
-  findings: unknown[][],
-  errors: unknown[][],
-  counts: RunCounts,
-): void {
-  const base = [run.hostId, run.id, run.commandId];
-  counts.findings += chunk.findings.length;
-  counts.errors += chunk.errors.length;
-  for (const f of chunk.findings) {
-    const c = findingColumns(f);
-    if (c.product === VULNERABLE_PRODUCT && c.status === 'vulnerable') counts.vulnerable = true;
-    findings.push([
-      timeOrderedUuid(),
-      ...base,
-      c.chain,
-      c.path,
-      c.product,
-      c.version,
-      c.versionExact,
-      c.status,
-      c.cves,
-      c.evidence,
-      c.packageRoot,
-      c.sha256,
-      createdAt,
-    ]);
-  }
-  for (const e of chunk.errors) {
-    const c = scanErrorColumns(e);
-    errors.push([timeOrderedUuid(), ...base, c.chain, c.path, c.code, c.message, createdAt]);
-  }
-}
-
-const SCAN_RUN_COLUMNS = [
-  'id',
-  'host_id',
-  'command_id',
-  'started_at',
-  'finished_at',
-  'files',
-  'directories',
-  'archives',
-  'bytes_read',
-  'findings_count',
-  'errors_count',
-  'vulnerable',
-  'mitigated',
-  'safe',
-  'unknown',
-  'duration_ms',
-  'created_at',
-];
-
-/** id, host_id, command_id: a stored run's keys, never updated. */
-const RUN_KEY_COLUMNS = 3;
-
-/** A scan run's values in SCAN_RUN_COLUMNS order. */
-function scanRunRow(run: ScanRunEntity): unknown[] {
-  return [
-    run.id,
-    run.hostId,
-    run.commandId,
-    isoOrNull(run.startedAt),
-    isoOrNull(run.finishedAt),
-    run.files,
-    run.directories,
-    run.archives,
-    run.bytesRead,
-    run.findingsCount,
-    run.errorsCount,
-    run.vulnerable,
-    run.mitigated,
-    run.safe,
-    run.unknown,
-    run.durationMs,
-    run.createdAt.toISOString(),
-  ];
-}
-
-/** A scan_runs row read with SCAN_RUN_COLUMNS (PostgreSQL returns bigint as a string). */
-function scanRunFromRow(row: Record<string, unknown>): ScanRunEntity {
-  const date = (v: unknown) => (v ? new Date(v as string) : null);
-  return {
-    id: row.id as string,
-    hostId: row.host_id as string,
-    commandId: row.command_id as string,
-    startedAt: date(row.started_at),
-    finishedAt: date(row.finished_at),
-    files: Number(row.files),
-    directories: Number(row.directories),
-    archives: Number(row.archives),
-    bytesRead: Number(row.bytes_read),
-    findingsCount: Number(row.findings_count),
-    errorsCount: Number(row.errors_count),
-    vulnerable: Number(row.vulnerable),
-    mitigated: Number(row.mitigated),
-    safe: Number(row.safe),
-    unknown: Number(row.unknown),
-    durationMs: Number(row.duration_ms),
-    createdAt: new Date(row.created_at as string),
-  };
 }

@@ -13,6 +13,8 @@ import { ResultLimits } from './result-limits.service';
 import { ResultPayloadRetention } from './result-payload-retention.service';
 import { ResultsIngestService } from './results-ingest.service';
 
+import { ScanResults } from '../scan/scan-results';
+
 @Module({
   imports: [AuditModule, CommandsModule, HostsModule],
   controllers: [FindingsController, CommandResultsController],
@@ -25,6 +27,7 @@ import { ResultsIngestService } from './results-ingest.service';
     SweepChunksJob,
     ResultLimits,
     ResultPayloadRetention,
+    ScanResults,
   ],
   exports: [ResultsIngestService, FindingsService, IngestQueue, ResultPayloadRetention],
 })

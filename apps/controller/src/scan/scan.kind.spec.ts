@@ -1,5 +1,6 @@
-import { CommandEntity } from './command.entity';
-import { toProtoCommand, wireNumber } from './commands.mapper';
+import { CommandEntity } from '../commands/command.entity';
+import { toProtoCommand } from '../commands/commands.mapper';
+import { wireNumber } from './scan.kind';
 
 describe('wireNumber', () => {
   it.each([

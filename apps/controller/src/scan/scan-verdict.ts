@@ -1,4 +1,4 @@
-import { HostStatus } from './host.entity';
+import type { HostStatus } from '../hosts/host.entity';
 
 export const FLAG_CLEAN_WITHOUT_REMEDIATION = 'clean without a recorded remediation';
 
@@ -9,7 +9,7 @@ export interface ScanOutcome {
 }
 
 /**
- * The host's next state after a completed scan. A quarantined host stays contained until it is
+ * What a succeeded scan means for its host (the scan kind's rule): the host's next state. A quarantined host stays contained until it is
  * released; a host that was vulnerable and is now clean with no remediation on record is flagged.
  */
 export function statusAfterScan(

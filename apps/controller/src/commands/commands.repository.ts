@@ -1,0 +1,238 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { bulkInsert } from '../database/bulk-insert';
+import {
+  lockEntities,
+  placeholders,
+  rawQuery,
+  selectByIds,
+  updateFromValues,
+} from '../database/raw-query';
+import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
+import { STATE_COLUMN } from './commands.mapper';
+
+/** What result uploads and their ingestion read of a command (timestamps as stored: ISO strings). */
+export interface ResultCommand {
+  id: string;
+  hostId: string;
+  agentId: string;
+  kind: CommandKind;
+  state: CommandStateName;
+  totalChunks: number | null;
+  createdAt: string;
+  startedAt: string | null;
+}
+
+/** A command as the agents' reports are applied to it (snake case: as selected). */
+export interface ReportedCommandRow {
+  id: string;
+  agent_id: string;
+  host_id: string;
+  kind: CommandKind;
+  state: CommandStateName;
+  total_chunks: number | null;
+}
+
+/** One report moving a command from `previous` to the batch's state. */
+export interface ReportMove {
+  commandId: string;
+  previous: CommandStateName;
+  message: string | null;
+  totalChunks: number | null;
+}
+
+/**
+ * The commands table: every statement on it. The hand-written ones are where measurements put
+ * them (bulk inserts, UPDATE ... FROM (VALUES ...), advisory locks for result ingestion); the
+ * column list of an insert is the entity's, read from its metadata (one place).
+ */
+@Injectable()
+export class CommandsRepository {
+  constructor(@InjectRepository(CommandEntity) private readonly repo: Repository<CommandEntity>) {}
+
+  /** The default (no transaction) manager, for callers that open none. */
+  get manager(): EntityManager {
+    return this.repo.manager;
+  }
+
+  /** Many new commands in a few multi-row INSERTs. */
+  async insertMany(entities: readonly CommandEntity[], manager = this.manager): Promise<void> {
+    const columns = manager.connection.getMetadata(CommandEntity).columns;
+    await bulkInsert(
+      manager,
+      'commands',
+      columns.map((c) => c.databaseName),
+      entities.map((e) =>
+        columns.map((c) => {
+          // Timestamps as ISO strings, as the entity's date columns store them.
+          const value = (e as unknown as Record<string, unknown>)[c.propertyName] ?? null;
+          return value instanceof Date ? value.toISOString() : value;
+        }),
+      ),
+    );
+  }
+
+  /** The rows of the batch of reports, read once (no lock: the guarded UPDATE decides). */
+  forReports(ids: readonly string[], manager: EntityManager): Promise<ReportedCommandRow[]> {
+    return selectByIds<ReportedCommandRow>(
+      manager,
+      'commands',
+      'id, agent_id, host_id, kind, state, total_chunks',
+      ids,
+      false,
+    );
+  }
+
+  /**
+   * Moves the commands of `moves` to `state` in one statement, each only from the state it was
+   * read in (two racing updates, from two processes, apply once); returns the ids moved. In id
+   * order, as other writers lock commands: concurrent transactions (on PostgreSQL) then wait for
+   * each other instead of deadlocking.
+   */
+  async moveReported(
+    state: CommandStateName,
+    at: string,
+    moves: ReportMove[],
+    manager: EntityManager,
+  ): Promise<Set<string>> {
+    moves.sort((x, y) => (x.commandId < y.commandId ? -1 : 1));
+    const { rows } = await updateFromValues<{ id: string }>(
+      manager,
+      {
+        table: 'commands',
+        set: `state = $1, ${STATE_COLUMN[state]} = $2,
+              message = COALESCE(v.column3, commands.message),
+              total_chunks = COALESCE(CAST(v.column4 AS INTEGER), commands.total_chunks)`,
+        where: 'commands.id = v.column1 AND commands.state = v.column2',
+        returning: 'id',
+      },
+      [state, at],
+      moves.map((m) => [m.commandId, m.previous, m.message, m.totalChunks]),
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * The commands results arrive for, by id. With `lock` (PostgreSQL) the uploads and ingestion
+   * of one command are serialized for the transaction by an advisory lock, not by locking the
+   * command's row, which the agents' reports update meanwhile. SQLite serializes writers anyway.
+   */
+  async forResults(
+    ids: readonly string[],
+    manager: EntityManager,
+    lock: boolean,
+  ): Promise<Map<string, ResultCommand>> {
+    if (lock) await lockEntities(manager, 'command-results', ids);
+    const rows = await selectByIds<{
+      id: string;
+      host_id: string;
+      agent_id: string;
+      kind: CommandKind;
+      state: CommandStateName;
+      total_chunks: number | null;
+      created_at: string;
+      started_at: string | null;
+    }>(
+      manager,
+      'commands',
+      'id, host_id, agent_id, kind, state, total_chunks, created_at, started_at',
+      ids,
+      false,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          hostId: r.host_id,
+          agentId: r.agent_id,
+          kind: r.kind,
+          state: r.state,
+          totalChunks: r.total_chunks === null ? null : Number(r.total_chunks),
+          createdAt: r.created_at,
+          startedAt: r.started_at,
+        },
+      ]),
+    );
+  }
+
+  /** The hosts among these on which a change that fixes log4j (a remediation) succeeded. */
+  async hostsWithRecordedRemediation(
+    hostIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Set<string>> {
+    if (hostIds.length === 0) return new Set();
+    const { rows } = await rawQuery<{ host_id: string }>(
+      manager,
+      `SELECT DISTINCT host_id FROM commands WHERE kind = 'remediate'
+       AND state IN ('succeeded', 'verified') AND host_id IN (${placeholders(hostIds.length)})`,
+      hostIds,
+    );
+    return new Set(rows.map((r) => r.host_id));
+  }
+
+  /** A host's commands in `states` held by agents other than `toAgentId`, not expired. */
+  async reassignable(
+    hostId: string,
+    toAgentId: string,
+    states: readonly CommandStateName[],
+    manager: EntityManager,
+  ): Promise<Array<{ id: string; agent_id: string; state: CommandStateName }>> {
+    const { rows } = await rawQuery<{ id: string; agent_id: string; state: CommandStateName }>(
+      manager,
+      `SELECT id, agent_id, state FROM commands
+       WHERE host_id = $1 AND agent_id <> $2 AND state IN (${states
+         .map((_, i) => `$${i + 3}`)
+         .join(', ')}) AND expires_at > $${states.length + 3}`,
+      [hostId, toAgentId, ...states, new Date().toISOString()],
+    );
+    return rows;
+  }
+
+  /** Queues the command again for `toAgentId`, if it is still in `from`; whether it moved. */
+  async reassign(
+    id: string,
+    from: CommandStateName,
+    toAgentId: string,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const { affected } = await rawQuery(
+      manager,
+      `UPDATE commands SET agent_id = $1, state = $2, delivered_at = NULL
+         WHERE id = $3 AND state = $4`,
+      [toAgentId, 'queued', id, from],
+    );
+    return Boolean(affected);
+  }
+}
+
+/** A command row: the given columns, every other one empty. */
+export function newCommandRow(
+  row: Pick<
+    CommandEntity,
+    | 'id'
+    | 'hostId'
+    | 'agentId'
+    | 'kind'
+    | 'payload'
+    | 'state'
+    | 'createdBy'
+    | 'createdAt'
+    | 'expiresAt'
+  > &
+    Partial<CommandEntity>,
+): CommandEntity {
+  return {
+    message: null,
+    totalChunks: null,
+    deliveredAt: null,
+    startedAt: null,
+    succeededAt: null,
+    failedAt: null,
+    verifiedAt: null,
+    expiredAt: null,
+    cancelledAt: null,
+    ...row,
+  };
+}

@@ -1,0 +1,27 @@
+import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { Actor, Roles } from '../auth/roles.decorator';
+import { CommandDto } from '../commands/commands.dto';
+import { CommandsService } from '../commands/commands.service';
+import { CreateScanDto } from './scan.dto';
+import { scanParams } from './scan.kind';
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@Controller()
+export class ScanController {
+  constructor(private readonly commands: CommandsService) {}
+
+  @Post('hosts/:id/scans')
+  @ApiCreatedResponse({ type: CommandDto })
+  @Roles('operator')
+  scan(
+    @Param('id', new ParseUUIDPipe()) hostId: string,
+    @Body() dto: CreateScanDto,
+    @Actor() actor: string,
+  ): Promise<CommandDto> {
+    return this.commands.create(hostId, { kind: 'scan', params: scanParams(dto) }, actor, {
+      expiresInSeconds: dto.expiresInSeconds,
+    });
+  }
+}

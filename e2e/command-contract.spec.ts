@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AgentHost } from './support/agent-process';
+import { ensureBuilt } from './support/build';
+import { ControllerProcess } from './support/controller-process';
+import { writeBrokenJars, writeWar } from './support/fixtures';
+import { eventually } from './support/ports';
+
+// The contract between the two ends, with no fake on either side: the built controller
+// (SQLite) and the bundled agent process (its real CommandExecutor and AgentDaemon over real
+// gRPC), every kind (scan is the only one so far: add each new kind here) through every state
+// a command can end in.
+
+jest.setTimeout(180_000);
+
+interface CommandDto {
+  id: string;
+  kind: string;
+  state: string;
+  message: string | null;
+  totalChunks: number | null;
+  deliveredTo?: string;
+  timestamps: Record<string, string>;
+}
+
+const FINAL = ['succeeded', 'failed', 'expired', 'cancelled', 'verified'];
+
+describe('command contract: real agent executor against the real controller', () => {
+  let work: string;
+  let controller: ControllerProcess;
+  let agent: AgentHost;
+  let hostId: string;
+  let srv: string;
+  let bulk: string;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    work = await mkdtemp(path.join(os.tmpdir(), 'e2e-contract-'));
+    controller = await ControllerProcess.start({ type: 'sqlite', dir: work });
+    agent = new AgentHost('contract-1', path.join(work, 'contract-1'));
+    const created = await controller.api<{ token: string }>('POST', '/enrollment-tokens', {
+      name: 'e2e contract',
+      maxUses: 1,
+    });
+    const enrolled = await agent.enroll(controller.grpcUrl, created.token);
+    expect(enrolled.code).toBe(0);
+    hostId = /host id (\S+)/.exec(enrolled.stdout)?.[1] ?? '';
+    srv = path.join(agent.dir, 'srv');
+    await writeWar(path.join(srv, 'shop/app.war'), '2.14.1');
+    bulk = path.join(agent.dir, 'bulk');
+    await writeBrokenJars(bulk, 20_000);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await controller?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  const get = (id: string) => controller.api<CommandDto>('GET', `/commands/${id}`);
+  const scan = (body: object) =>
+    controller.api<CommandDto>('POST', `/hosts/${hostId}/scans`, { threads: 1, ...body });
+  const ended = (id: string) =>
+    eventually(`command ${id} to end`, async () => {
+      const command = await get(id);
+      return FINAL.includes(command.state) ? command : undefined;
+    });
+  const agentLogged = (id: string, msg: string) =>
+    agent.log
+      .split('\n')
+      .some((l) => l.includes(`"commandId":"${id}"`) && l.includes(`"msg":"${msg}"`));
+
+  it('scan: queued -> delivered -> started -> succeeded', async () => {
+    const command = await scan({ paths: [srv] });
+    expect(command).toMatchObject({ kind: 'scan', state: 'queued', deliveredTo: 'not-connected' });
+    agent.startDaemon();
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'succeeded', totalChunks: 1 });
+    expect(Object.keys(done.timestamps).sort()).toEqual(
+      ['queued', 'delivered', 'started', 'succeeded'].sort(),
+    );
+    const pushed = await scan({ paths: [srv] });
+    expect(pushed.deliveredTo).toBe('local');
+    expect(await ended(pushed.id)).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('scan: failed, with the reason, when the agent cannot run it', async () => {
+    const command = await scan({ paths: [srv], exclude: ['/x/[[:bogus:]]'] });
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'failed' });
+    expect(done.message).toMatch(/Invalid exclude pattern.*bogus/);
+  });
+
+  it('scan: cancelled through REST while it runs, and the agent stops it', async () => {
+    const command = await scan({ paths: [bulk] });
+    await eventually(
+      `the agent to start ${command.id}`,
+      () => (agentLogged(command.id, 'scan started') ? true : undefined),
+      60_000,
+      5,
+    );
+    agent.pause(); // the scan waits, mid-way, for the cancel
+    const cancelled = await controller.api<CommandDto>('POST', `/commands/${command.id}/cancel`);
+    expect(cancelled.state).toBe('cancelled');
+    agent.resume();
+    await eventually(`the agent to cancel ${command.id}`, () =>
+      agentLogged(command.id, 'command cancelled') ? true : undefined,
+    );
+    // TODO(lead, once the defects fix lands): the agent then reports CANCELLED (today FAILED
+    // with the reason, which the controller ignores): assert the report too. The controller's
+    // own final state is what holds on both sides of that fix.
+    expect(await get(command.id)).toMatchObject({ state: 'cancelled' });
+    expect(agentLogged(command.id, 'scan finished')).toBe(false);
+  });
+
+  it('scan: cancelled through REST while queued, and never run', async () => {
+    await agent.stop();
+    const command = await scan({ paths: [srv] });
+    expect(command.deliveredTo).toBe('not-connected');
+    const cancelled = await controller.api<CommandDto>('POST', `/commands/${command.id}/cancel`);
+    expect(cancelled).toMatchObject({ state: 'cancelled' });
+    agent.log = '';
+    agent.startDaemon();
+    const after = await scan({ paths: [srv] });
+    expect(await ended(after.id)).toMatchObject({ state: 'succeeded' });
+    expect(agent.log).not.toContain(command.id);
+    expect(await get(command.id)).toMatchObject({ state: 'cancelled' });
+  });
+
+  it('scan: expired when its expiry passed before it could be delivered', async () => {
+    await agent.stop();
+    const command = await scan({ paths: [srv] });
+    // An expiry an hour ago (the API takes at least 60 s): written where the controller keeps it.
+    const db = new Database(path.join(work, 'controller.sqlite'));
+    try {
+      db.prepare('UPDATE commands SET expires_at = ? WHERE id = ?').run(
+        new Date(Date.now() - 3_600_000).toISOString(),
+        command.id,
+      );
+    } finally {
+      db.close();
+    }
+    agent.log = '';
+    agent.startDaemon();
+    // TODO(lead, once the defects fix lands): a command that expires on the agent (delivered,
+    // then late) is reported EXPIRED (today FAILED); the controller's own expiry is asserted here.
+    expect(await ended(command.id)).toMatchObject({ state: 'expired' });
+    expect(agentLogged(command.id, 'scan started')).toBe(false);
+  });
+});
