@@ -108,10 +108,15 @@ describe('command contract: real agent executor against the real controller', ()
     await eventually(`the agent to cancel ${command.id}`, () =>
       agentLogged(command.id, 'command cancelled') ? true : undefined,
     );
-    // TODO(lead, once the defects fix lands): the agent then reports CANCELLED (today FAILED
-    // with the reason, which the controller ignores): assert the report too. The controller's
-    // own final state is what holds on both sides of that fix.
+    // The agent reports CANCELLED, which the controller takes: the stream stays (a controller
+    // that refused the state ended it, and the agent re-sent the report on every new stream).
     expect(await get(command.id)).toMatchObject({ state: 'cancelled' });
+    await eventually(`the agent to report ${command.id} cancelled`, () =>
+      agentLogged(command.id, 'command cancelled') ? true : undefined,
+    );
+    const after = await scan({ paths: [srv] });
+    expect(await ended(after.id)).toMatchObject({ state: 'succeeded' });
+    expect(agent.log).not.toContain('control stream ended');
     expect(agentLogged(command.id, 'scan finished')).toBe(false);
   });
 
@@ -144,9 +149,9 @@ describe('command contract: real agent executor against the real controller', ()
     }
     agent.log = '';
     agent.startDaemon();
-    // TODO(lead, once the defects fix lands): a command that expires on the agent (delivered,
-    // then late) is reported EXPIRED (today FAILED); the controller's own expiry is asserted here.
+    // Expired by the controller before delivery: never sent, never run.
     expect(await ended(command.id)).toMatchObject({ state: 'expired' });
     expect(agentLogged(command.id, 'scan started')).toBe(false);
+    expect(agent.log).not.toContain('control stream ended');
   });
 });
