@@ -14,7 +14,7 @@ export async function startWorker(
     WorkerAppModule.forRoot({
       ...config,
       queues: { ...config.queues, runWorkers: true },
-    } as AppConfig),
+    }),
     {
       logger: new PinoNestLogger(),
     },
