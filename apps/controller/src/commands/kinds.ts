@@ -31,6 +31,19 @@ export function kindDefinition(name: string): CommandKindDefinition<string, unkn
 }
 
 /**
+ * A command of a kind named at run time (a campaign's stored kind) from its stored parameters,
+ * or null when this controller knows no such kind.
+ */
+export function storedRequest(
+  kind: string,
+  payload: Record<string, unknown>,
+): CommandRequest | null {
+  const definition = kindDefinition(kind);
+  // The definition registered under this name takes its own parameters: the pair is consistent.
+  return definition ? ({ kind, params: definition.fromStored(payload) } as CommandRequest) : null;
+}
+
+/**
  * Kinds stored as commands but never sent to an agent (no definition, no wire form): a
  * remediation done by hand, recorded so that a later clean scan verifies it.
  */
