@@ -79,11 +79,9 @@ async function upgrade(options: DataSourceOptions) {
     const schedule = await after.getRepository(ScheduleEntity).findOneByOrFail({ id: scheduleId });
     // Back down while every row is a scan: the options column returns as it was.
     await after.undoLastMigration();
-    const [down] = (await after.query(
+    const [down] = await after.query<Array<{ options: string }>>(
       `SELECT options FROM campaigns WHERE id = '${campaignId}'`,
-    )) as Array<{
-      options: string;
-    }>;
+    );
     return { campaign, schedule, down };
   } finally {
     await after.destroy();
