@@ -258,8 +258,7 @@ export interface CampaignSpec {
   name: string;
   kind: CampaignKind;
   selector: CampaignSelectorDto;
-  /** The kind of the commands (commandKindOf(kind)) and its parameters, validated. */
-  commandKind: KindName;
+  /** The parameters of its command kind (commandKindOf(kind)), validated. */
   params: object;
   expiresAt: Date;
   pacePerSecond: number | null;

@@ -10,7 +10,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { TransactionService } from '../database/transaction.service';
 import { kindRefusal } from '../commands/command-kind';
 import { COMMAND_KINDS } from '../commands/kinds';
-import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
+import { CampaignEntity, commandKindOf, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { campaignCommand } from './campaign-command';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignRunner } from './campaign-runner.service';
@@ -55,7 +55,7 @@ export class CampaignsService {
       name: dto.name ?? `${kind} ${new Date(now).toISOString()}`,
       kind,
       selector: dto.selector,
-      ...campaignCommand(kind, dto),
+      params: campaignCommand(kind, dto).params,
       expiresAt,
       pacePerSecond: dto.pacePerSecond ?? null,
       canarySize: dto.canarySize ?? 0,
@@ -73,7 +73,8 @@ export class CampaignsService {
   /** Also the entry of scheduled runs; null when the selector matches no host. Idempotent per (schedule, run). */
   async createFromSpec(spec: CampaignSpec, actor: string): Promise<CampaignDto | null> {
     checkSelector(spec.selector);
-    const refused = kindRefusal(COMMAND_KINDS, spec.commandKind, 'campaigns');
+    const commandKind = commandKindOf(spec.kind);
+    const refused = kindRefusal(COMMAND_KINDS, commandKind, 'campaigns');
     if (refused) throw DomainException.invalid(refused);
     if (spec.id) {
       const existing = await this.repo.findById(spec.id);
@@ -93,7 +94,7 @@ export class CampaignsService {
       status: canarySize > 0 ? 'canary' : 'running',
       statusReason: null,
       selector: toJson(spec.selector),
-      commandKind: spec.commandKind,
+      commandKind,
       params: toJson(spec.params),
       pacePerSecond: spec.pacePerSecond,
       canarySize,

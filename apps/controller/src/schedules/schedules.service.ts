@@ -182,7 +182,6 @@ export class SchedulesService implements OnModuleInit {
         name: `${schedule.name} (${runKey})`,
         kind: schedule.commandKind,
         selector: parseJsonObject(schedule.selector),
-        commandKind: schedule.commandKind,
         params: parseJsonObject(schedule.params),
         expiresAt: new Date(Date.now() + schedule.campaignTtlS * 1000),
         pacePerSecond: null,
