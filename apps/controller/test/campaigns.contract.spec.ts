@@ -69,6 +69,55 @@ describe('campaigns and schedules REST contract', () => {
     expect(res.status).toBe(400);
   });
 
+  it.each([
+    ['a kind that is not a command kind', { kind: 'hunt' }, 'kind "hunt" is not a command kind'],
+    ['params of the wrong type', { kind: 'scan', params: { paths: '/opt' } }, 'params.paths'],
+    ['an unknown param', { kind: 'scan', params: { shell: 'rm -rf /' } }, 'params.property shell'],
+    ['params that are not an object', { params: '/opt' }, 'params must be an object'],
+    ['both params and scan', { params: {}, scan: {} }, 'give params or scan'],
+  ])('refuses a campaign and a schedule with %s, naming it (400)', async (_what, body, named) => {
+    const said = (res: { body: unknown }) => String((res.body as { message: unknown }).message);
+    const campaign = await post('/campaigns', operator, { selector: { all: true }, ...body });
+    expect({ status: campaign.status, message: said(campaign) }).toEqual({
+      status: 400,
+      message: expect.stringContaining(named),
+    });
+    const schedule = await post('/schedules', operator, {
+      everySeconds: 3600,
+      selector: { all: true },
+      ...body,
+    });
+    expect({ status: schedule.status, message: said(schedule) }).toEqual({
+      status: 400,
+      message: expect.stringContaining(named),
+    });
+  });
+
+  it('takes a schedule of an explicit kind scan with params, and one with the older scan field', async () => {
+    const explicit = await post('/schedules', operator, {
+      everySeconds: 3600,
+      selector: { all: true },
+      kind: 'scan',
+      params: { paths: ['/opt'], threads: 2 },
+    });
+    expect(explicit.status).toBe(201);
+    expect(explicit.body).toMatchObject({
+      kind: 'scan',
+      params: { paths: ['/opt'], threads: 2 },
+      scan: { paths: ['/opt'], threads: 2 },
+      name: 'scan every 3600 s',
+    });
+    const older = await post('/schedules', operator, {
+      everySeconds: 3600,
+      selector: { all: true },
+      scan: { paths: ['/srv'] },
+    });
+    expect(older.status).toBe(201);
+    expect(older.body).toMatchObject({ kind: 'scan', params: { paths: ['/srv'] } });
+    const fetched = await get(`/schedules/${(explicit.body as { id: string }).id}`, viewer);
+    expect(fetched.body).toMatchObject({ kind: 'scan', params: { paths: ['/opt'], threads: 2 } });
+  });
+
   it('says when the selector matches no host (409) and 404s unknown campaigns', async () => {
     const res = await post('/campaigns', operator, { selector: { tags: ['nobody-has-this-tag'] } });
     expect(res.status).toBe(409);

@@ -1,5 +1,5 @@
 import { Finding } from '@log4fleet/contracts';
-import { CampaignRunner } from '../src/campaigns/campaign-runner.service';
+import { CampaignRunner, campaignCommandId } from '../src/campaigns/campaign-runner.service';
 import { VerificationService } from '../src/verification/verification.service';
 import {
   CampaignTestController,
@@ -200,6 +200,31 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       expect((listed.body as { items: Array<{ id: string }> }).items.map((c) => c.id)).toContain(
         created.id,
       );
+    });
+
+    it('runs a campaign of an explicit kind scan with params: each host gets a scan command with them', async () => {
+      const tag = `dc:${database}-kind`;
+      const agent = await enrolled(tag, 'succeed', [VULNERABLE_FINDING]);
+      await agent.connect();
+      const params = { paths: ['/srv/app'], exclude: ['/srv/app/cache'], threads: 3 };
+      const created = await startCampaign({ selector: { tags: [tag] }, kind: 'scan', params });
+      expect(created).toMatchObject({ kind: 'scan', commandKind: 'scan', params, scan: params });
+      const done = await until(
+        created.id,
+        'the campaign to complete',
+        (c) => c.status === 'completed',
+      );
+      expect(done.coverage).toMatchObject({ targets: 1, succeeded: 1 });
+      const command = await controller
+        .http()
+        .get(`/api/v1/commands/${campaignCommandId(created.id, agent.hostId)}`)
+        .set('Authorization', `Bearer ${operator}`);
+      expect(command.status).toBe(200);
+      expect(command.body).toMatchObject({
+        kind: 'scan',
+        state: 'succeeded',
+        payload: { ...params, processes: true, maxDepth: 0 },
+      });
     });
 
     it('cancels: queued and delivered commands cancelled, connected agents told to stop', async () => {

@@ -1,3 +1,4 @@
+import { campaignCommandId } from '../src/campaigns/campaign-runner.service';
 import { SchedulesService } from '../src/schedules/schedules.service';
 import {
   CampaignTestController,
@@ -99,5 +100,31 @@ describe('scheduled rescans (BullMQ job schedulers, real Redis, SQLite, gRPC age
     expect(actions).toEqual(
       expect.arrayContaining(['schedule.created', 'schedule.run_requested', 'schedule.deleted']),
     );
+  });
+
+  it('runs a schedule of an explicit kind scan with params: its campaign sends them', async () => {
+    const params = { paths: ['/opt/scheduled'], nice: true };
+    const created = await api('post', '/schedules').send({
+      everySeconds: 3600,
+      selector: { hostIds: [agents[1].hostId] },
+      kind: 'scan',
+      params,
+      jitterWindowSeconds: 0,
+      campaignTtlSeconds: 600,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'scan', params });
+    const scheduleId = (created.body as { id: string }).id;
+    await controller.app.get(SchedulesService).run(scheduleId, 't1');
+    const listed = await api('get', `/campaigns?scheduleId=${scheduleId}`);
+    const campaign = (listed.body as { items: Array<{ id: string }> }).items[0];
+    expect(campaign).toMatchObject({ kind: 'scan', commandKind: 'scan', params });
+    const command = await waitFor(async () => {
+      const res = await api('get', `/commands/${campaignCommandId(campaign.id, agents[1].hostId)}`);
+      const body = res.body as { state?: string };
+      return body.state === 'succeeded' ? body : undefined;
+    }, 'the scheduled scan to succeed');
+    expect(command).toMatchObject({ kind: 'scan', payload: { ...params, processes: true } });
+    expect((await api('delete', `/schedules/${scheduleId}`)).status).toBe(204);
   });
 });

@@ -2,9 +2,9 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { CommandDelivery } from '../cluster/command-delivery.service';
-import { scanParams } from '../scan/scan.kind';
 import { CommandEntity } from '../commands/command.entity';
 import { CommandsService } from '../commands/commands.service';
+import { storedRequest } from '../commands/kinds';
 import { TransactionService } from '../database/transaction.service';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { deterministicUuid } from '../common/deterministic-id';
@@ -19,7 +19,6 @@ import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { dispatchFlows } from './campaign-fanout';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignCommandRow, CampaignsRepository } from './campaigns.repository';
-import { CampaignScanOptionsDto } from './campaigns.dto';
 import type { CampaignExpireJobData } from './jobs/campaign-expire.job';
 import type { CampaignFanoutJobData } from './jobs/campaign-fanout.job';
 import type { CampaignMonitorJobData } from './jobs/campaign-monitor.job';
@@ -243,7 +242,18 @@ export class CampaignRunner implements OnModuleInit {
       );
       return none;
     }
-    const scan = parseJsonObject(campaign.options) as CampaignScanOptionsDto;
+    // Read once per batch: the kind's parameters are the campaign's, the same for every host.
+    const request = storedRequest(campaign.commandKind, parseJsonObject(campaign.params));
+    if (!request) {
+      await this.repo.settleTargets(
+        campaignId,
+        hostIds,
+        'skipped',
+        `this controller knows no command kind ${campaign.commandKind}`,
+        manager,
+      );
+      return none;
+    }
     // One id per (campaign, host): a retried job (its first attempt crashed after creating the
     // command) gets that command back instead of a second one.
     const created = await this.commands.createRows(
@@ -251,7 +261,7 @@ export class CampaignRunner implements OnModuleInit {
         hostId,
         commandId: campaignCommandId(campaignId, hostId, campaign.resumeCount),
       })),
-      { kind: 'scan', params: scanParams(scan) },
+      request,
       campaignActor(campaignId),
       manager,
       { expiresInSeconds: ttlS },

@@ -1,10 +1,18 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { CAMPAIGN_COMMAND_KINDS, type KindName } from '../commands/kinds';
 import { dateColumn, ID_COLUMN } from '../database/column-types';
 
-/** 'verify' rescans hosts to check a remediation (its result moves them to verified or back to vulnerable); 'hunt' is the playbook's next kind. */
-export const CAMPAIGN_KINDS = ['scan', 'hunt', 'verify'] as const;
-export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
-export const SUPPORTED_CAMPAIGN_KINDS: readonly CampaignKind[] = ['scan', 'verify'];
+/**
+ * A campaign's kind: the command kind it runs (any kind of the registry that allows campaigns),
+ * or 'verify': scans that check a remediation (their result moves hosts to verified or back to
+ * vulnerable).
+ */
+export type CampaignKind = KindName | 'verify';
+export const CAMPAIGN_KINDS: readonly CampaignKind[] = [...CAMPAIGN_COMMAND_KINDS, 'verify'];
+/** The command kind a campaign of this kind runs. */
+export function commandKindOf(kind: CampaignKind): KindName {
+  return kind === 'verify' ? 'scan' : kind;
+}
 
 export const CAMPAIGN_STATUSES = [
   'canary',
@@ -30,8 +38,11 @@ export class CampaignEntity {
   @Column({ name: 'status_reason', type: 'text', nullable: true }) statusReason!: string | null;
   /** JSON of CampaignSelector. */
   @Column({ type: 'text' }) selector!: string;
-  /** JSON of the scan parameters (the core's CreateScanDto without expiry). */
-  @Column({ type: 'text' }) options!: string;
+  /** The kind of the commands it creates (a kind of commands/kinds.ts). */
+  @Column({ name: 'command_kind', type: 'varchar', length: 32, default: 'scan' })
+  commandKind!: KindName;
+  /** JSON of the command kind's parameters as given (read back by the kind's fromStored). */
+  @Column({ type: 'text' }) params!: string;
   @Column({ name: 'pace_per_second', type: 'integer', nullable: true }) pacePerSecond!:
     number | null;
   @Column({ name: 'canary_size', type: 'integer' }) canarySize!: number;

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -17,7 +17,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CreateScanDto } from '../scan/scan.dto';
+import { IsCommandKindFor, KindParams } from '../commands/kind-params';
+import type { KindName } from '../commands/kinds';
+import { ScanParamsDto } from '../scan/scan.dto';
 import { PageQueryDto } from '../common/pagination.dto';
 import { IsUuid } from '../common/validators';
 import { HOST_STATUSES, HostStatus } from '../hosts/host.entity';
@@ -27,7 +29,7 @@ import {
   CAMPAIGN_STATUSES,
   CampaignKind,
   CampaignStatus,
-  SUPPORTED_CAMPAIGN_KINDS,
+  commandKindOf,
 } from './campaign.entity';
 
 export const MAX_TARGET_HOST_IDS = 10_000;
@@ -72,10 +74,20 @@ export class CampaignSelectorDto {
   statuses?: HostStatus[];
 }
 
-/** The core's scan parameters; the campaign's expiresAt replaces a per-command expiry. */
-export class CampaignScanOptionsDto extends OmitType(CreateScanDto, [
-  'expiresInSeconds',
-] as const) {}
+/** The scan kind's parameters; the campaign's expiresAt replaces a per-command expiry. */
+export class CampaignScanOptionsDto extends ScanParamsDto {}
+
+/** The command kind a body's `kind` (absent: scan) makes its campaigns run; other values as given. */
+export function bodyCommandKind(body: Record<string, unknown>): unknown {
+  const kind = body.kind ?? 'scan';
+  return typeof kind === 'string' && (CAMPAIGN_KINDS as readonly string[]).includes(kind)
+    ? commandKindOf(kind as CampaignKind)
+    : kind;
+}
+
+const PARAMS_DESCRIPTION =
+  "The command kind's parameters, validated by that kind (for scan: the fields of POST /hosts/:id/scans but expiresInSeconds); default: the kind's defaults";
+const SCAN_DESCRIPTION = 'The params of kind scan, as before params existed (not with params)';
 
 export class CreateCampaignDto {
   @ApiPropertyOptional({ maxLength: 128 }) @IsOptional() @IsString() @MaxLength(128) name?: string;
@@ -83,13 +95,16 @@ export class CreateCampaignDto {
   @ApiPropertyOptional({
     enum: CAMPAIGN_KINDS,
     default: 'scan',
-    description: 'Only "scan" runs today; "hunt" and "verify" are reserved',
+    description:
+      'The command kind each host runs (a kind that allows campaigns), or "verify": scans that check remediations',
   })
   @IsOptional()
-  @IsIn(SUPPORTED_CAMPAIGN_KINDS, {
-    message: `kind must be one of: ${SUPPORTED_CAMPAIGN_KINDS.join(', ')}`,
-  })
+  @IsCommandKindFor('campaigns', ['verify'])
   kind?: CampaignKind;
+
+  @ApiPropertyOptional({ type: Object, description: PARAMS_DESCRIPTION })
+  @KindParams(bodyCommandKind)
+  params?: object;
 
   @ApiProperty({ type: CampaignSelectorDto })
   @IsDefined()
@@ -97,7 +112,7 @@ export class CreateCampaignDto {
   @Type(() => CampaignSelectorDto)
   selector!: CampaignSelectorDto;
 
-  @ApiPropertyOptional({ type: CampaignScanOptionsDto })
+  @ApiPropertyOptional({ type: CampaignScanOptionsDto, description: SCAN_DESCRIPTION })
   @IsOptional()
   @ValidateNested()
   @Type(() => CampaignScanOptionsDto)
@@ -209,10 +224,14 @@ export class CampaignDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: CAMPAIGN_KINDS }) kind!: CampaignKind;
+  @ApiProperty({ description: 'The kind of the commands it creates' }) commandKind!: KindName;
+  @ApiProperty({ type: Object, description: "The command kind's parameters as given" })
+  params!: Record<string, unknown>;
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status!: CampaignStatus;
   @ApiProperty({ nullable: true, type: String }) statusReason!: string | null;
   @ApiProperty({ type: CampaignSelectorDto }) selector!: CampaignSelectorDto;
-  @ApiProperty({ type: Object }) scan!: Record<string, unknown>;
+  @ApiPropertyOptional({ type: Object, description: 'params again, for a campaign of scans' })
+  scan?: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: Number }) pacePerSecond!: number | null;
   @ApiProperty() canarySize!: number;
   @ApiProperty({ nullable: true, type: Number }) failureThreshold!: number | null;
@@ -239,7 +258,8 @@ export interface CampaignSpec {
   name: string;
   kind: CampaignKind;
   selector: CampaignSelectorDto;
-  scan: CampaignScanOptionsDto;
+  /** The parameters of its command kind (commandKindOf(kind)), validated. */
+  params: object;
   expiresAt: Date;
   pacePerSecond: number | null;
   canarySize: number;

@@ -3,14 +3,18 @@ import { CampaignEntity } from './campaign.entity';
 import { CampaignDto } from './campaigns.dto';
 
 export function toCampaignDto(entity: CampaignEntity): CampaignDto {
+  const params = parseJsonObject(entity.params);
   return {
     id: entity.id,
     name: entity.name,
     kind: entity.kind,
+    commandKind: entity.commandKind,
+    params,
+    // The field campaigns of scans answered with before params existed.
+    ...(entity.commandKind === 'scan' ? { scan: params } : {}),
     status: entity.status,
     statusReason: entity.statusReason,
     selector: parseJsonObject(entity.selector),
-    scan: parseJsonObject(entity.options),
     pacePerSecond: entity.pacePerSecond,
     canarySize: entity.canarySize,
     failureThreshold: entity.failureThreshold,

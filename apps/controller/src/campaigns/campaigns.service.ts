@@ -8,7 +8,10 @@ import { Page } from '../common/pagination.dto';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { TransactionService } from '../database/transaction.service';
-import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
+import { kindRefusal } from '../commands/command-kind';
+import { COMMAND_KINDS } from '../commands/kinds';
+import { CampaignEntity, commandKindOf, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
+import { campaignCommand } from './campaign-command';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignRunner } from './campaign-runner.service';
 import {
@@ -47,11 +50,12 @@ export class CampaignsService {
     if (expiresAt.getTime() - now < MIN_TTL_MS || expiresAt.getTime() - now > MAX_TTL_MS) {
       throw DomainException.invalid('expiresAt must be between one minute and 30 days from now');
     }
+    const kind = dto.kind ?? 'scan';
     const spec: CampaignSpec = {
-      name: dto.name ?? `scan ${new Date(now).toISOString()}`,
-      kind: dto.kind ?? 'scan',
+      name: dto.name ?? `${kind} ${new Date(now).toISOString()}`,
+      kind,
       selector: dto.selector,
-      scan: dto.scan ?? {},
+      params: campaignCommand(kind, dto).params,
       expiresAt,
       pacePerSecond: dto.pacePerSecond ?? null,
       canarySize: dto.canarySize ?? 0,
@@ -69,6 +73,9 @@ export class CampaignsService {
   /** Also the entry of scheduled runs; null when the selector matches no host. Idempotent per (schedule, run). */
   async createFromSpec(spec: CampaignSpec, actor: string): Promise<CampaignDto | null> {
     checkSelector(spec.selector);
+    const commandKind = commandKindOf(spec.kind);
+    const refused = kindRefusal(COMMAND_KINDS, commandKind, 'campaigns');
+    if (refused) throw DomainException.invalid(refused);
     if (spec.id) {
       const existing = await this.repo.findById(spec.id);
       if (existing) return toCampaignDto(existing);
@@ -87,7 +94,8 @@ export class CampaignsService {
       status: canarySize > 0 ? 'canary' : 'running',
       statusReason: null,
       selector: toJson(spec.selector),
-      options: toJson(spec.scan),
+      commandKind,
+      params: toJson(spec.params),
       pacePerSecond: spec.pacePerSecond,
       canarySize,
       failureThreshold: spec.failureThreshold,
@@ -113,6 +121,7 @@ export class CampaignsService {
             campaignId: campaign.id,
             targets: hostIds.length,
             selector: spec.selector,
+            kind: spec.kind,
             canarySize,
             scheduleId: spec.scheduleId,
           },

@@ -18,6 +18,11 @@ export interface CommandKindDefinition<K extends string, P> {
    * the verification hook runs for these once they succeeded.
    */
   readonly verifiable: boolean;
+  /**
+   * The class (class-validator) that validates the parameters a campaign or a schedule is given
+   * (a REST body's `params`); what it accepts is stored as given and read back by fromStored.
+   */
+  readonly paramsDto: new () => object;
   /** The parameters as stored (commands.payload), a payload an older controller stored included. */
   fromStored(payload: Record<string, unknown>): P;
   /** The parameters as the agent receives them. */
@@ -42,4 +47,33 @@ export function checkKindsRegistered(
   }
   for (const name of Object.keys(registry))
     if (!seen.has(name)) throw new Error(`command kind ${name} has no definition`);
+}
+
+/** What runs commands of a kind besides a single request: a campaign, or a schedule's campaigns. */
+export type KindUse = 'campaigns' | 'schedules';
+
+/**
+ * Why a kind cannot run in `use`, naming it, or null when it can: registered with the use's flag
+ * (inCampaigns, inSchedules), or one of `extra` (a campaign's "verify").
+ */
+export function kindRefusal(
+  registry: Readonly<Record<string, CommandKindDefinition<string, unknown>>>,
+  name: unknown,
+  use: KindUse,
+  extra: readonly string[] = [],
+): string | null {
+  const definitions = Object.values(registry);
+  const allowed = [
+    ...definitions
+      .filter((d) => (use === 'campaigns' ? d.inCampaigns : d.inSchedules))
+      .map((d) => d.name),
+    ...extra,
+  ];
+  if (typeof name === 'string' && allowed.includes(name)) return null;
+  const one = `one of: ${allowed.join(', ')}`;
+  if (typeof name !== 'string') return `kind must be a string, ${one}`;
+  const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}...` : name);
+  return definitions.some((d) => d.name === name)
+    ? `kind ${shown} cannot run in ${use} (${one})`
+    : `kind ${shown} is not a command kind (${one})`;
 }

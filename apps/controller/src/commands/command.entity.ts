@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { dateColumn, ID_COLUMN } from '../database/column-types';
+import type { CommandKind } from './kinds';
 
 export const COMMAND_STATES = [
   'queued',
@@ -12,8 +13,8 @@ export const COMMAND_STATES = [
   'cancelled',
 ] as const;
 export type CommandStateName = (typeof COMMAND_STATES)[number];
-/** Only scans exist on the wire so far; the others are the playbook's next commands. */
-export type CommandKind = 'scan' | 'quarantine' | 'release' | 'remediate';
+/** Derived from the registry of kinds (commands/kinds.ts), not listed here. */
+export type { CommandKind };
 
 @Entity('commands')
 export class CommandEntity {

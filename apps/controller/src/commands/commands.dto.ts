@@ -1,7 +1,7 @@
 import type { AgentReportedState } from '@log4fleet/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { DeliveredTo } from '../cluster/command-delivery.service';
-import { COMMAND_KINDS } from './kinds';
+import { COMMAND_KIND_NAMES } from './kinds';
 import { COMMAND_STATES, CommandStateName } from './command.entity';
 
 const DELIVERED_TO: readonly DeliveredTo[] = ['local', 'another-process', 'not-connected'];
@@ -10,7 +10,7 @@ export class CommandDto {
   @ApiProperty() id!: string;
   @ApiProperty() hostId!: string;
   @ApiProperty() agentId!: string;
-  @ApiProperty({ enum: [...Object.keys(COMMAND_KINDS), 'remediate'] }) kind!: string;
+  @ApiProperty({ enum: COMMAND_KIND_NAMES }) kind!: string;
   @ApiProperty({ type: Object }) payload!: Record<string, unknown>;
   @ApiProperty({ enum: COMMAND_STATES }) state!: CommandStateName;
   @ApiProperty({ nullable: true, type: String }) message!: string | null;

@@ -20,7 +20,7 @@ import { CommandEndings } from './command-endings';
 import { CommandReports } from './command-reports';
 import { CommandDto, CommandUpdateInput } from './commands.dto';
 import { CommandsRepository, newCommandRow, type ResultCommand } from './commands.repository';
-import type { CommandRequest } from './kinds';
+import { VERIFIABLE_KINDS, type CommandRequest } from './kinds';
 import { toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
@@ -38,8 +38,6 @@ const MAX_PENDING_PUSH = 100;
 const PENDING_BATCH = 200;
 /** Agent reports applied per transaction at most. */
 const UPDATE_BATCH = 200;
-/** Changes to a host that a rescan verifies once they succeeded (DESIGN: "then verified"). */
-export const VERIFIABLE_KINDS: readonly CommandKind[] = ['remediate', 'quarantine'];
 
 /** A command that changed a host and succeeded: a verification rescan is due. */
 export interface VerifiableSuccess {

@@ -30,6 +30,39 @@ export function kindDefinition(name: string): CommandKindDefinition<string, unkn
     : undefined;
 }
 
+/**
+ * A command of a kind named at run time (a campaign's stored kind) from its stored parameters,
+ * or null when this controller knows no such kind.
+ */
+export function storedRequest(
+  kind: string,
+  payload: Record<string, unknown>,
+): CommandRequest | null {
+  const definition = kindDefinition(kind);
+  // The definition registered under this name takes its own parameters: the pair is consistent.
+  return definition ? ({ kind, params: definition.fromStored(payload) } as CommandRequest) : null;
+}
+
+/**
+ * Kinds stored as commands but never sent to an agent (no definition, no wire form): a
+ * remediation done by hand, recorded so that a later clean scan verifies it.
+ */
+export const RECORDED_KINDS = ['remediate'] as const;
+/** Every kind a command row may hold: the registry's, and the recorded-only ones. */
+export type CommandKind = KindName | (typeof RECORDED_KINDS)[number];
+export const COMMAND_KIND_NAMES: readonly CommandKind[] = [
+  ...(Object.keys(COMMAND_KINDS) as KindName[]),
+  ...RECORDED_KINDS,
+];
+/**
+ * Changes to a host that a rescan verifies once they succeeded (DESIGN: "then verified"): the
+ * registry's kinds flagged verifiable, and a remediation recorded by hand.
+ */
+export const VERIFIABLE_KINDS: readonly CommandKind[] = [
+  ...(Object.keys(COMMAND_KINDS) as KindName[]).filter((k) => COMMAND_KINDS[k].verifiable),
+  'remediate',
+];
+
 /** The kinds a campaign (or a schedule) may run. */
 export const CAMPAIGN_COMMAND_KINDS: readonly KindName[] = (
   Object.keys(COMMAND_KINDS) as KindName[]

@@ -21,6 +21,7 @@ import { AgentReplacement1765000000000 } from './migrations/1765000000000-agent-
 import { SchedulePauseRetention1765100000000 } from './migrations/1765100000000-schedule-pause-retention.migration';
 import { CommandSigningKeyEntity } from '../signing/command-signing-key.entity';
 import { CommandSigningKeys1765400000000 } from './migrations/1765400000000-command-signing-keys.migration';
+import { CampaignCommandKinds1765500000000 } from './migrations/1765500000000-campaign-command-kinds.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   AgentReplacement1765000000000,
   SchedulePauseRetention1765100000000,
   CommandSigningKeys1765400000000,
+  CampaignCommandKinds1765500000000,
 ];

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
@@ -84,3 +84,6 @@ export class CreateScanDto {
   @Max(30 * 86_400)
   expiresInSeconds?: number;
 }
+
+/** A scan's parameters in a campaign or a schedule: the campaign's expiresAt replaces a per-command expiry. */
+export class ScanParamsDto extends OmitType(CreateScanDto, ['expiresInSeconds'] as const) {}

@@ -1,7 +1,7 @@
 import type { ScanCommand } from '@log4fleet/contracts';
 import { pathTextToBytes } from '../common/path-text';
 import type { CommandKindDefinition } from '../commands/command-kind';
-import { CreateScanDto, SCAN_BOUNDS } from './scan.dto';
+import { ScanParamsDto, SCAN_BOUNDS } from './scan.dto';
 
 /**
  * The one definition of a scan's parameters: their names, types and defaults. The stored
@@ -26,13 +26,13 @@ export const SCAN_DEFAULTS = {
 export type ScanParams = typeof SCAN_DEFAULTS;
 const SCAN_KEYS = Object.keys(SCAN_DEFAULTS) as Array<keyof ScanParams>;
 
-// The DTO (less the lifecycle's expiry) and the wire message have exactly these fields.
+// The DTO (the parameters, without the lifecycle's expiry) and the wire message have exactly these fields.
 type SameKeys<A, B> = [keyof A] extends [keyof B]
   ? [keyof B] extends [keyof A]
     ? true
     : false
   : false;
-const dtoMatches: SameKeys<Omit<CreateScanDto, 'expiresInSeconds'>, ScanParams> = true;
+const dtoMatches: SameKeys<ScanParamsDto, ScanParams> = true;
 const wireMatches: SameKeys<ScanCommand, ScanParams> = true;
 void dtoMatches;
 void wireMatches;
@@ -62,6 +62,7 @@ export const scanKind: CommandKindDefinition<'scan', ScanParams> = {
   inCampaigns: true,
   inSchedules: true,
   verifiable: false,
+  paramsDto: ScanParamsDto,
   fromStored: (payload) => scanParams(payload),
   toWire: (params) => ({
     $case: 'scan',

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { KindName } from '../commands/kinds';
 import { dateColumn, ID_COLUMN } from '../database/column-types';
 
-/** A recurring scan: each run creates a campaign whose per-host starts are spread by jitter. */
+/** A recurring campaign (of scans, or of any kind that allows schedules): each run creates a campaign whose per-host starts are spread by jitter. */
 @Entity('scan_schedules')
 export class ScheduleEntity {
   @PrimaryColumn(ID_COLUMN) id!: string;
@@ -11,8 +12,11 @@ export class ScheduleEntity {
   @Column({ type: 'varchar', length: 64, nullable: true }) timezone!: string | null;
   /** JSON of CampaignSelector. */
   @Column({ type: 'text' }) selector!: string;
-  /** JSON of the scan parameters. */
-  @Column({ type: 'text' }) options!: string;
+  /** The kind of the commands its campaigns create (a kind of commands/kinds.ts). */
+  @Column({ name: 'command_kind', type: 'varchar', length: 32, default: 'scan' })
+  commandKind!: KindName;
+  /** JSON of the command kind's parameters as given. */
+  @Column({ type: 'text' }) params!: string;
   @Column({ name: 'jitter_window_s', type: 'integer' }) jitterWindowS!: number;
   @Column({ name: 'campaign_ttl_s', type: 'integer' }) campaignTtlS!: number;
   @Column({ name: 'failure_threshold', type: 'integer', nullable: true }) failureThreshold!:

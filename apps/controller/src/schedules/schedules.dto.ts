@@ -14,6 +14,8 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { CampaignScanOptionsDto, CampaignSelectorDto } from '../campaigns/campaigns.dto';
+import { IsCommandKindFor, KindParams } from '../commands/kind-params';
+import { SCHEDULE_COMMAND_KINDS, type KindName } from '../commands/kinds';
 import { MIN_SCHEDULE_INTERVAL_S, scheduleTimingProblem } from './schedule-interval';
 
 /**
@@ -81,7 +83,27 @@ export class CreateScheduleDto {
   @Type(() => CampaignSelectorDto)
   selector!: CampaignSelectorDto;
 
-  @ApiPropertyOptional({ type: CampaignScanOptionsDto })
+  @ApiPropertyOptional({
+    enum: SCHEDULE_COMMAND_KINDS,
+    default: 'scan',
+    description: 'The command kind each run sends every host (a kind that allows schedules)',
+  })
+  @IsOptional()
+  @IsCommandKindFor('schedules')
+  kind?: KindName;
+
+  @ApiPropertyOptional({
+    type: Object,
+    description:
+      "The command kind's parameters, validated by that kind (for scan: the fields of POST /hosts/:id/scans but expiresInSeconds)",
+  })
+  @KindParams((body) => body.kind ?? 'scan')
+  params?: object;
+
+  @ApiPropertyOptional({
+    type: CampaignScanOptionsDto,
+    description: 'The params of kind scan, as before params existed (not with params)',
+  })
   @IsOptional()
   @ValidateNested()
   @Type(() => CampaignScanOptionsDto)
@@ -126,7 +148,11 @@ export class ScheduleDto {
   @ApiProperty({ nullable: true, type: Number }) everySeconds!: number | null;
   @ApiProperty({ nullable: true, type: String }) timezone!: string | null;
   @ApiProperty({ type: CampaignSelectorDto }) selector!: CampaignSelectorDto;
-  @ApiProperty({ type: Object }) scan!: Record<string, unknown>;
+  @ApiProperty({ description: 'The kind of the commands its campaigns create' }) kind!: KindName;
+  @ApiProperty({ type: Object, description: "The command kind's parameters as given" })
+  params!: Record<string, unknown>;
+  @ApiPropertyOptional({ type: Object, description: 'params again, for a schedule of scans' })
+  scan?: Record<string, unknown>;
   @ApiProperty() jitterWindowSeconds!: number;
   @ApiProperty() campaignTtlSeconds!: number;
   @ApiProperty({ nullable: true, type: Number }) failureThreshold!: number | null;

@@ -3,6 +3,7 @@ import { ScheduleEntity } from './schedule.entity';
 import { ScheduleDto } from './schedules.dto';
 
 export function toScheduleDto(entity: ScheduleEntity, nextRunAt: Date | null): ScheduleDto {
+  const params = parseJsonObject(entity.params);
   return {
     id: entity.id,
     name: entity.name,
@@ -10,7 +11,10 @@ export function toScheduleDto(entity: ScheduleEntity, nextRunAt: Date | null): S
     everySeconds: entity.everyS,
     timezone: entity.timezone,
     selector: parseJsonObject(entity.selector),
-    scan: parseJsonObject(entity.options),
+    kind: entity.commandKind,
+    params,
+    // The field schedules of scans answered with before params existed.
+    ...(entity.commandKind === 'scan' ? { scan: params } : {}),
     jitterWindowSeconds: entity.jitterWindowS,
     campaignTtlSeconds: entity.campaignTtlS,
     failureThreshold: entity.failureThreshold,

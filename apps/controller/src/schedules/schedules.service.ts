@@ -3,7 +3,10 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { campaignCommand } from '../campaigns/campaign-command';
 import { CampaignsService } from '../campaigns/campaigns.service';
+import { kindRefusal } from '../commands/command-kind';
+import { COMMAND_KINDS } from '../commands/kinds';
 import { DomainException } from '../common/domain.exception';
 import { parseJsonObject, toJson } from '../common/json-column';
 import { loggerFor } from '../common/logger';
@@ -59,6 +62,8 @@ export class SchedulesService implements OnModuleInit {
         'selector needs at least one of all: true, tags, hostIds, statuses',
       );
     }
+    const kind = dto.kind ?? 'scan';
+    const { params } = campaignCommand(kind, dto);
     const jitter = dto.jitterWindowSeconds ?? DEFAULT_JITTER_S;
     const ttl = dto.campaignTtlSeconds ?? DEFAULT_CAMPAIGN_TTL_S;
     if (jitter >= ttl - 60)
@@ -67,12 +72,14 @@ export class SchedulesService implements OnModuleInit {
       );
     const entity: ScheduleEntity = {
       id: randomUUID(),
-      name: dto.name ?? (dto.cron ? `scan at "${dto.cron}"` : `scan every ${dto.everySeconds} s`),
+      name:
+        dto.name ?? (dto.cron ? `${kind} at "${dto.cron}"` : `${kind} every ${dto.everySeconds} s`),
       cron: dto.cron ?? null,
       everyS: dto.everySeconds ?? null,
       timezone: dto.timezone ?? null,
       selector: toJson(dto.selector),
-      options: toJson(dto.scan ?? {}),
+      commandKind: kind,
+      params: toJson(params),
       jitterWindowS: jitter,
       campaignTtlS: ttl,
       failureThreshold: dto.failureThreshold ?? null,
@@ -100,6 +107,7 @@ export class SchedulesService implements OnModuleInit {
         cron: entity.cron,
         everySeconds: entity.everyS,
         selector: dto.selector,
+        kind,
       },
     });
     return this.toDto(entity);
@@ -158,6 +166,9 @@ export class SchedulesService implements OnModuleInit {
         });
     // A scheduler left in Redis by a schedule stored before the rule (or by an older process).
     if (problem) return this.pause(schedule, problem);
+    // A kind that no longer allows schedules (or that this controller does not know).
+    const refused = kindRefusal(COMMAND_KINDS, schedule.commandKind, 'schedules');
+    if (refused) return this.pause(schedule, refused);
     if (schedule.pausedReason && !manual) {
       this.logger.warn(
         { scheduleId, runKey, reason: schedule.pausedReason },
@@ -169,9 +180,9 @@ export class SchedulesService implements OnModuleInit {
     const campaign = await this.campaigns.createFromSpec(
       {
         name: `${schedule.name} (${runKey})`,
-        kind: 'scan',
+        kind: schedule.commandKind,
         selector: parseJsonObject(schedule.selector),
-        scan: parseJsonObject(schedule.options),
+        params: parseJsonObject(schedule.params),
         expiresAt: new Date(Date.now() + schedule.campaignTtlS * 1000),
         pacePerSecond: null,
         canarySize: 0,

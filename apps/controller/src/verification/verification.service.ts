@@ -101,7 +101,7 @@ export class VerificationService implements OnModuleInit {
         name: `verify ${host.hostname} after ${data.commandId}`.slice(0, 128),
         kind: 'verify',
         selector: { hostIds: [data.hostId] },
-        scan: {},
+        params: {},
         expiresAt: new Date(Date.now() + this.config.commandTtlS * 1000),
         pacePerSecond: null,
         canarySize: 0,
