@@ -253,7 +253,6 @@ export class CampaignRunner implements OnModuleInit {
       })),
       { kind: 'scan', params: scanParams(scan) },
       campaignActor(campaignId),
-      manager,
       { expiresInSeconds: ttlS },
     );
     const links: Array<{ hostId: string; commandId: string; agentId: string }> = [];

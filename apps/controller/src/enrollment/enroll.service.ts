@@ -99,7 +99,7 @@ export class EnrollService {
         manager,
       );
       const agent = await this.agents.createForHost(host.id, input.agentVersion, manager);
-      const reassigned = await this.commands.reassignPending(host.id, agent.agentId, manager);
+      const reassigned = await this.commands.reassignPending(host.id, agent.agentId);
       await this.audit.record(
         {
           actor: agent.agentId,

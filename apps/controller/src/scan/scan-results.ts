@@ -197,7 +197,7 @@ export class ScanResults {
     const now = new Date();
     const hostIds = [...new Set(runs.map((r) => r.hostId))];
     const hosts = await this.hosts.forVerdicts(hostIds, manager, this.tx.isPostgres);
-    const remediated = await this.commands.hostsWithRecordedRemediation(hostIds, manager);
+    const remediated = await this.commands.hostsWithRecordedRemediation(hostIds);
     const createdOfRun = await this.commandCreatedOfRuns(
       [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),
       manager,
@@ -262,7 +262,7 @@ export class ScanResults {
     await this.hosts.saveVerdicts([...changed], manager);
     await this.audit.recordMany(events, manager);
     for (const s of settle)
-      await this.commands.settleRemediations(s.hostId, s.verified, s.run.id, s.actor, manager);
+      await this.commands.settleRemediations(s.hostId, s.verified, s.run.id, s.actor);
   }
 
   /** Findings and errors stored per run, and whether a vulnerable log4j-core is among them. */
