@@ -111,26 +111,23 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
 
     it('ambient transaction: work a unit left behind does not see its manager once it settled', async () => {
       let later: Promise<{ inTransaction: boolean; manager: unknown }> | undefined;
-      await tx.run(async () => {
+      await tx.run(() => {
         later = new Promise((resolve) =>
           setTimeout(() => resolve({ inTransaction: tx.inTransaction, manager: tx.manager }), 20),
         );
+        return Promise.resolve();
       });
       expect(await later).toEqual({ inTransaction: false, manager: ds.manager });
-      // And a unit it opens is one of its own, which commits.
-      const opened = new Promise<void>((resolve, reject) =>
-        setImmediate(() =>
-          tx
-            .run(() =>
-              ambientAudit().recordMany(
-                [{ actor: 'left-behind', action: 'test.left' }],
-                tx.manager,
-              ),
-            )
-            .then(resolve, reject),
-        ),
-      );
-      await tx.run(async () => undefined);
+      // And a unit it opens later is one of its own, which commits.
+      let opened: Promise<void> | undefined;
+      await tx.run(() => {
+        opened = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() =>
+          tx.run(() =>
+            ambientAudit().recordMany([{ actor: 'left-behind', action: 'test.left' }], tx.manager),
+          ),
+        );
+        return Promise.resolve();
+      });
       await opened;
       expect(await actors('left-behind')).toEqual(['left-behind']);
     });

@@ -196,7 +196,7 @@ export class ScanResults {
   ): Promise<void> {
     const now = new Date();
     const hostIds = [...new Set(runs.map((r) => r.hostId))];
-    const hosts = await this.hosts.forVerdicts(hostIds, manager, this.tx.isPostgres);
+    const hosts = await this.hosts.forVerdicts(hostIds, manager);
     const remediated = await this.commands.hostsWithRecordedRemediation(hostIds);
     const createdOfRun = await this.commandCreatedOfRuns(
       [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),
