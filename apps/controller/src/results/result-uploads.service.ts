@@ -89,7 +89,6 @@ export class ResultUploadsService {
       const stored = await this.chunks.storedOf([...commands.keys()]);
       const usage = await this.limits.usage(
         uploads.map((u) => ({ agentId: u.principal.agentId, commandId: u.chunk.commandId })),
-        manager,
       );
       const rows: NewChunk[] = [];
       const lateResults: AuditRecord[] = [];

@@ -133,7 +133,6 @@ export class ResultsIngestService {
       commands,
       stored,
       createdAt,
-      this.tx.manager,
     );
     const marked = await this.chunks.markIngested(ids, createdAt);
     if (marked !== ids.length)

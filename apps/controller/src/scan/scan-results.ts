@@ -58,14 +58,17 @@ export class ScanResults {
     private readonly audit: AuditService,
   ) {}
 
-  /** Ingests these decoded chunks (stored at `createdAt`); `stored`: every stored chunk per command. */
+  /**
+   * Ingests these decoded chunks (stored at `createdAt`) in the caller's unit of work; `stored`:
+   * every stored chunk per command.
+   */
   async ingest(
     chunks: ScanChunk[],
     commands: Map<string, ResultCommand>,
     stored: Map<string, StoredScanChunk[]>,
     createdAt: string,
-    manager: EntityManager,
   ): Promise<void> {
+    const manager = this.tx.manager;
     const { runs, fresh } = await this.scanRunsFor(
       [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
       manager,
