@@ -4,6 +4,7 @@ import { AuditEventEntity } from '../src/audit/audit-event.entity';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { rawQuery } from '../src/database/raw-query';
 import { TransactionService } from '../src/database/transaction.service';
+import { MicroBatcher } from '../src/common/micro-batcher';
 import { createStorage, Storage, TestDatabase } from './support/test-storage';
 
 async function open(storage: Storage): Promise<DataSource> {
@@ -130,6 +131,20 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       });
       await opened;
       expect(await actors('left-behind')).toEqual(['left-behind']);
+    });
+
+    it('ambient transaction: a batch started by a submit from inside a unit does not join it', async () => {
+      const batcher = new MicroBatcher<number, boolean>(
+        (items) => Promise.resolve(items.map(() => ({ ok: true, value: tx.inTransaction }))),
+        10,
+      );
+      let batchInUnit: Promise<boolean> | undefined;
+      await tx.run(async () => {
+        batchInUnit = batcher.submit(1);
+        // The unit is still open when the batch runs.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      });
+      expect(await batchInUnit).toBe(false);
     });
 
     it('writes many audit events recorded at once, each promise settling after its row exists', async () => {
