@@ -76,9 +76,9 @@ export class TransactionService {
    * Work written with the default repositories (each statement on its own) that may share a
    * commit: on SQLite it runs as a unit of the group transaction, so its statements (issued on
    * the one connection while the unit runs) commit with the group, or roll back alone when it
-   * throws; on PostgreSQL it runs as it is. The work must not call run() or batched() itself
-   * (it would wait for the group it is part of), nor push anything that announces its rows
-   * before this promise settled.
+   * throws; on PostgreSQL it runs as it is (in the caller's unit, if any). A run() or batched()
+   * inside the work joins it (on SQLite it is a unit); the work must not push anything that
+   * announces its rows before this promise settled.
    */
   batched<T>(work: () => Promise<T>): Promise<T> {
     return this.isPostgres ? work() : this.run(() => work());
