@@ -303,7 +303,6 @@ export class AgentsService {
         rows.map((r) => r.host_id),
         seenAt,
         manager,
-        lock,
       );
       return new Set(rows.map((r) => r.id));
     });
@@ -331,7 +330,6 @@ export class AgentsService {
         hellos.map((h) => ({ hostId: h.principal.hostId, facts: h.facts })),
         seenAt,
         manager,
-        lock,
       );
     });
     return hellos.map(() => ({ ok: true, value: undefined }));

@@ -263,7 +263,6 @@ export class CampaignRunner implements OnModuleInit {
       })),
       request,
       campaignActor(campaignId),
-      manager,
       { expiresInSeconds: ttlS },
     );
     const links: Array<{ hostId: string; commandId: string; agentId: string }> = [];

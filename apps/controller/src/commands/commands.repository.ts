@@ -114,16 +114,16 @@ export class CommandsRepository {
   }
 
   /**
-   * The commands results arrive for, by id. With `lock` (PostgreSQL) the uploads and ingestion
-   * of one command are serialized for the transaction by an advisory lock, not by locking the
-   * command's row, which the agents' reports update meanwhile. SQLite serializes writers anyway.
+   * The commands results arrive for, by id. On PostgreSQL the uploads and ingestion of one
+   * command are serialized for the transaction by an advisory lock, not by locking the command's
+   * row, which the agents' reports update meanwhile. SQLite serializes writers anyway.
    */
   async forResults(
     ids: readonly string[],
     manager: EntityManager,
-    lock: boolean,
   ): Promise<Map<string, ResultCommand>> {
-    if (lock) await lockEntities(manager, 'command-results', ids);
+    if (manager.connection.options.type === 'postgres')
+      await lockEntities(manager, 'command-results', ids);
     const rows = await selectByIds<{
       id: string;
       host_id: string;

@@ -2,7 +2,7 @@ import { loggerFor } from '../common/logger';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import type { Command } from '@log4fleet/contracts';
 import { AgentsService } from '../agents/agents.service';
 import { AuditService } from '../audit/audit.service';
@@ -115,10 +115,7 @@ export class CommandsService {
     options: CreateOptions = {},
   ): Promise<{ dto: CommandDto; entity: CommandEntity | null }> {
     const target = { hostId, commandId: options.commandId ?? randomUUID() };
-    const create = () =>
-      this.tx.batched(() =>
-        this.createRows([target], request, actor, this.commands.manager, options),
-      );
+    const create = () => this.tx.batched(() => this.createRows([target], request, actor, options));
     let outcome;
     try {
       [outcome] = await create();
@@ -132,17 +129,16 @@ export class CommandsService {
   }
 
   /**
-   * One command per host, of one kind with the same parameters, in the caller's transaction
+   * One command per host, of one kind with the same parameters, in the caller's unit of work
    * (CommandCreation.createRows).
    */
   createRows(
     targets: ReadonlyArray<{ hostId: string; commandId: string }>,
     request: CommandRequest,
     actor: string,
-    manager: EntityManager,
     options: Pick<CreateOptions, 'expiresInSeconds'> = {},
   ): Promise<Array<Settled<{ dto: CommandDto; entity: CommandEntity | null }>>> {
-    return this.creation.createRows(targets, request, actor, manager, options);
+    return this.creation.createRows(targets, request, actor, this.tx.manager, options);
   }
 
   /**
@@ -232,13 +228,10 @@ export class CommandsService {
    * A host's new agent takes over the commands its revoked agents had not started (queued, or
    * delivered to an agent that can no longer report on them): the same ids, so that campaigns and
    * callers keep following them, queued again for the new agent, which receives them when it
-   * connects. Runs in the enrollment's transaction; audit: command.reassigned. Returns how many.
+   * connects. Runs in the enrollment's unit of work; audit: command.reassigned. Returns how many.
    */
-  async reassignPending(
-    hostId: string,
-    toAgentId: string,
-    manager: EntityManager,
-  ): Promise<number> {
+  async reassignPending(hostId: string, toAgentId: string): Promise<number> {
+    const manager = this.tx.manager;
     const rows = await this.repo.reassignable(hostId, toAgentId, PENDING_STATES, manager);
     let moved = 0;
     for (const row of rows) {
@@ -317,13 +310,14 @@ export class CommandsService {
    * A remediation done by hand (a package upgrade, a jar replaced) recorded as a succeeded
    * 'remediate' command of the host's agent, never pushed: the advisory's "record everything done
    * to each asset", and what makes a later clean scan "verified" instead of "who patched it?".
+   * In the caller's unit of work.
    */
   async recordManualRemediation(
     hostId: string,
     remediation: ManualRemediation,
     actor: string,
-    manager: EntityManager,
   ): Promise<CommandEntity> {
+    const manager = this.tx.manager;
     const agentId = await this.agents.activeAgentOf(hostId);
     if (!agentId)
       throw new DomainException(
@@ -359,37 +353,29 @@ export class CommandsService {
 
   /**
    * The verdict of a scan on the host's succeeded remediations: verified when the host came out
-   * clean, failed when log4j is still vulnerable (the remediation then no longer counts).
+   * clean, failed when log4j is still vulnerable (the remediation then no longer counts). In the
+   * caller's unit of work.
    */
   settleRemediations(
     hostId: string,
     verified: boolean,
     scanRunId: string,
     actor: string,
-    manager: EntityManager,
   ): Promise<void> {
-    return this.endings.settleRemediations(hostId, verified, scanRunId, actor, manager);
+    return this.endings.settleRemediations(hostId, verified, scanRunId, actor, this.tx.manager);
   }
 
   /**
-   * The commands results arrive for, by id. With `lock` (PostgreSQL) the uploads and ingestion
-   * of one command are serialized for the transaction by an advisory lock, not by locking the
-   * command's row, which the agents' reports update meanwhile. SQLite serializes writers anyway.
+   * The commands results arrive for, by id, in the caller's unit of work; there the uploads and
+   * ingestion of one command are serialized (CommandsRepository.forResults).
    */
-  async forResults(
-    ids: readonly string[],
-    manager: EntityManager,
-    lock: boolean,
-  ): Promise<Map<string, ResultCommand>> {
-    return this.repo.forResults(ids, manager, lock);
+  forResults(ids: readonly string[]): Promise<Map<string, ResultCommand>> {
+    return this.repo.forResults(ids, this.tx.manager);
   }
 
   /** The hosts among these on which a change that fixes log4j (a remediation) succeeded. */
-  hostsWithRecordedRemediation(
-    hostIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Set<string>> {
-    return this.repo.hostsWithRecordedRemediation(hostIds, manager);
+  hostsWithRecordedRemediation(hostIds: readonly string[]): Promise<Set<string>> {
+    return this.repo.hostsWithRecordedRemediation(hostIds, this.tx.manager);
   }
 
   /**

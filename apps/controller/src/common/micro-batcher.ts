@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /** One item's outcome in a batch: its value, or the error that failed it alone. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -25,6 +27,12 @@ interface Waiting<I, O> {
 export class MicroBatcher<I, O> {
   private waiting: Array<Waiting<I, O>> = [];
   private running = false;
+  /**
+   * Batches run in the async context the batcher was made in, not in its first submitter's: a
+   * batch serves many submitters, and must not join the unit of work (TransactionService's
+   * ambient transaction) one of them happened to submit from.
+   */
+  private readonly startDrain = AsyncResource.bind(() => void this.drain());
 
   constructor(
     private readonly work: (items: I[]) => Promise<Array<Settled<O>>>,
@@ -39,7 +47,7 @@ export class MicroBatcher<I, O> {
       this.waiting.push({ item, resolve, reject });
       if (!this.running) {
         this.running = true;
-        setImmediate(() => void this.drain());
+        setImmediate(this.startDrain);
       }
     });
   }

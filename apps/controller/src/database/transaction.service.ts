@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { loggerFor } from '../common/logger';
@@ -11,6 +12,12 @@ interface Unit {
   reject: (error: unknown) => void;
 }
 
+/** The unit of work running in this async context; `open` until its work settled. */
+interface Ambient {
+  manager: EntityManager;
+  open: boolean;
+}
+
 /**
  * Runs a unit of work in one transaction. On PostgreSQL each unit is a transaction of its own.
  * better-sqlite3 has one connection, on which two interleaved async transactions would nest and
@@ -20,12 +27,20 @@ interface Unit {
  * COMMIT. Measured on a 10,000-host campaign: a COMMIT per unit was the largest single cost.
  * Writes made outside a transaction while one is open share its fate there, so callers check
  * the expected refusals before opening one and keep rollbacks for the unexpected.
+ *
+ * Ambient transaction: while a unit's work runs, its manager is kept in an AsyncLocalStorage, so
+ * that repositories take it from `manager` (the default manager outside a unit) and services do
+ * not pass it through their signatures. run() inside a unit joins it (on SQLite a nested unit
+ * would otherwise wait for the group it is part of); its rollback is the enclosing unit's. The
+ * context of a unit is closed when its work settled: work it left behind (a timer, a batch it
+ * started) no longer sees its manager, and opens a unit of its own.
  */
 @Injectable()
 export class TransactionService {
   private readonly logger = loggerFor(TransactionService.name);
   private readonly waiting: Unit[] = [];
   private draining = false;
+  private readonly ambient = new AsyncLocalStorage<Ambient>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -33,8 +48,21 @@ export class TransactionService {
     return this.dataSource.options.type === 'postgres';
   }
 
+  /** The manager of the unit of work running in this context, or the default manager. */
+  get manager(): EntityManager {
+    return this.current()?.manager ?? this.dataSource.manager;
+  }
+
+  /** Whether a unit of work runs in this context (its statements are in its transaction). */
+  get inTransaction(): boolean {
+    return this.current() !== undefined;
+  }
+
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.isPostgres) return this.dataSource.transaction(work);
+    const current = this.current();
+    if (current) return work(current.manager);
+    if (this.isPostgres)
+      return this.dataSource.transaction((manager) => this.withAmbient(manager, work));
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) {
@@ -48,12 +76,29 @@ export class TransactionService {
    * Work written with the default repositories (each statement on its own) that may share a
    * commit: on SQLite it runs as a unit of the group transaction, so its statements (issued on
    * the one connection while the unit runs) commit with the group, or roll back alone when it
-   * throws; on PostgreSQL it runs as it is. The work must not call run() or batched() itself
-   * (it would wait for the group it is part of), nor push anything that announces its rows
-   * before this promise settled.
+   * throws; on PostgreSQL it runs as it is (in the caller's unit, if any). A run() or batched()
+   * inside the work joins it (on SQLite it is a unit); the work must not push anything that
+   * announces its rows before this promise settled.
    */
   batched<T>(work: () => Promise<T>): Promise<T> {
     return this.isPostgres ? work() : this.run(() => work());
+  }
+
+  private current(): Ambient | undefined {
+    const ambient = this.ambient.getStore();
+    return ambient?.open ? ambient : undefined;
+  }
+
+  private async withAmbient<T>(
+    manager: EntityManager,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    const ambient: Ambient = { manager, open: true };
+    try {
+      return await this.ambient.run(ambient, () => work(manager));
+    } finally {
+      ambient.open = false;
+    }
   }
 
   private async drain(): Promise<void> {
@@ -78,7 +123,7 @@ export class TransactionService {
       for (const unit of group) {
         await runner.query('SAVEPOINT l4f_unit');
         try {
-          const value = await unit.work(runner.manager);
+          const value = await this.withAmbient(runner.manager, unit.work);
           await runner.query('RELEASE SAVEPOINT l4f_unit');
           outcomes.push({ ok: true, value });
         } catch (error) {

@@ -60,7 +60,7 @@ export class EnrollService {
     // Refusals are found before the transaction (see TransactionService on SQLite); consume()
     // and checkReplacement() check again inside it, under race.
     const token = await this.tokens.verify(input.token);
-    await this.checkReplacement(input, token, this.manager, false);
+    await this.checkReplacement(input, token, this.manager);
     const outcome = await this.enrollOnce(input).catch((error: unknown) => {
       // Two first enrollments of one machine raced on the unique machine id; the loser finds
       // the winner's host, and its agent, on the second try.
@@ -92,14 +92,14 @@ export class EnrollService {
   private enrollOnce(input: EnrollInput) {
     return this.tx.run(async (manager) => {
       const token = await this.tokens.consume(input.token, manager);
-      const proof = await this.checkReplacement(input, token, manager, this.tx.isPostgres);
+      const proof = await this.checkReplacement(input, token, manager);
       const { host, created } = await this.hosts.upsertForEnrollment(
         input.host,
         parseJsonArray(token.tags),
         manager,
       );
       const agent = await this.agents.createForHost(host.id, input.agentVersion, manager);
-      const reassigned = await this.commands.reassignPending(host.id, agent.agentId, manager);
+      const reassigned = await this.commands.reassignPending(host.id, agent.agentId);
       await this.audit.record(
         {
           actor: agent.agentId,
@@ -123,15 +123,14 @@ export class EnrollService {
 
   /**
    * Throws the refusal when this enrollment may not replace the machine's active agent; else
-   * says what allowed a replacement. With `lock`, the host row stays locked until the commit.
+   * says what allowed a replacement. On PostgreSQL the host row stays locked until the commit.
    */
   private async checkReplacement(
     input: EnrollInput,
     token: EnrollmentTokenEntity,
     manager: EntityManager,
-    lock: boolean,
   ): Promise<'credential' | 'replacement-token' | 'none'> {
-    const host = await this.hosts.findForEnrollment(input.host.machineId, lock, manager);
+    const host = await this.hosts.findForEnrollment(input.host.machineId, manager);
     const standing = host
       ? await this.agents.enrollmentStanding(host.id, input.currentCredential, manager)
       : { activeAgentIds: [], proven: false };

@@ -15,7 +15,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AgentRegistry } from '../connections/agent-registry.service';
 import { EnrollService } from '../enrollment/enroll.service';
-import { ResultsIngestService } from '../results/results-ingest.service';
+import { ResultUploadsService } from '../results/result-uploads.service';
 import { ConnectSession } from './connect-session';
 import { toGrpcStatus } from './grpc-errors';
 import { validateEnroll, validateUpload } from './message-validation';
@@ -35,7 +35,7 @@ export class AgentServiceHandlers {
     private readonly enrollment: EnrollService,
     private readonly agents: AgentsService,
     private readonly commands: CommandsService,
-    private readonly results: ResultsIngestService,
+    private readonly results: ResultUploadsService,
     private readonly registry: AgentRegistry,
     private readonly inventory: InventoryGrpcHandler,
     private readonly signer: CommandSigner,

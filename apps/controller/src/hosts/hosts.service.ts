@@ -102,18 +102,17 @@ export class HostsService {
 
   /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
   /**
-   * The host enrolled with this machine id, if any. With `lock` (PostgreSQL, in the enrollment's
+   * The host enrolled with this machine id, if any. On PostgreSQL (in the enrollment's
    * transaction) its row stays locked until the commit, so that two enrollments of one machine
    * decide one after the other.
    */
   async findForEnrollment(
     machineId: string,
-    lock: boolean,
-    manager?: EntityManager,
+    manager: EntityManager = this.hosts.manager,
   ): Promise<Pick<HostEntity, 'id' | 'hostname'> | null> {
     const { rows } = await rawQuery<{ id: string; hostname: string }>(
-      manager ?? this.hosts.manager,
-      `SELECT id, hostname FROM hosts WHERE machine_id = $1${lock ? ' FOR UPDATE' : ''}`,
+      manager,
+      `SELECT id, hostname FROM hosts WHERE machine_id = $1${locksRows(manager) ? ' FOR UPDATE' : ''}`,
       [machineId],
     );
     return rows[0] ?? null;
@@ -152,15 +151,15 @@ export class HostsService {
 
   /**
    * Writes the facts agents sent in their hello (the machine id stays as enrolled) and marks the
-   * hosts seen at `seenAt`; a host without facts is only marked seen. With `lock` (PostgreSQL)
-   * the rows are locked in id order first. Several entries for one host: the last one wins.
+   * hosts seen at `seenAt`; a host without facts is only marked seen. On PostgreSQL the rows are
+   * locked in id order first. Several entries for one host: the last one wins.
    */
   async recordFacts(
     entries: ReadonlyArray<{ hostId: string; facts: HostFactsInput | null }>,
     seenAt: string,
     manager: EntityManager,
-    lock: boolean,
   ): Promise<void> {
+    const lock = locksRows(manager);
     const last = new Map(entries.map((e) => [e.hostId, e.facts]));
     const withFacts = [...last].filter((e): e is [string, HostFactsInput] => e[1] !== null);
     if (lock) await selectByIds(manager, 'hosts', 'id', [...last.keys()], true);
@@ -178,7 +177,7 @@ export class HostsService {
         return [id, c.hostname, c.fqdn, c.osName, c.osVersion, c.kernel, c.arch, c.addresses];
       }),
     );
-    await this.touchLastSeen(
+    await this.markSeen(
       [...last].filter((e) => e[1] === null).map((e) => e[0]),
       seenAt,
       manager,
@@ -186,8 +185,12 @@ export class HostsService {
     );
   }
 
-  /** Marks the hosts seen at `seenAt` in one statement (rows locked in id order with `lock`). */
-  async touchLastSeen(
+  /** Marks the hosts seen at `seenAt` in one statement (on PostgreSQL rows locked in id order). */
+  touchLastSeen(hostIds: readonly string[], seenAt: string, manager: EntityManager): Promise<void> {
+    return this.markSeen(hostIds, seenAt, manager, locksRows(manager));
+  }
+
+  private async markSeen(
     hostIds: readonly string[],
     seenAt: string,
     manager: EntityManager,
@@ -242,8 +245,8 @@ export class HostsService {
   async forVerdicts(
     hostIds: readonly string[],
     manager: EntityManager,
-    lock: boolean,
   ): Promise<Map<string, HostVerdictState>> {
+    const lock = locksRows(manager);
     const rows = await selectByIds<{
       id: string;
       status: HostStatus;
@@ -353,4 +356,15 @@ function factsColumns(
     arch: facts.arch,
     addresses: toJson(facts.addresses),
   };
+}
+
+/**
+ * Rows are locked (until the commit) in a transaction on PostgreSQL; SQLite has one writer anyway
+ * (and no FOR UPDATE), and outside a transaction a lock would end with its statement.
+ */
+function locksRows(manager: EntityManager): boolean {
+  return (
+    manager.connection.options.type === 'postgres' &&
+    manager.queryRunner?.isTransactionActive === true
+  );
 }

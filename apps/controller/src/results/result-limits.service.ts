@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { UploadResultsRequest } from '@log4fleet/contracts';
-import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { CommandsService } from '../commands/commands.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
@@ -8,6 +7,7 @@ import { loggerFor } from '../common/logger';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { placeholders, rawQuery } from '../database/raw-query';
+import { TransactionService } from '../database/transaction.service';
 
 const MB = 1024 * 1024;
 const HOUR_MS = 3_600_000;
@@ -54,19 +54,20 @@ export class ResultLimits {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly commands: CommandsService,
     private readonly audit: AuditService,
+    private readonly tx: TransactionService,
   ) {}
 
   /**
    * What the commands and agents of a batch of uploads already take: chunks and bytes per command,
    * bytes per agent over the last hour (two grouped statements). octet_length, not length: both
    * databases read it from the row's header (PostgreSQL from the TOAST pointer) instead of reading
-   * and counting megabytes of payload.
+   * and counting megabytes of payload. In the caller's unit of work.
    */
   async usage(
     uploads: ReadonlyArray<{ agentId: string; commandId: string }>,
-    manager: EntityManager,
     now = Date.now(),
   ): Promise<UploadUsage> {
+    const manager = this.tx.manager;
     const usage: UploadUsage = { commands: new Map(), agentsLastHour: new Map() };
     const commandIds = [...new Set(uploads.map((u) => u.commandId))];
     const agentIds = [...new Set(uploads.map((u) => u.agentId))];

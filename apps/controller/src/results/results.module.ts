@@ -12,6 +12,9 @@ import { SweepChunksJob } from './jobs/sweep-chunks.job';
 import { ResultLimits } from './result-limits.service';
 import { ResultPayloadRetention } from './result-payload-retention.service';
 import { ResultsIngestService } from './results-ingest.service';
+import { ResultUploadsService } from './result-uploads.service';
+import { ResultChunksRepository } from './result-chunks.repository';
+import { ResultChunksSetAside } from './result-chunks-set-aside';
 
 import { ScanResults } from '../scan/scan-results';
 
@@ -20,6 +23,9 @@ import { ScanResults } from '../scan/scan-results';
   controllers: [FindingsController, CommandResultsController],
   providers: [
     ResultsIngestService,
+    ResultUploadsService,
+    ResultChunksRepository,
+    ResultChunksSetAside,
     FindingsService,
     CommandResultsService,
     IngestQueue,
@@ -29,6 +35,12 @@ import { ScanResults } from '../scan/scan-results';
     ResultPayloadRetention,
     ScanResults,
   ],
-  exports: [ResultsIngestService, FindingsService, IngestQueue, ResultPayloadRetention],
+  exports: [
+    ResultsIngestService,
+    ResultUploadsService,
+    FindingsService,
+    IngestQueue,
+    ResultPayloadRetention,
+  ],
 })
 export class ResultsModule {}

@@ -58,14 +58,17 @@ export class ScanResults {
     private readonly audit: AuditService,
   ) {}
 
-  /** Ingests these decoded chunks (stored at `createdAt`); `stored`: every stored chunk per command. */
+  /**
+   * Ingests these decoded chunks (stored at `createdAt`) in the caller's unit of work; `stored`:
+   * every stored chunk per command.
+   */
   async ingest(
     chunks: ScanChunk[],
     commands: Map<string, ResultCommand>,
     stored: Map<string, StoredScanChunk[]>,
     createdAt: string,
-    manager: EntityManager,
   ): Promise<void> {
+    const manager = this.tx.manager;
     const { runs, fresh } = await this.scanRunsFor(
       [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
       manager,
@@ -196,8 +199,8 @@ export class ScanResults {
   ): Promise<void> {
     const now = new Date();
     const hostIds = [...new Set(runs.map((r) => r.hostId))];
-    const hosts = await this.hosts.forVerdicts(hostIds, manager, this.tx.isPostgres);
-    const remediated = await this.commands.hostsWithRecordedRemediation(hostIds, manager);
+    const hosts = await this.hosts.forVerdicts(hostIds, manager);
+    const remediated = await this.commands.hostsWithRecordedRemediation(hostIds);
     const createdOfRun = await this.commandCreatedOfRuns(
       [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),
       manager,
@@ -262,7 +265,7 @@ export class ScanResults {
     await this.hosts.saveVerdicts([...changed], manager);
     await this.audit.recordMany(events, manager);
     for (const s of settle)
-      await this.commands.settleRemediations(s.hostId, s.verified, s.run.id, s.actor, manager);
+      await this.commands.settleRemediations(s.hostId, s.verified, s.run.id, s.actor);
   }
 
   /** Findings and errors stored per run, and whether a vulnerable log4j-core is among them. */

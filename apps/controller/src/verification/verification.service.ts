@@ -67,7 +67,6 @@ export class VerificationService implements OnModuleInit {
         hostId,
         { method: dto.method, note: dto.note, ...(dto.ticket ? { ticket: dto.ticket } : {}) },
         actor,
-        manager,
       );
       await this.hosts.markRemediated(host, actor, command.id, manager);
       return { command, host };

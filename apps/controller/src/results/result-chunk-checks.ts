@@ -1,0 +1,48 @@
+import { UploadResultsRequest } from '@log4fleet/contracts';
+import type { ResultCommand } from '../commands/commands.service';
+import { DomainException } from '../common/domain.exception';
+import type { StoredChunk } from './result-chunks.repository';
+
+/**
+ * Why results for this command are refused, or null. The controller cancels or expires only a
+ * command it has not seen start (queued or delivered): such a command is over, and results that
+ * come for it later (an agent that ran it anyway, its 'started' report arriving after the
+ * cancel) never count, whatever the agent did meanwhile; the controller's record decides. A
+ * command recorded as started can no longer be cancelled, so its results always count.
+ */
+export function resultsRefusal(command: ResultCommand): string | null {
+  if (command.state !== 'cancelled' && command.state !== 'expired') return null;
+  return `command ${command.id} was ${command.state} before it started; its results are not accepted (run a new scan)`;
+}
+
+/**
+ * A chunk's total must match the one announced before: by its command's first stored chunk
+ * (`stored`), or, when none is stored, by the agent's success report (commands.total_chunks).
+ * The command row is not written here: agents' reports update it meanwhile.
+ */
+export function checkConsistent(
+  command: ResultCommand,
+  chunk: UploadResultsRequest,
+  stored: number | null,
+): void {
+  if (command.kind !== 'scan')
+    throw DomainException.invalid(
+      `command ${command.id} is a ${command.kind}, which uploads no scan results`,
+    );
+  const announced = stored ?? command.totalChunks;
+  if (announced !== null && announced !== chunk.totalChunks) {
+    throw DomainException.invalid(
+      `command ${command.id}: total_chunks ${chunk.totalChunks} differs from the ${announced} announced before`,
+    );
+  }
+}
+
+export function decodeStored(chunk: StoredChunk, payload: string): UploadResultsRequest {
+  try {
+    return UploadResultsRequest.decode(Buffer.from(payload, 'base64'));
+  } catch (error) {
+    throw new Error(
+      `result chunk ${chunk.commandId}/${chunk.sequence} of agent ${chunk.agentId} cannot be decoded (${error instanceof Error ? error.message : String(error)}); it is set aside, not ingested`,
+    );
+  }
+}
