@@ -1,6 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
 import { CommandDelivery } from '../cluster/command-delivery.service';
 import { CommandEntity } from '../commands/command.entity';
 import { CommandsService } from '../commands/commands.service';
@@ -14,11 +13,10 @@ import { loggerFor } from '../common/logger';
 import { JobName, jobId } from '../queues/queue-names';
 import { QueuesService } from '../queues/queues.service';
 import { SchedulerReconciler } from '../queues/scheduler-reconciler.service';
-import { isSettled } from './campaign-coverage';
 import { CampaignEntity, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { dispatchFlows } from './campaign-fanout';
-import { CampaignReportService } from './campaign-report.service';
-import { CampaignCommandRow, CampaignsRepository } from './campaigns.repository';
+import { takeBack } from './campaign-take-back';
+import { CampaignsRepository } from './campaigns.repository';
 import type { CampaignExpireJobData } from './jobs/campaign-expire.job';
 import type { CampaignFanoutJobData } from './jobs/campaign-fanout.job';
 import type { CampaignMonitorJobData } from './jobs/campaign-monitor.job';
@@ -46,7 +44,10 @@ const monitorSchedulerId = (campaignId: string): string => jobId('campaign', cam
 /** Live campaigns read per statement while reconciling their jobs. */
 const RECONCILE_PAGE = 500;
 
-/** Drives a campaign through BullMQ: fan-out, canary gate, failure threshold, expiry, completion. */
+/**
+ * Dispatches a campaign through BullMQ: its jobs (expiry, monitor, fan-out), the hosts still
+ * waiting, and their commands. What happens after dispatch is CampaignLifecycle's.
+ */
 @Injectable()
 export class CampaignRunner implements OnModuleInit {
   private readonly logger = loggerFor(CampaignRunner.name);
@@ -58,8 +59,6 @@ export class CampaignRunner implements OnModuleInit {
     private readonly queues: QueuesService,
     private readonly commands: CommandsService,
     private readonly delivery: CommandDelivery,
-    private readonly report: CampaignReportService,
-    private readonly audit: AuditService,
     private readonly tx: TransactionService,
     private readonly reconciler: SchedulerReconciler,
   ) {
@@ -203,7 +202,8 @@ export class CampaignRunner implements OnModuleInit {
       if (cancelIds.length > 0)
         await this.commands.cancelMany(cancelIds, now?.createdBy ?? 'system', { campaignId });
       if (now?.status === 'paused')
-        await this.takeBack(
+        await takeBack(
+          { repo: this.repo, commands: this.commands, delivery: this.delivery },
           campaignId,
           push.map((c) => ({
             commandId: c.id,
@@ -296,186 +296,5 @@ export class CampaignRunner implements OnModuleInit {
       else if (entity) push.push(entity);
     }
     return { push, cancel };
-  }
-
-  /** Queued/delivered commands become cancelled; agents that hold or run one are told to stop. */
-  async cancelCommands(
-    campaignId: string,
-    actor: string,
-  ): Promise<{ cancelled: number; stopRequested: number }> {
-    const rows = await this.repo.commandsInStates(campaignId, ['queued', 'delivered', 'started']);
-    const cancelled = await this.commands.cancelMany(
-      rows.filter((r) => r.state !== 'started').map((r) => r.commandId),
-      actor,
-      { campaignId },
-    );
-    const told = rows.filter((r) => r.state !== 'queued');
-    await Promise.allSettled(
-      told.map((r) =>
-        this.delivery.deliver(r.agentId, {
-          kind: { $case: 'cancel', value: { commandId: r.commandId } },
-        }),
-      ),
-    );
-    return { cancelled, stopRequested: told.length };
-  }
-
-  /** Canary gate, failure threshold and completion, from the live coverage. */
-  async monitor(campaignId: string): Promise<void> {
-    const campaign = await this.repo.findById(campaignId);
-    if (!campaign) return this.stopMonitor(campaignId);
-    if (FINAL_CAMPAIGN_STATUSES.has(campaign.status)) return this.stopMonitor(campaignId);
-    if (campaign.status === 'paused') return;
-    if (campaign.status === 'canary' && (await this.checkCanary(campaign))) return;
-    const coverage = await this.report.progress(campaignId);
-    if (campaign.failureThreshold !== null && coverage.failed > campaign.failureThreshold) {
-      await this.pause(
-        campaign,
-        `${coverage.failed} hosts failed, over the failure threshold of ${campaign.failureThreshold}`,
-      );
-      return;
-    }
-    if (campaign.status === 'running' && isSettled(coverage)) {
-      if (
-        await this.repo.update(campaignId, { status: 'completed', finishedAt: new Date() }, [
-          'running',
-        ])
-      ) {
-        await this.audit.record({
-          actor: 'system',
-          action: 'campaign.completed',
-          details: { campaignId, coverage },
-        });
-      }
-      await this.stopMonitor(campaignId);
-    }
-  }
-
-  /** True when the campaign changed state (paused, or released past the canary). */
-  private async checkCanary(campaign: CampaignEntity): Promise<boolean> {
-    const canaries = await this.repo.canaryRows(campaign.id);
-    const failed = canaries.find(
-      (c) =>
-        c.commandState === 'failed' ||
-        c.commandState === 'expired' ||
-        c.commandState === 'cancelled' ||
-        c.targetState === 'skipped' ||
-        c.targetState === 'expired',
-    );
-    if (failed) {
-      const why = failed.message ?? failed.commandState ?? failed.targetState;
-      await this.pause(
-        campaign,
-        `canary host ${failed.hostname ?? failed.hostId} did not succeed (${why})`,
-      );
-      return true;
-    }
-    const passed =
-      canaries.length > 0 &&
-      canaries.every((c) => c.commandState === 'succeeded' || c.commandState === 'verified');
-    if (!passed) return true;
-    if (
-      !(await this.repo.update(campaign.id, { status: 'running', canaryPassedAt: new Date() }, [
-        'canary',
-      ]))
-    )
-      return true;
-    await this.audit.record({
-      actor: 'system',
-      action: 'campaign.canary_passed',
-      details: { campaignId: campaign.id, canaries: canaries.length },
-    });
-    await this.dispatchPending({ ...campaign, status: 'running' });
-    return true;
-  }
-
-  async pause(campaign: CampaignEntity, reason: string): Promise<void> {
-    if (
-      !(await this.repo.update(
-        campaign.id,
-        { status: 'paused', statusReason: reason, pausedAt: new Date() },
-        ['canary', 'running'],
-      ))
-    )
-      return;
-    const held = await this.takeBack(
-      campaign.id,
-      await this.repo.commandsInStates(campaign.id, ['queued', 'delivered']),
-    );
-    this.logger.warn({ campaignId: campaign.id, reason, heldHosts: held }, 'campaign paused');
-    await this.audit.record({
-      actor: 'system',
-      action: 'campaign.paused',
-      details: { campaignId: campaign.id, reason, heldHosts: held },
-    });
-  }
-
-  /**
-   * A paused campaign sends nothing more: its commands not started yet (queued for an offline
-   * agent, or delivered and not begun) are cancelled, agents holding one are told to drop it,
-   * and their hosts wait again as if never dispatched; a resume sends them new commands.
-   * Returns how many hosts wait again (a command that started meanwhile runs on).
-   */
-  private async takeBack(campaignId: string, rows: CampaignCommandRow[]): Promise<number> {
-    const open = rows.filter((r) => r.state === 'queued' || r.state === 'delivered');
-    if (open.length === 0) return 0;
-    await this.commands.cancelMany(
-      open.map((r) => r.commandId),
-      'system',
-      { campaignId, reason: 'campaign paused' },
-    );
-    const released = await this.repo.releaseCancelledTargets(
-      campaignId,
-      open.map((r) => r.commandId),
-    );
-    await Promise.allSettled(
-      open
-        .filter((r) => r.state === 'delivered')
-        .map((r) =>
-          this.delivery.deliver(r.agentId, {
-            kind: { $case: 'cancel', value: { commandId: r.commandId } },
-          }),
-        ),
-    );
-    return released;
-  }
-
-  /**
-   * At expiresAt: commands not finished expire (never started, or started by an agent that never
-   * reported them finished: a restart interrupted them), hosts never dispatched too.
-   */
-  async expire(campaignId: string): Promise<void> {
-    const campaign = await this.repo.findById(campaignId);
-    if (!campaign) return;
-    const now = new Date();
-    const overdue = await this.repo.commandsInStates(
-      campaignId,
-      ['queued', 'delivered', 'started'],
-      {
-        expiredAt: now,
-      },
-    );
-    const expired = await this.commands.expireMany(
-      overdue.map((r) => r.commandId),
-      { campaignId },
-    );
-    const undispatched = await this.repo.settlePendingTargets(
-      campaignId,
-      'expired',
-      'the campaign expired before this host got its command',
-    );
-    if (!FINAL_CAMPAIGN_STATUSES.has(campaign.status)) {
-      await this.repo.update(campaignId, { status: 'expired', finishedAt: now }, [
-        'canary',
-        'running',
-        'paused',
-      ]);
-      await this.audit.record({
-        actor: 'system',
-        action: 'campaign.expired',
-        details: { campaignId, expiredCommands: expired, undispatched },
-      });
-    }
-    await this.stopMonitor(campaignId);
   }
 }

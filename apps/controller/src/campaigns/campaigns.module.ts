@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClusterModule } from '../cluster/cluster.module';
 import { CommandsModule } from '../commands/commands.module';
+import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignRunner } from './campaign-runner.service';
 import { CampaignsController } from './campaigns.controller';
@@ -20,6 +21,7 @@ import { DispatchHostJob } from './jobs/dispatch-host.job';
     CampaignsRepository,
     CampaignsService,
     CampaignRunner,
+    CampaignLifecycle,
     CampaignReportService,
     DispatchHostJob,
     CampaignDispatchedJob,

@@ -13,6 +13,7 @@ import { COMMAND_KINDS } from '../commands/kinds';
 import { CampaignEntity, commandKindOf, FINAL_CAMPAIGN_STATUSES } from './campaign.entity';
 import { campaignCommand } from './campaign-command';
 import { CampaignReportService } from './campaign-report.service';
+import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { CampaignRunner } from './campaign-runner.service';
 import {
   CampaignDetailDto,
@@ -37,6 +38,7 @@ export class CampaignsService {
     private readonly repo: CampaignsRepository,
     private readonly tx: TransactionService,
     private readonly runner: CampaignRunner,
+    private readonly lifecycle: CampaignLifecycle,
     private readonly report: CampaignReportService,
     private readonly audit: AuditService,
   ) {}
@@ -134,7 +136,7 @@ export class CampaignsService {
     } catch (error) {
       // The rows exist; without the queue nothing would move. Say so instead of looking "running".
       const reason = `the job queue refused the fan-out: ${error instanceof Error ? error.message : String(error)}`;
-      await this.runner.pause(campaign, reason);
+      await this.lifecycle.pause(campaign, reason);
       this.logger.error(
         { campaignId: campaign.id, err: reason },
         'campaign fan-out failed; paused',
@@ -186,7 +188,7 @@ export class CampaignsService {
       'cancelled',
       'the campaign was cancelled before this host got its command',
     );
-    const { cancelled, stopRequested } = await this.runner.cancelCommands(id, actor);
+    const { cancelled, stopRequested } = await this.lifecycle.cancelCommands(id, actor);
     await this.audit.record({
       actor,
       action: 'campaign.cancelled',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HandlesJob, JobHandler } from '../../queues/job-handler';
 import { JobName } from '../../queues/queue-names';
-import { CampaignRunner } from '../campaign-runner.service';
+import { CampaignLifecycle } from '../campaign-lifecycle.service';
 
 export interface CampaignDispatchedJobData {
   campaignId: string;
@@ -12,9 +12,9 @@ export interface CampaignDispatchedJobData {
 @Injectable()
 @HandlesJob(JobName.CampaignDispatched)
 export class CampaignDispatchedJob implements JobHandler<CampaignDispatchedJobData> {
-  constructor(private readonly runner: CampaignRunner) {}
+  constructor(private readonly lifecycle: CampaignLifecycle) {}
 
   handle(data: CampaignDispatchedJobData): Promise<void> {
-    return this.runner.monitor(data.campaignId);
+    return this.lifecycle.monitor(data.campaignId);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HandlesJob, JobHandler } from '../../queues/job-handler';
 import { JobName } from '../../queues/queue-names';
-import { CampaignRunner } from '../campaign-runner.service';
+import { CampaignLifecycle } from '../campaign-lifecycle.service';
 
 export interface CampaignExpireJobData {
   campaignId: string;
@@ -11,9 +11,9 @@ export interface CampaignExpireJobData {
 @Injectable()
 @HandlesJob(JobName.CampaignExpire)
 export class CampaignExpireJob implements JobHandler<CampaignExpireJobData> {
-  constructor(private readonly runner: CampaignRunner) {}
+  constructor(private readonly lifecycle: CampaignLifecycle) {}
 
   handle(data: CampaignExpireJobData): Promise<void> {
-    return this.runner.expire(data.campaignId);
+    return this.lifecycle.expire(data.campaignId);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HandlesJob, JobHandler } from '../../queues/job-handler';
 import { JobName } from '../../queues/queue-names';
-import { CampaignRunner } from '../campaign-runner.service';
+import { CampaignLifecycle } from '../campaign-lifecycle.service';
 
 export interface CampaignMonitorJobData {
   campaignId: string;
@@ -11,9 +11,9 @@ export interface CampaignMonitorJobData {
 @Injectable()
 @HandlesJob(JobName.CampaignMonitor)
 export class CampaignMonitorJob implements JobHandler<CampaignMonitorJobData> {
-  constructor(private readonly runner: CampaignRunner) {}
+  constructor(private readonly lifecycle: CampaignLifecycle) {}
 
   handle(data: CampaignMonitorJobData): Promise<void> {
-    return this.runner.monitor(data.campaignId);
+    return this.lifecycle.monitor(data.campaignId);
   }
 }
