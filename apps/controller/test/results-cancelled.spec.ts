@@ -87,7 +87,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       const refused = agent.upload(chunk(commandId, [LOG4J_2_17]));
       await expect(refused).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
       await expect(refused).rejects.toThrow(
-        `command ${commandId} was cancelled before it started; its results are not accepted`,
+        `command ${commandId} was cancelled by the controller; its results are not accepted`,
       );
       expect(await auditCount(agent.hostId, 'results.refused')).toBe(1);
       // Nothing was stored and the host did not move remediated -> verified on them.
@@ -103,7 +103,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       expect(await commands().expire(commandId)).toBe(true);
       await expect(agent.upload(chunk(commandId, [LOG4J_2_17]))).rejects.toMatchObject({
         code: status.FAILED_PRECONDITION,
-        details: expect.stringContaining('was expired before it started') as unknown,
+        details: expect.stringContaining('was expired by the controller') as unknown,
       });
       expect(await hostStatus(agent)).toBe('remediated');
     });
@@ -124,7 +124,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
         return body.failed === 1 ? body : undefined;
       }, 'the chunk set aside');
       expect(results.ingested).toBe(0);
-      expect(results.chunks[0].failure).toContain('was cancelled before it started');
+      expect(results.chunks[0].failure).toContain('was cancelled by the controller');
       expect(await auditCount(agent.hostId, 'results.chunk_failed')).toBe(1);
       expect(await hostStatus(agent)).toBe('remediated');
       // A re-upload of the same chunk from the agent's outbox is refused too.

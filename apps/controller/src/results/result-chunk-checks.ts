@@ -4,15 +4,15 @@ import { DomainException } from '../common/domain.exception';
 import type { StoredChunk } from './result-chunks.repository';
 
 /**
- * Why results for this command are refused, or null. The controller cancels or expires only a
- * command it has not seen start (queued or delivered): such a command is over, and results that
- * come for it later (an agent that ran it anyway, its 'started' report arriving after the
- * cancel) never count, whatever the agent did meanwhile; the controller's record decides. A
- * command recorded as started can no longer be cancelled, so its results always count.
+ * Why results for this command are refused, or null. A command the controller cancelled (an
+ * admin's cancel, a campaign pause or cancel) or expired is over, and results that come for it
+ * later (an agent that ran it anyway, a 'started' report arriving after the cancel, a scan that
+ * was already writing its results when the cancel reached it) never count, whatever the agent
+ * did meanwhile: the controller's record decides.
  */
 export function resultsRefusal(command: ResultCommand): string | null {
   if (command.state !== 'cancelled' && command.state !== 'expired') return null;
-  return `command ${command.id} was ${command.state} before it started; its results are not accepted (run a new scan)`;
+  return `command ${command.id} was ${command.state} by the controller; its results are not accepted (run a new scan)`;
 }
 
 /**

@@ -10,7 +10,7 @@ export type IngestOutcome = 'ingested' | 'already-ingested' | 'missing' | 'faile
 
 /**
  * Chunks that can never be ingested (bytes that do not decode, values the database refuses,
- * results for a command cancelled before it started) are set aside: failed_at and the reason on
+ * results for a command the controller cancelled or expired) are set aside: failed_at and the reason on
  * the row, an audit event on the host, instead of failing their jobs again and again. Their
  * command's scan stays incomplete, so the host keeps its state: a scan missing a part must not
  * clear it. GET /commands/:id/results shows them; POST …/results/retry tries again.
