@@ -31,6 +31,22 @@ export const PROTOCOL_LIMITS = {
 } as const;
 
 /** inventory.proto: a snapshot over any of them is refused whole. */
+/**
+ * A scan command's bounds (commands.proto): the controller refuses a request beyond them (400),
+ * the agent fails a command beyond them naming the field. Numbers stay within what the agent
+ * decodes as JavaScript numbers; no entry is inflated beyond 512 MiB (the scanner's
+ * maxEntryBytes), so holding a larger nested archive in memory buys nothing.
+ */
+export const SCAN_LIMITS = {
+  paths: 64,
+  pathBytes: 4096,
+  excludes: 256,
+  excludeChars: 4096,
+  maxDepth: 64,
+  maxNestedBytes: 512 * 1024 * 1024,
+  threads: 64,
+} as const;
+
 export const INVENTORY_LIMITS = {
   interfaces: 256,
   addressesPerInterface: 64,

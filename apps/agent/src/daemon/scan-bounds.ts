@@ -1,12 +1,7 @@
 import os from 'node:os';
-import type { ScanCommand } from '@log4fleet/contracts';
-import { DEFAULT_LIMITS, type ScanOptions } from '@log4fleet/scanner';
+import { SCAN_LIMITS, type ScanCommand } from '@log4fleet/contracts';
+import type { ScanOptions } from '@log4fleet/scanner';
 
-/** The deepest archive nesting a command may ask for (the controller's own maximum). */
-export const MAX_SCAN_DEPTH = 64;
-/** commands.proto: at most 64 paths and 256 exclude patterns per scan. */
-export const MAX_SCAN_PATHS = 64;
-export const MAX_SCAN_EXCLUDES = 256;
 /**
  * Worker threads of one scan at most, whatever the host has: each costs about 7 MB of RSS
  * before it reads anything (256 threads: 1.84 GB), and the agent's unit allows 512 MB.
@@ -34,15 +29,15 @@ export function checkScanCommand(command: ScanCommand): void {
         `scan.${field} ${value} is out of range for this agent: at most ${max} (${why})`,
       );
   };
-  over('max_depth', command.maxDepth, MAX_SCAN_DEPTH, 'nesting levels');
+  over('max_depth', command.maxDepth, SCAN_LIMITS.maxDepth, 'nesting levels');
   over(
     'max_nested_bytes',
     command.maxNestedBytes,
-    DEFAULT_LIMITS.maxEntryBytes,
+    SCAN_LIMITS.maxNestedBytes,
     'no archive entry is inflated beyond this',
   );
-  over('paths', command.paths.length, MAX_SCAN_PATHS, 'entries');
-  over('exclude', command.exclude.length, MAX_SCAN_EXCLUDES, 'entries');
+  over('paths', command.paths.length, SCAN_LIMITS.paths, 'entries');
+  over('exclude', command.exclude.length, SCAN_LIMITS.excludes, 'entries');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { SCAN_LIMITS } from '@log4fleet/contracts';
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -13,16 +14,11 @@ import {
 import { IsPathTextList } from '../common/path-text.validator';
 import { IsIntInRange } from '../common/validators';
 
-/**
- * Upper bounds of a scan's numbers, within their wire types (uint32/uint64 in commands.proto,
- * decoded by the agent as JavaScript numbers) and what the agent can use: it never inflates an
- * entry beyond 512 MiB (the scanner's maxEntryBytes), so holding a larger nested archive in
- * memory buys nothing, and more worker threads than this only cost memory.
- */
+/** The numbers' bounds: one definition with the agent's (libs/contracts SCAN_LIMITS). */
 export const SCAN_BOUNDS = {
-  maxDepth: 64,
-  maxNestedBytes: 512 * 1024 * 1024,
-  threads: 64,
+  maxDepth: SCAN_LIMITS.maxDepth,
+  maxNestedBytes: SCAN_LIMITS.maxNestedBytes,
+  threads: SCAN_LIMITS.threads,
 } as const;
 
 export class CreateScanDto {
@@ -33,18 +29,18 @@ export class CreateScanDto {
   })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(64)
+  @ArrayMaxSize(SCAN_LIMITS.paths)
   @IsString({ each: true })
   @MaxLength(4 * 4096, { each: true })
-  @IsPathTextList(4096)
+  @IsPathTextList(SCAN_LIMITS.pathBytes)
   paths?: string[];
 
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(256)
+  @ArrayMaxSize(SCAN_LIMITS.excludes)
   @IsString({ each: true })
-  @MaxLength(4096, { each: true })
+  @MaxLength(SCAN_LIMITS.excludeChars, { each: true })
   exclude?: string[];
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() includeNetworkFs?: boolean;
