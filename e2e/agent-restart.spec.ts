@@ -35,13 +35,7 @@ describe('a command interrupted by an agent restart runs again', () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'e2e-restart-'));
     controller = await ControllerProcess.start({ type: 'sqlite', dir: work });
     agent = new AgentHost('restart-1', path.join(work, 'restart-1'));
-    const created = await controller.api<{ token: string }>('POST', '/enrollment-tokens', {
-      name: 'e2e restart',
-      maxUses: 1,
-    });
-    const enrolled = await agent.enroll(controller.grpcUrl, created.token);
-    expect(enrolled.code).toBe(0);
-    hostId = /host id (\S+)/.exec(enrolled.stdout)?.[1] ?? '';
+    hostId = await agent.enrollWithNewToken(controller, 'e2e restart');
     target = path.join(agent.dir, 'srv');
     await writeWar(path.join(target, 'shop/app.war'), '2.14.1');
     await writeBrokenJars(path.join(target, 'bulk'), BULK_FILES);

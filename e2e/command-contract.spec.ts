@@ -40,13 +40,7 @@ describe('command contract: real agent executor against the real controller', ()
     work = await mkdtemp(path.join(os.tmpdir(), 'e2e-contract-'));
     controller = await ControllerProcess.start({ type: 'sqlite', dir: work });
     agent = new AgentHost('contract-1', path.join(work, 'contract-1'));
-    const created = await controller.api<{ token: string }>('POST', '/enrollment-tokens', {
-      name: 'e2e contract',
-      maxUses: 1,
-    });
-    const enrolled = await agent.enroll(controller.grpcUrl, created.token);
-    expect(enrolled.code).toBe(0);
-    hostId = /host id (\S+)/.exec(enrolled.stdout)?.[1] ?? '';
+    hostId = await agent.enrollWithNewToken(controller, 'e2e contract');
     srv = path.join(agent.dir, 'srv');
     await writeWar(path.join(srv, 'shop/app.war'), '2.14.1');
     bulk = path.join(agent.dir, 'bulk');

@@ -88,13 +88,7 @@ describe('command signing between the real controller and a real agent', () => {
   }
 
   it('pins the controller key at enrollment and runs a signed scan', async () => {
-    const created = await controller.api<{ token: string }>('POST', '/enrollment-tokens', {
-      name: 'signing',
-      maxUses: 1,
-    });
-    const enrolled = await agent.enroll(controller.grpcUrl, created.token);
-    expect(enrolled.code).toBe(0);
-    hostId = /host id (\S+)/.exec(enrolled.stdout)?.[1] ?? '';
+    hostId = await agent.enrollWithNewToken(controller, 'signing');
     expect(await pinnedKey()).toBe((await currentKey()).publicKey);
     agent.startDaemon();
     expect(await scanOutcome()).toMatchObject({ state: 'succeeded' });

@@ -41,6 +41,28 @@ export class AgentHost {
     };
   }
 
+  /**
+   * Enrolls this agent with a one-use token created through `controller`'s API; the host id.
+   * Throws with the agent's output when enrollment fails.
+   */
+  async enrollWithNewToken(
+    controller: {
+      grpcUrl: string;
+      api<T>(method: string, route: string, body?: unknown): Promise<T>;
+    },
+    tokenName: string,
+  ): Promise<string> {
+    const created = await controller.api<{ token: string }>('POST', '/enrollment-tokens', {
+      name: tokenName,
+      maxUses: 1,
+    });
+    const enrolled = await this.enroll(controller.grpcUrl, created.token);
+    const hostId = /host id (\S+)/.exec(enrolled.stdout)?.[1];
+    if (enrolled.code !== 0 || !hostId)
+      throw new Error(`enroll exited ${enrolled.code}: ${enrolled.stdout}${enrolled.stderr}`);
+    return hostId;
+  }
+
   async enroll(controllerUrl: string, token: string): Promise<ProcessResult> {
     const child = spawn(
       process.execPath,
