@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { AGENT_REVOKED_TRAILER, CommandState, ControllerMessage } from '@log4fleet/contracts';
+import { CommandsService } from '../src/commands/commands.service';
 import { AgentStream, eventually, TestAgent } from './support/agent-client';
 import { startTestController, TestController, TestDatabase } from './support/test-controller';
 
@@ -88,6 +89,40 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent replacement on %s', (
         items: Array<{ details: Record<string, unknown> }>;
       }
     ).items;
+
+  /** Counts the pending-command reads made for one agent, and waits for them to finish. */
+  function pendingReadsOf(agentId: string) {
+    const commands = controller.app.get(CommandsService);
+    const original = commands.pendingFor.bind(commands);
+    const reads: Array<Promise<unknown>> = [];
+    const spy = jest.spyOn(commands, 'pendingFor').mockImplementation((id) => {
+      const read = original(id);
+      if (id === agentId) reads.push(read.catch(() => undefined));
+      return read;
+    });
+    return {
+      async settled(count: number): Promise<void> {
+        await eventually(
+          () => Promise.resolve(reads.length >= count ? true : undefined),
+          'pending reads',
+        );
+        await Promise.all(reads);
+        spy.mockRestore();
+      },
+    };
+  }
+
+  async function roundTrip(stream: AgentStream): Promise<void> {
+    const acks = () => stream.received.filter((m) => m.kind?.$case === 'heartbeatAck').length;
+    const before = acks();
+    stream.send({
+      kind: {
+        $case: 'heartbeat',
+        value: { sentAtMs: Date.now(), runningCommands: 0, outboxChunks: 0 },
+      },
+    });
+    await stream.next(() => (acks() > before ? true : undefined), 'a second heartbeat ack');
+  }
 
   /** A host with an enrolled agent whose stream is open. */
   async function victim() {
@@ -216,13 +251,16 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent replacement on %s', (
     await successor.enroll((await createToken({ replaceHostId: agent.hostId })).token, facts);
     for (const id of [delivered.id, queued.id])
       expect(await command(id)).toMatchObject({ state: 'queued', agentId: successor.agentId });
+    const reads = pendingReadsOf(successor.agentId);
     const next = await connected(successor);
     await next.next((m) => (commandOf(m)?.id === queued.id ? true : undefined), 'the queued scan');
     await next.next((m) => (commandOf(m)?.id === delivered.id ? true : undefined), 'the other');
+    // Both pushes of what is pending (the connect's and the one after the directory publish)
+    // have run; a heartbeat answered after them proves the stream carries all they sent.
+    await reads.settled(2);
+    await roundTrip(next);
     const pushed = next.received.map(commandOf).filter((c) => c !== undefined);
-    // Each may arrive twice (the connect's pending read and the directory publish's push race;
-    // the agent acknowledges a redelivery without running it again): both, and only these.
-    expect([...new Set(pushed.map((c) => c.id))].sort()).toEqual([delivered.id, queued.id].sort());
+    expect(pushed.map((c) => c.id).sort()).toEqual([delivered.id, queued.id].sort());
     const reassigned = await audit('command.reassigned', agent.hostId);
     expect(reassigned.map((e) => e.details['commandId']).sort()).toEqual(
       [delivered.id, queued.id].sort(),
