@@ -103,7 +103,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     outbox,
     log: log.child({ part: 'control' }),
     agentVersion: options.agentVersion,
-    hostFacts: await collectHostFacts(),
+    hostFacts: await collectHostFacts(process.env, credentials.instance),
     heartbeatMs,
     reconnectWindowMs: options.reconnectWindowMs,
     backoff: options.backoff,
