@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { AGENT_REVOKED_TRAILER, CommandState, ControllerMessage } from '@log4fleet/contracts';
+import {
+  AGENT_REVOKED_TRAILER,
+  CommandState,
+  ControllerMessage,
+  ENROLL_REFUSED_TRAILER,
+} from '@log4fleet/contracts';
 import { CommandsService } from '../src/commands/commands.service';
 import { AgentStream, eventually, TestAgent } from './support/agent-client';
 import { startTestController, TestController, TestDatabase } from './support/test-controller';
@@ -136,12 +141,16 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent replacement on %s', (
     const { agent, facts, stream } = await victim();
     const token = await createToken();
     const attacker = newAgent();
-    await expect(
-      attacker.enroll(token.token, { ...facts, hostname: 'attacker' }),
-    ).rejects.toMatchObject({
+    const error = await attacker.enroll(token.token, { ...facts, hostname: 'attacker' }).then(
+      () => undefined,
+      (e: ServiceError) => e,
+    );
+    expect(error).toMatchObject({
       code: status.FAILED_PRECONDITION,
       details: expect.stringContaining(`host ${agent.hostId}`),
     });
+    // The agent reads why from the trailer, to tell its user what to do.
+    expect(error?.metadata.get(ENROLL_REFUSED_TRAILER)).toEqual(['active-agent']);
     // A wrong credential is no proof either.
     await expect(
       attacker.enroll(token.token, facts, `${agent.agentId}.${'0'.repeat(64)}`),
