@@ -45,6 +45,13 @@ describe('enroll --instance: one more agent of a machine, a host of its own', ()
     expect(await collectHostFacts(env)).toMatchObject({ hostname: 'node-7', machineId: 'abc123' });
   });
 
+  it('keeps the instance whole when the machine id is at its limit (else it would be the machine)', async () => {
+    const long = 'f'.repeat(L.machineIdBytes);
+    const facts = await collectHostFacts({ LOG4FLEET_MACHINE_ID: long }, 'team-b');
+    expect(facts.machineId).toMatch(/^f+\/team-b$/);
+    expect(Buffer.byteLength(facts.machineId)).toBe(L.machineIdBytes);
+  });
+
   it.each(['', 'Team', 'a b', '-x', 'x/y', 'a'.repeat(25)])('refuses %j, naming it', (name) => {
     expect(() => parseInstanceName(name)).toThrow(`bad --instance "${name}"`);
   });

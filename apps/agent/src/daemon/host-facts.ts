@@ -32,13 +32,17 @@ export async function collectHostFacts(
   instance?: string,
 ): Promise<HostFacts> {
   const suffix = instance ? `/${instance}` : '';
-  const hostname = (env['LOG4FLEET_HOSTNAME'] || os.hostname()) + suffix;
+  const hostname = env['LOG4FLEET_HOSTNAME'] || os.hostname();
   const machineId = (env['LOG4FLEET_MACHINE_ID'] || (await readText('/etc/machine-id'))).trim();
   const osRelease = parseOsRelease(await readText('/etc/os-release'));
+  // The suffix is kept whole: cut, an instance would present its machine's own id.
+  const keep = (value: string, maxBytes: number) =>
+    fact(value, maxBytes - Buffer.byteLength(suffix)) + suffix;
   return {
-    hostname: fact(hostname),
+    hostname: keep(hostname, L.factBytes),
+    // The machine's name in DNS: an instance is reached at the same address.
     fqdn: fact(await resolveFqdn(hostname)),
-    machineId: fact(machineId + suffix, L.machineIdBytes),
+    machineId: keep(machineId, L.machineIdBytes),
     osName: fact(osRelease['NAME'] ?? os.type()),
     osVersion: fact(osRelease['VERSION_ID'] ?? osRelease['VERSION'] ?? ''),
     kernel: fact(os.release()),
