@@ -214,6 +214,38 @@ describe('inventory reporting', () => {
     }
   });
 
+  it('sends a snapshot when asked (a controller request, a processes scan), held while the controller asked to wait', async () => {
+    let now = 2_000_000;
+    const reporter = new InventoryReporter({
+      client,
+      metadata,
+      collect: () => Promise.resolve({ snapshot: undefined, collectedAtMs: now }),
+      log: pino({ level: 'silent' }),
+      now: () => now,
+    });
+    try {
+      const received = sink.received.length;
+      reporter.requestNow('controller request r1');
+      reporter.requestNow('a scan inspected the running processes');
+      await reporter.idle();
+      // The second request came during the first report: one more report, not one per request.
+      expect(sink.received.length).toBe(received + 2);
+      sink.exhausted = 'too many; retry after 600 s';
+      const attempts = sink.attempts;
+      now += 1;
+      reporter.requestNow('controller request r2');
+      await reporter.idle();
+      expect(sink.attempts).toBe(attempts + 1);
+      now += 60_000;
+      reporter.requestNow('controller request r3');
+      await reporter.idle();
+      expect(sink.attempts).toBe(attempts + 1);
+    } finally {
+      sink.exhausted = null;
+      reporter.stop();
+    }
+  });
+
   it('reads the wait from a RESOURCE_EXHAUSTED message, and waits an hour when it names none', () => {
     expect(retryAfterMs('... retry after 42 s (2026-01-01T00:00:00.000Z)')).toBe(42_000);
     expect(retryAfterMs('busy')).toBe(3_600_000);

@@ -29,6 +29,8 @@ export interface CommandExecutorDeps {
   /** Inspection of running JVMs (same contract as scan); absent in builds without it. */
   processScan?: ScanFn;
   now?: () => number;
+  /** Called after a scan that inspected running processes finished (default handlers only). */
+  onProcessesInspected?: () => void;
   /** The handler of each kind; by default the scan handler over scan/processScan/outbox. */
   handlers?: KindHandlers;
 }
@@ -89,6 +91,7 @@ export class CommandExecutor {
         outbox: deps.outbox,
         workDir: deps.workDir,
         workerFile: deps.workerFile,
+        onProcessesInspected: deps.onProcessesInspected,
       }),
     };
   }
