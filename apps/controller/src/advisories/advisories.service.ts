@@ -44,7 +44,8 @@ const packagesOf = (s: InventorySnapshot): SoftwareItem[] => s.packages.map(toSo
 /** Installed software (packages, jar-scan products) against CISA's list: per host, and across the fleet. */
 @Injectable()
 export class AdvisoriesService {
-  private readonly packagesCache: FactsCache<SoftwareItem[]> = new Map();
+  /** Matches of each latest snapshot's packages, unfiltered: the fleet view's warm path. */
+  private readonly packageMatches: FactsCache<AdvisoryMatch[]> = new Map();
 
   constructor(
     private readonly catalog: AdvisoryCatalog,
@@ -79,16 +80,18 @@ export class AdvisoriesService {
   }
 
   async fleet(query: FleetAdvisoryQueryDto): Promise<FleetAdvisoriesDto> {
-    const software = new Map<string, SoftwareItem[]>();
-    for (const h of await this.inventory.latestFacts(packagesOf, this.packagesCache))
-      software.set(h.hostId, [...h.facts]);
+    const matchesOf = (s: InventorySnapshot) => packagesOf(s).flatMap((i) => this.catalog.match(i));
+    const matches = new Map<string, AdvisoryMatch[]>();
+    for (const h of await this.inventory.latestFacts(matchesOf, this.packageMatches))
+      matches.set(h.hostId, h.facts);
     const { byHost, truncated } = await this.currentFindings();
-    for (const [hostId, findings] of byHost)
-      software.set(hostId, [...(software.get(hostId) ?? []), ...softwareFromFindings(findings)]);
+    for (const [hostId, findings] of byHost) {
+      const found = softwareFromFindings(findings).flatMap((i) => this.catalog.match(i));
+      matches.set(hostId, [...(matches.get(hostId) ?? []), ...found]);
+    }
     const groups = new Map<number, Group>();
-    for (const [hostId, items] of software)
-      for (const item of items)
-        for (const m of this.catalog.match(item)) if (keep(m, query)) addToGroup(groups, m, hostId);
+    for (const [hostId, list] of matches)
+      for (const m of list) if (keep(m, query)) addToGroup(groups, m, hostId);
     const all = [...groups.values()]
       .map(toFleetDto)
       .sort(
@@ -101,7 +104,7 @@ export class AdvisoriesService {
     const start = (query.page - 1) * query.pageSize;
     return {
       database: toDatabaseDto(this.catalog.database),
-      hostsConsidered: software.size,
+      hostsConsidered: matches.size,
       findingsTruncated: truncated,
       items: all.slice(start, start + query.pageSize),
       total: all.length,
