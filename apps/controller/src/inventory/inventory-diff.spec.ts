@@ -107,6 +107,11 @@ describe('diffSnapshots', () => {
     });
   });
 
+  it('takes a first package list (an agent upgraded to report packages) as a baseline, not as installs', () => {
+    expect(diffSnapshots(baseSnapshot({ packages: [] }), baseSnapshot())).toEqual([]);
+    expect(diffSnapshots(baseSnapshot(), baseSnapshot({ packages: [] }))).toEqual([]);
+  });
+
   it('reports a new listening port with its owner, and a closed one', () => {
     const before = baseSnapshot();
     const listening = [

@@ -157,8 +157,13 @@ const describePackage = (p: InstalledPackage) => ({
   arch: p.arch,
 });
 
-/** Packages installed, removed or changed version, keyed by manager, name and architecture. */
+/**
+ * Packages installed, removed or changed version, keyed by manager, name and architecture. An
+ * empty list on either side means "not collected" (an agent from before package inventory, an
+ * unreadable dpkg status), not thousands of packages installed or removed: no changes then.
+ */
 function packageChanges(prev: InventorySnapshot, next: InventorySnapshot): InventoryChange[] {
+  if (prev.packages.length === 0 || next.packages.length === 0) return [];
   const before = byKey(prev.packages, packageKey);
   const after = byKey(next.packages, packageKey);
   const changes: InventoryChange[] = [
