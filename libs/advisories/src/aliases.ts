@@ -9,27 +9,35 @@ export interface Alias {
   names: string[];
   vendor: string;
   product: string;
+  /**
+   * Only for versions in this spec (versions.ts syntax), where one name covers two products:
+   * RHEL 7's "log4j" package is Log4j 1.2.17, RHEL 8's is Log4j 2. An unknown version matches.
+   */
+  versions?: string;
 }
 
 export const ALIASES: Alias[] = [
   // Log4j itself, as each distribution and the jar scan name it.
   {
-    names: ['log4j-core', 'liblog4j2-java', 'apache-log4j2', 'log4j', 'log4j2'],
+    names: ['log4j-core', 'liblog4j2-java', 'apache-log4j2', 'log4j2'],
     vendor: 'Apache',
     product: 'Log4j 2.x',
   },
+  { names: ['log4j'], vendor: 'Apache', product: 'Log4j 2.x', versions: '>= 2' },
   { names: ['liblog4j2-java', 'apache-log4j2'], vendor: 'Debian', product: 'Apache-log4j2' },
   {
     names: ['log4j-1.x', 'liblog4j1.2-java', 'apache-log4j1.2', 'log4j12', 'log4j1'],
     vendor: 'Apache',
     product: 'Log4j 1.x',
   },
+  { names: ['log4j'], vendor: 'Apache', product: 'Log4j 1.x', versions: '1.x' },
   {
     names: ['liblog4j1.2-java', 'apache-log4j1.2'],
     vendor: 'Debian',
     product: 'Apache-log4j.1.2',
   },
-  { names: ['log4j', 'log4j-core'], vendor: 'Red Hat', product: 'log4j-core' },
+  { names: ['log4j-core'], vendor: 'Red Hat', product: 'log4j-core' },
+  { names: ['log4j'], vendor: 'Red Hat', product: 'log4j-core', versions: '>= 2' },
   {
     names: ['rh-java-common-log4j'],
     vendor: 'Red Hat Software Collections',

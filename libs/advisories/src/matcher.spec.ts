@@ -51,6 +51,17 @@ describe('AdvisoryMatcher', () => {
     expect(matches.filter((m) => m.entry.vendor === 'Debian')).toHaveLength(1);
   });
 
+  it("tells RHEL 7's log4j package (1.2.17) from RHEL 8's (2.x) by version", () => {
+    const products = (version: string) =>
+      matcher
+        .matchOne({ source: 'rpm', name: 'log4j', version })
+        .filter((m) => m.confidence === 'alias')
+        .map((m) => `${m.entry.vendor} / ${m.entry.product}`)
+        .sort();
+    expect(products('1.2.17-16.el7_4')).toEqual(['Apache / Log4j 1.x']);
+    expect(products('2.14.1-1.el8')).toEqual(['Apache / Log4j 2.x', 'Red Hat / log4j-core']);
+  });
+
   it('quotes, never corrects, the Apache Log4j 2.x entry that lists the fixed 2.17.1 as affected', () => {
     const m = find(matcher.matchOne(item('log4j-core', '2.14.1')), 'Apache', 'Log4j 2.x');
     expect(main(m)).toMatchObject({

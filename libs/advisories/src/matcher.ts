@@ -1,7 +1,7 @@
 import { ALIASES } from './aliases';
 import { comparableVersion, type SoftwareItem } from './software';
 import type { AdvisoryDatabase, AdvisoryEntry, CveEntry, DatabaseCve, EntryStatus } from './types';
-import { compareVersions, parseVersionSpec, versionIn } from './versions';
+import { compareVersions, parseVersionSpec, type VersionSpec, versionIn } from './versions';
 
 /**
  * How sure a match is: `alias` from the curated table (aliases.ts), `exact` when the names
@@ -91,7 +91,10 @@ function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
 
 /** Matches installed software against the database: build once, match many hosts. */
 export class AdvisoryMatcher {
-  private readonly byAlias = new Map<string, AdvisoryEntry[]>();
+  private readonly byAlias = new Map<
+    string,
+    Array<{ entry: AdvisoryEntry; versions?: VersionSpec }>
+  >();
   private readonly byName = new Map<string, AdvisoryEntry[]>();
   private readonly byStripped = new Map<string, AdvisoryEntry[]>();
 
@@ -100,7 +103,9 @@ export class AdvisoryMatcher {
       const targets = db.entries.filter(
         (e) => e.vendor === alias.vendor && e.product === alias.product,
       );
-      for (const name of alias.names) for (const t of targets) push(this.byAlias, name, t);
+      const versions = alias.versions === undefined ? undefined : parseVersionSpec(alias.versions);
+      for (const name of alias.names)
+        for (const entry of targets) push(this.byAlias, name, { entry, versions });
     }
     for (const e of db.entries) {
       const product = key(e.product);
@@ -146,7 +151,17 @@ export class AdvisoryMatcher {
       }
     };
     const names = [item.name, item.sourcePackage].filter((n): n is string => !!n);
-    for (const n of names) add(this.byAlias.get(n.toLowerCase()), 'alias', n);
+    const version = comparableVersion(item);
+    for (const n of names) {
+      const aliases = (this.byAlias.get(n.toLowerCase()) ?? []).filter(
+        (a) => !a.versions || !version || versionIn(version, a.versions) !== false,
+      );
+      add(
+        aliases.map((a) => a.entry),
+        'alias',
+        n,
+      );
+    }
     for (const n of names) add(this.byName.get(key(n)), 'exact', n);
     for (const n of names) {
       const s = stripped(n);
