@@ -121,7 +121,7 @@ export class AdvisoryMatcher {
           !GENERIC.has(withoutVendor)
         )
           push(this.byStripped, withoutVendor, e);
-      } else if (key(e.vendor).length >= MIN_NAME + 1) {
+      } else if (GENERIC.has(product) && key(e.vendor).length >= MIN_NAME + 1) {
         // A vendor-wide entry ("Ghidra / All", "Minecraft / ''") answers for the vendor's name.
         push(this.byStripped, key(e.vendor), e);
       }
