@@ -81,6 +81,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
   (database) => {
     let c: TestController;
     let viewer: string;
+    let operator: string;
     let web1: TestAgent;
     let app2: TestAgent;
     let ops3: TestAgent;
@@ -89,6 +90,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
     beforeAll(async () => {
       c = await startTestController({ database });
       viewer = `Bearer ${await c.tokenFor('viewer')}`;
+      operator = `Bearer ${await c.tokenFor('operator')}`;
       web1 = await seedHost(c, {
         hostname: 'web1',
         addresses: ['10.1.0.1'],
@@ -174,6 +176,9 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       ]) {
         expect((await get(path, '')).status).toBe(401);
         expect((await get(path, 'Bearer nope')).status).toBe(401);
+        // Read-only for every role, like the inventory's history and host queries.
+        for (const auth of [viewer, operator, `Bearer ${c.adminToken}`])
+          expect((await get(path, auth)).status).toBe(200);
       }
       expect(
         (await get(`/api/v1/hosts/${web1.hostId}/advisories?minConfidence=maybe`)).status,
