@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { errorMessage, QuarantineError, QuarantineErrorCode } from './errors';
 import { deleteTransaction, TABLE, type Expr } from './ruleset';
 
@@ -63,13 +66,21 @@ export class Nft {
 
   /** Applies one JSON transaction (`nft -j -f -`): all of it or, if the kernel refuses any part, none. */
   async apply(transaction: { nftables: Expr[] }): Promise<void> {
-    const run = await runTool(
-      this.bin,
-      ['-j', '-f', '-'],
-      JSON.stringify(transaction),
-      QuarantineErrorCode.NftMissing,
-    );
-    if (run.code !== 0) throw nftFailure('apply the ruleset', run);
+    // A file, not stdin: nft opens /dev/stdin, which fails on the socket Node gives a child.
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'log4fleet-nft-'));
+    try {
+      const file = path.join(dir, 'ruleset.json');
+      await fsp.writeFile(file, JSON.stringify(transaction), { mode: 0o600 });
+      const run = await runTool(
+        this.bin,
+        ['-j', '-f', file],
+        undefined,
+        QuarantineErrorCode.NftMissing,
+      );
+      if (run.code !== 0) throw nftFailure('apply the ruleset', run);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** `nft -j list table inet log4fleet` parsed, or null when the table does not exist. */
