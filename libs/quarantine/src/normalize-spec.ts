@@ -1,3 +1,4 @@
+import { QUARANTINE_LIMITS as CONTRACT_LIMITS } from '@log4fleet/contracts';
 import { parseAddress, parseCidr } from './address';
 import { QuarantineError, QuarantineErrorCode } from './errors';
 import type {
@@ -10,8 +11,8 @@ import type {
 
 /** Bounds on what one quarantine may ask for: a table stays small enough to read back. */
 export const QUARANTINE_LIMITS = {
-  allowlistEntries: 64,
-  resolvers: 16,
+  allowlistEntries: CONTRACT_LIMITS.allowlistEntries,
+  resolvers: CONTRACT_LIMITS.resolvers,
   hostNameLength: 253,
 } as const;
 
