@@ -25,6 +25,17 @@ export function normalizeSpec(spec: QuarantineSpec): NormalizedSpec {
   }
   const host = normalizeHost(spec.controller?.host);
   const port = checkPort(spec.controller?.port, 'controller.port');
+  const pinned = (spec.controller?.addresses ?? []).map((a, i) => {
+    const parsed = typeof a === 'string' ? parseAddress(a) : null;
+    if (!parsed)
+      invalid(`controller.addresses[${i}] ${JSON.stringify(a)} is not an IPv4 or IPv6 address`);
+    return parsed.address;
+  });
+  if (pinned.length > CONTRACT_LIMITS.controllerAddresses) {
+    invalid(
+      `controller.addresses has ${pinned.length} entries, at most ${CONTRACT_LIMITS.controllerAddresses}`,
+    );
+  }
   const allowlist = (spec.allowlist ?? []).map((entry, i) => normalizeAllow(entry, i));
   if (allowlist.length > QUARANTINE_LIMITS.allowlistEntries) {
     invalid(
@@ -50,7 +61,7 @@ export function normalizeSpec(spec: QuarantineSpec): NormalizedSpec {
   const probe = spec.probe === undefined ? undefined : normalizeProbe(spec.probe);
   return {
     mode: spec.mode,
-    controller: { host, port },
+    controller: { host, port, addresses: [...new Set(pinned)].sort() },
     allowlist,
     resolvers: [...new Set(resolvers)],
     ...(probe ? { probe } : {}),

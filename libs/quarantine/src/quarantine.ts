@@ -120,7 +120,11 @@ export class Quarantine {
       previousCanonical = canonicalFromListing(previous);
       await this.requireConntrack();
       const t = Date.now();
-      const addresses = await pinController(spec.controller.host, this.lookup);
+      // Given addresses are pinned as they are; a name is resolved now, before any rule exists.
+      const addresses =
+        spec.controller.addresses.length > 0
+          ? spec.controller.addresses
+          : await pinController(spec.controller.host, this.lookup);
       timings.resolveMs = Date.now() - t;
       plan = {
         mode: spec.mode,

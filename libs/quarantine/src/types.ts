@@ -21,8 +21,12 @@ export interface ProbeTarget {
 
 export interface QuarantineSpec {
   mode: QuarantineMode;
-  /** The controller the agent must keep reaching: a name (resolved once, then pinned) or an address. */
-  controller: { host: string; port: number };
+  /**
+   * The controller the agent must keep reaching: a name (resolved once, then pinned) or an
+   * address; `addresses`, when given, are pinned instead of resolving the name (every address
+   * of a load-balanced controller).
+   */
+  controller: { host: string; port: number; addresses?: string[] };
   /** isolate: peers that stay reachable besides the controller. */
   allowlist?: AllowEntry[];
   /** egress-block: the only resolvers DNS (53) may still reach. */
@@ -33,7 +37,7 @@ export interface QuarantineSpec {
 /** A validated spec: addresses and prefixes in the one form nft prints them. */
 export interface NormalizedSpec {
   mode: QuarantineMode;
-  controller: { host: string; port: number };
+  controller: { host: string; port: number; addresses: string[] };
   allowlist: NormalizedAllow[];
   resolvers: string[];
   probe?: ProbeTarget;

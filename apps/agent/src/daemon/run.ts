@@ -16,6 +16,8 @@ import { ensurePrivateDir } from './state-dir';
 import { Uploader } from './uploader';
 import { CommandVerifier } from '../signing/command-verifier';
 import { createInventoryReporter } from '../inventory/create-reporter';
+import { Quarantine } from '@log4fleet/quarantine';
+import { ContainmentWatch } from '../quarantine/containment-watch';
 
 export interface RunOptions {
   stateDir: string;
@@ -71,6 +73,10 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
   });
   // The executor reports through the daemon, which needs the executor: bound late.
   const control: { daemon?: AgentDaemon } = {};
+  // Containment (libs/quarantine): its desired state lives in the state directory.
+  const quarantine = new Quarantine({ stateDir });
+  const heartbeatMs =
+    options.heartbeatMs ?? (credentials.heartbeatIntervalS || DEFAULT_HEARTBEAT_S) * 1000;
   const executor = new CommandExecutor({
     scan: options.scan,
     processScan: options.processScan,
@@ -80,10 +86,22 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     log: log.child({ part: 'executor' }),
     report: (update) => control.daemon?.report(update),
     workerFile: options.workerFile,
+    containment: {
+      quarantine,
+      controller: address,
+      roundTrip: (signal) => {
+        if (!control.daemon) return Promise.reject(new Error('the daemon is not started'));
+        return control.daemon.roundTrip(signal);
+      },
+    },
   });
   outbox.onPut(() => uploader.wake());
-  const heartbeatMs =
-    options.heartbeatMs ?? (credentials.heartbeatIntervalS || DEFAULT_HEARTBEAT_S) * 1000;
+  const containmentWatch = new ContainmentWatch({
+    quarantine,
+    report: (report) => control.daemon?.reportContainment(report),
+    log: log.child({ part: 'containment' }),
+    intervalMs: heartbeatMs,
+  });
   const inventory = createInventoryReporter({
     client,
     credentials,
@@ -118,6 +136,8 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     'agent daemon starting',
   );
   control.daemon = daemon;
+  // Before the first stream: a quarantine that a reboot or someone removed is back first.
+  await containmentWatch.start();
   uploader.start();
   const done = daemon.run();
   let stopped: Promise<void> | undefined;
@@ -129,6 +149,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     stop: () =>
       (stopped ??= (async () => {
         await executor.shutdown();
+        containmentWatch.stop();
         daemon.shutdown();
         inventory.stop();
         await uploader.close();
