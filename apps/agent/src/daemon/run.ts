@@ -33,6 +33,8 @@ export interface RunOptions {
   backoff: BackoffOptions;
   /** How often an inventory snapshot is sent besides each (re)connect. */
   inventoryIntervalMs?: number;
+  /** Paths of nft and conntrack for quarantine commands; PATH lookup by default. */
+  containmentTools?: { nft?: string; conntrack?: string };
 }
 
 export interface RunningDaemon {
@@ -74,7 +76,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
   // The executor reports through the daemon, which needs the executor: bound late.
   const control: { daemon?: AgentDaemon } = {};
   // Containment (libs/quarantine): its desired state lives in the state directory.
-  const quarantine = new Quarantine({ stateDir });
+  const quarantine = new Quarantine({ stateDir, tools: options.containmentTools });
   const heartbeatMs =
     options.heartbeatMs ?? (credentials.heartbeatIntervalS || DEFAULT_HEARTBEAT_S) * 1000;
   const executor = new CommandExecutor({
