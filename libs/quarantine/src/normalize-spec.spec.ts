@@ -66,6 +66,14 @@ describe('normalizeSpec', () => {
     expect(spec.controller.host).toBe('fd00::1');
     expect(spec.resolvers).toEqual(['fd00::35', '10.0.0.53']);
   });
+
+  it('pins given controller addresses normalized, sorted and once each', () => {
+    const spec = normalizeSpec({
+      ...OK,
+      controller: { host: 'c.example', port: 1, addresses: ['FD00::1', '10.0.0.9', '10.0.0.9'] },
+    });
+    expect(spec.controller.addresses).toEqual(['10.0.0.9', 'fd00::1']);
+  });
 });
 
 describe('parseCidr', () => {

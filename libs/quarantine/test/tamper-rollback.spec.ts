@@ -89,6 +89,21 @@ describe('tampering', () => {
     expect(await reachable()).toBe(false);
   });
 
+  it('after a reboot (a new boot id) the missing table is put back as reapplied, not as tampering', async () => {
+    topo.exec(topo.host, 'nft', 'delete', 'table', 'inet', 'log4fleet');
+    const result = await topo.run<CheckResult>({
+      op: 'reapply',
+      stateDir,
+      bootId: 'the-next-boot',
+    });
+    expect(result).toEqual({ state: 'reapplied', rulesetHash: hash });
+    expect(await reachable()).toBe(false);
+    // The new boot is remembered: the same boot losing the table again is tampering.
+    topo.exec(topo.host, 'nft', 'delete', 'table', 'inet', 'log4fleet');
+    const again = await topo.run<CheckResult>({ op: 'check', stateDir, bootId: 'the-next-boot' });
+    expect(again).toMatchObject({ state: 'restored', tamper: { kind: 'missing' } });
+  });
+
   it('release leaves the other table alone', async () => {
     expect(await topo.run<ReleaseResult>({ op: 'release', stateDir })).toMatchObject({
       state: 'released',

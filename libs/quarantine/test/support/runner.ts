@@ -25,7 +25,13 @@ export type RunnerRequest =
       lookup?: Record<string, string[]>;
       nft?: string;
     }
-  | { op: 'release' | 'check' | 'reapply'; stateDir: string; nft?: string }
+  | {
+      op: 'release' | 'check' | 'reapply';
+      stateDir: string;
+      nft?: string;
+      /** Stands for /proc/sys/kernel/random/boot_id: another value is a reboot. */
+      bootId?: string;
+    }
   | { op: 'raw-apply'; transaction: unknown }
   | { op: 'probe'; targets: Target[] }
   /** Opens a TCP session, then answers each stdin line "ping" with {"echo": bool}. */
@@ -61,7 +67,12 @@ async function main(): Promise<unknown> {
     case 'release':
     case 'check':
     case 'reapply': {
-      const q = new Quarantine({ stateDir: req.stateDir, tools: { nft: req.nft ?? 'nft' } });
+      const bootId = req.bootId;
+      const q = new Quarantine({
+        stateDir: req.stateDir,
+        tools: { nft: req.nft ?? 'nft' },
+        ...(bootId ? { bootId: () => Promise.resolve(bootId) } : {}),
+      });
       return q[req.op]();
     }
     case 'raw-apply':
