@@ -45,6 +45,21 @@ describe('normalizeSpec', () => {
       { ...OK, probe: { address: 'fe80::1%eth0', port: 1, protocol: 'tcp' } },
       /probe.address "fe80::1%eth0"/,
     ],
+    [
+      { ...OK, controller: { host: 'c', port: 1, addresses: ['c.example'] } },
+      /controller.addresses\[0\] "c.example"/,
+    ],
+    [
+      {
+        ...OK,
+        controller: {
+          host: 'c',
+          port: 1,
+          addresses: Array.from({ length: 17 }, (_, i) => `10.0.0.${i}`),
+        },
+      },
+      /controller.addresses has 17 entries, at most 16/,
+    ],
   ] as const)('refuses %j naming the input', (spec, message) => {
     let thrown: unknown;
     try {
