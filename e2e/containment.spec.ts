@@ -118,6 +118,9 @@ describe('containment: quarantine and release through the REST API, agents in ne
   });
 
   it('isolate: verified with evidence, the attacker unreachable, the stream still carries a scan', async () => {
+    // A session to the attacker opened before the quarantine (an exploit's LDAP callback).
+    const session = await fleet.session(agent.ns, tcp(NET.atk4, 1389));
+    expect(await session.ping()).toBe(true);
     const started = Date.now();
     const created = await fleet.api<CommandDto>('POST', `/hosts/${hostId}/quarantine`, {
       mode: 'isolate',
@@ -140,6 +143,8 @@ describe('containment: quarantine and release through the REST API, agents in ne
       ['probe', true],
     ]);
     expect(differing(fleet.reach(agent.ns, [...ATTACKER, ...OTHER]), false)).toEqual([]);
+    expect(await session.ping()).toBe(false);
+    session.close();
     const requested = await audit('containment.requested');
     expect(requested[0]).toMatchObject({
       details: { reason: 'vulnerable log4j-core 2.14.1 found', ticket: 'INC-4711' },

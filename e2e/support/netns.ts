@@ -66,6 +66,26 @@ Promise.all(targets.map((t) => new Promise((resolve) => {
 }))).then((r) => console.log(JSON.stringify(r)));
 `;
 
+/**
+ * A TCP session kept open (node -e): connects, prints {"connected":true}, then answers each
+ * stdin line with {"echo":bool}: whether the peer echoed a ping within 1.5 s.
+ */
+const SESSION = `
+const net = require('node:net'), readline = require('node:readline');
+const [host, port] = process.argv.slice(1);
+const s = net.connect({ host, port: Number(port) });
+let waiting;
+s.on('data', () => waiting && waiting(true)); s.on('error', () => waiting && waiting(false));
+s.once('connect', () => {
+  console.log(JSON.stringify({ connected: true }));
+  readline.createInterface({ input: process.stdin }).on('line', () => {
+    const timer = setTimeout(() => waiting(false), 1500);
+    waiting = (ok) => { clearTimeout(timer); waiting = undefined; console.log(JSON.stringify({ echo: ok })); };
+    s.write('ping');
+  });
+});
+`;
+
 /** A UNIX socket to TCP forwarder (node -e), run inside the controller's namespace. */
 const FORWARD = `
 const net = require('node:net');
@@ -215,6 +235,44 @@ export class NetnsFleet {
       timeout: 30_000,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+  }
+
+  /** A TCP session from namespace `ns`, kept open; ping() says whether the echo came back. */
+  async session(ns: string, target: Target): Promise<{ ping(): Promise<boolean>; close(): void }> {
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, '-e', SESSION, target.address, String(target.port)],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    this.children.push(child);
+    const lines: string[] = [];
+    child.stdout?.on('data', (d: Buffer) => {
+      lines.push(
+        ...d
+          .toString()
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+    });
+    const next = async (): Promise<Record<string, unknown>> => {
+      await eventually(
+        'a line from the session',
+        () => (lines.length > 0 ? true : undefined),
+        10_000,
+        20,
+      );
+      return JSON.parse(lines.shift()!) as Record<string, unknown>;
+    };
+    if ((await next())['connected'] !== true) throw new Error('the session did not connect');
+    return {
+      ping: async () => {
+        child.stdin?.write('ping\n');
+        return (await next())['echo'] === true;
+      },
+      close: () => child.kill('SIGKILL'),
+    };
   }
 
   /** Which of `targets` answer from namespace `ns` (probes bounded to 1.5 s each). */
