@@ -222,4 +222,27 @@ describe('containment contract (SQLite)', () => {
     expect(h.status).toBe('released');
     expect(h.containment!.detail).toMatchObject({ tableWasPresent: true });
   });
+
+  it("the host's timeline tells the story in order", async () => {
+    const res = await c
+      .http()
+      .get(`/api/v1/hosts/${agent.hostId}/timeline`)
+      .set('Authorization', viewer);
+    expect(res.status).toBe(200);
+    const actions = (res.body as Array<{ action: string }>).map((e) => e.action);
+    const order = [
+      'agent.enrolled',
+      'containment.requested',
+      'containment.applied',
+      'containment.verified',
+      'containment.tampered',
+      'containment.failed',
+      'containment.released',
+    ].map((a) => actions.indexOf(a));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(actions).toEqual(
+      expect.arrayContaining(['command.queued', 'command.succeeded', 'command.failed']),
+    );
+  });
 });
