@@ -8,7 +8,7 @@ import { startTestController, TestController } from './support/test-controller';
  * (roles, bad input), the signed command on the wire, and the host's containment following the
  * agent's reports: states, results with evidence, tampering.
  */
-describe('containment contract (SQLite)', () => {
+describe.each(['sqlite', 'postgres'] as const)('containment contract (%s)', (database) => {
   let c: TestController;
   let operator: string;
   let viewer: string;
@@ -47,7 +47,7 @@ describe('containment contract (SQLite)', () => {
     );
 
   beforeAll(async () => {
-    c = await startTestController();
+    c = await startTestController({ database });
     operator = bearer(await c.tokenFor('operator'));
     viewer = bearer(await c.tokenFor('viewer'));
     agent = await seedHost(c, { hostname: 'contained' });
