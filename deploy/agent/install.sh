@@ -9,7 +9,7 @@
 # of the host sees it (ps). --fingerprint (GET /api/v1/controller-certificate) or --ca makes the
 # agent check the controller before the token leaves this host; without them the agent trusts
 # whichever server answers first (README.md: "Enrolling agents").
-# Needs Node.js 20 (installed from the system packages when missing) and the built agent
+# Needs Node.js 20, nftables and conntrack (installed from the system packages when missing) and the built agent
 # bundle (dist/apps/agent: `npx nx run agent:build`), or AGENT_DIST pointing at it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,8 +27,16 @@ for arg in "$@"; do
 done
 [ "$(id -u)" = 0 ] || { echo "install.sh: run as root" >&2; exit 1; }
 [ -f "$dist/main.js" ] || { echo "install.sh: no agent bundle at $dist (run: npx nx run agent:build)" >&2; exit 1; }
+pkgs=()
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-  apt-get update -qq && apt-get install -y -qq nodejs
+  pkgs+=(nodejs)
+fi
+# Quarantine (isolate / egress-block) manages the agent's own nftables table and cuts open
+# flows with conntrack; neither is on a fresh Debian host.
+command -v nft >/dev/null || [ -x /usr/sbin/nft ] || pkgs+=(nftables)
+command -v conntrack >/dev/null || [ -x /usr/sbin/conntrack ] || pkgs+=(conntrack)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}"
 fi
 
 install -d -m 0755 "$prefix"

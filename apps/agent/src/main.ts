@@ -9,7 +9,9 @@ export const EXIT_USAGE = 64;
 
 function buildProgram(): Command {
   const program = new Command('log4fleet-agent')
-    .description('log4fleet endpoint agent: find log4j on this host, and serve a log4fleet controller')
+    .description(
+      'log4fleet endpoint agent: find log4j on this host, and serve a log4fleet controller',
+    )
     .version(AGENT_VERSION)
     .exitOverride()
     .showHelpAfterError();
@@ -25,7 +27,8 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        process.exit(0);
       process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
     }
     throw err;

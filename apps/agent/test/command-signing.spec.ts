@@ -117,8 +117,9 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
     await rm(path.dirname(stateDir), { recursive: true, force: true });
   });
 
-  async function run(): Promise<void> {
+  async function run(containmentTools?: { nft: string; conntrack: string }): Promise<void> {
     daemon = await startDaemon({
+      ...(containmentTools ? { containmentTools } : {}),
       stateDir,
       log: pino({ level: 'silent' }),
       scan: scans.scan,
@@ -201,6 +202,108 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
       expect(scans.calls).toHaveLength(0);
     },
   );
+
+  /**
+   * nft and conntrack replaced by a recorder (argv to a file, then a refusal): a quarantine
+   * that reached the library leaves a line, so "refused and changes nothing on the host" is
+   * checked on this machine without touching its firewall.
+   */
+  async function recordingTools(): Promise<{
+    nft: string;
+    conntrack: string;
+    calls: () => Promise<string>;
+  }> {
+    const dir = path.dirname(stateDir);
+    const log = path.join(dir, 'tool-calls.log');
+    const script = path.join(dir, 'tool-recorder.sh');
+    await writeFile(script, `#!/bin/sh\necho "$0 $*" >> '${log}'\nexit 1\n`, { mode: 0o755 });
+    await writeFile(log, '');
+    return { nft: script, conntrack: script, calls: () => readFile(log, 'utf8') };
+  }
+
+  function quarantineCommand(overrides: Partial<Command> = {}): Command {
+    return scanCommand({
+      kind: {
+        $case: 'quarantine',
+        value: {
+          mode: 'isolate',
+          allowlist: [{ cidr: '10.20.0.0/24', protocol: 'tcp', port: 22 }],
+          resolvers: [],
+          probe: undefined,
+          deadlineS: 5,
+          controllerAddresses: [],
+        },
+      },
+      ...overrides,
+    });
+  }
+
+  const refusedQuarantines: Array<[string, (agent: string) => Command, RegExp]> = [
+    ['unsigned', () => ({ ...quarantineCommand(), agentId }), /refused \(unsigned\)/],
+    [
+      'forged: signed by another key',
+      (agent) => signCommand(quarantineCommand(), agent, generateSigningKey().privateKey),
+      /refused \(foreign\)/,
+    ],
+    [
+      'meant for another agent',
+      () => signCommand(quarantineCommand(), randomUUID(), controller.signingKey.privateKey),
+      /refused \(misaddressed\)/,
+    ],
+    [
+      'widened after signing (allowlist 0.0.0.0/1)',
+      (agent) => {
+        const signed = signCommand(quarantineCommand(), agent, controller.signingKey.privateKey);
+        const widened = quarantineCommand().kind;
+        if (widened?.$case === 'quarantine')
+          widened.value.allowlist = [{ cidr: '0.0.0.0/1', protocol: 'tcp', port: 0 }];
+        return { ...signed, kind: widened };
+      },
+      /refused \(foreign\)/,
+    ],
+  ];
+  it.each(refusedQuarantines)(
+    'refuses a quarantine that is %s: FAILED with the reason, nft never run',
+    async (_n, make, reason) => {
+      const tools = await recordingTools();
+      await run(tools);
+      const command = make(agentId);
+      controller.pushAsIs(agentId, command);
+      const result = await outcome(command.id);
+      expect(result.state).toBe(CommandState.COMMAND_STATE_FAILED);
+      expect(result.message).toMatch(reason);
+      expect(await tools.calls()).toBe('');
+    },
+  );
+
+  it('an expired signed quarantine is EXPIRED and a replayed one is acknowledged, nft run only once', async () => {
+    const tools = await recordingTools();
+    await run(tools);
+    const expired = signCommand(
+      quarantineCommand({ issuedAtMs: Date.now() - 120_000, expiresAtMs: Date.now() - 60_000 }),
+      agentId,
+      controller.signingKey.privateKey,
+    );
+    controller.pushAsIs(agentId, expired);
+    expect((await outcome(expired.id)).state).toBe(CommandState.COMMAND_STATE_EXPIRED);
+    expect(await tools.calls()).toBe('');
+
+    const genuine = signCommand(quarantineCommand(), agentId, controller.signingKey.privateKey);
+    controller.pushAsIs(agentId, genuine);
+    // The recorder refuses everything: the library fails it clearly, never an empty success.
+    const first = await outcome(genuine.id);
+    expect(first.state).toBe(CommandState.COMMAND_STATE_FAILED);
+    expect(first.message).toMatch(/^(RULES_REJECTED|CONNTRACK_MISSING|TOOL_FAILED)/);
+    const calls = await tools.calls();
+    expect(calls).not.toBe('');
+    const before = controller.updates(agentId, genuine.id).length;
+    controller.pushAsIs(agentId, genuine);
+    await waitFor(
+      () => controller.updates(agentId, genuine.id).length > before,
+      'the replay acknowledged',
+    );
+    expect(await tools.calls()).toBe(calls);
+  });
 
   it('reports a genuine command that expired before it could start as EXPIRED, never run', async () => {
     await run();

@@ -16,6 +16,7 @@ import { NetworkMapModule } from './network-map/network-map.module';
 import { HostsApiModule } from './hosts/hosts-api.module';
 import { ResultsModule } from './results/results.module';
 import { ScanModule } from './scan/scan.module';
+import { QuarantineModule } from './quarantine/quarantine.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
         HostsApiModule,
         CommandsModule,
         ScanModule,
+        QuarantineModule,
         ResultsModule,
         HealthModule,
         InventoryModule,

@@ -1,4 +1,4 @@
-import { Command } from './generated/log4fleet/agent/v1/commands';
+import { Command, type QuarantineCommand } from './generated/log4fleet/agent/v1/commands';
 import {
   canonicalCommandBytes,
   checkCommandSignature,
@@ -68,6 +68,55 @@ describe('canonical command encoding', () => {
     for (const v of variants)
       expect(canonicalCommandBytes({ ...v, agentId: AGENT }).equals(base)).toBe(false);
     expect(canonicalCommandBytes({ ...scan(), agentId: `${AGENT}x` }).equals(base)).toBe(false);
+  });
+});
+
+describe('canonical encoding of a quarantine and a release', () => {
+  const quarantineValue: QuarantineCommand = {
+    mode: 'isolate',
+    allowlist: [{ cidr: '10.0.0.0/8', protocol: 'tcp', port: 22 }],
+    resolvers: [],
+    probe: { address: '192.0.2.7', port: 1389, protocol: 'tcp' },
+    deadlineS: 30,
+    controllerAddresses: ['10.1.1.1'],
+  };
+  const quarantine = (value: Partial<QuarantineCommand> = {}): Command =>
+    scan({ kind: { $case: 'quarantine', value: { ...quarantineValue, ...value } } });
+
+  it('changes with every parameter', () => {
+    const base = canonicalCommandBytes({ ...quarantine(), agentId: AGENT });
+    const variants: Command[] = [
+      quarantine({ mode: 'egress-block' }),
+      quarantine({ allowlist: [{ cidr: '10.0.0.0/9', protocol: 'tcp', port: 22 }] }),
+      quarantine({ allowlist: [{ cidr: '10.0.0.0/8', protocol: 'udp', port: 22 }] }),
+      quarantine({ allowlist: [{ cidr: '10.0.0.0/8', protocol: 'tcp', port: 23 }] }),
+      quarantine({ allowlist: [] }),
+      quarantine({ resolvers: ['10.0.0.53'] }),
+      quarantine({ probe: undefined }),
+      quarantine({ probe: { address: '192.0.2.8', port: 1389, protocol: 'tcp' } }),
+      quarantine({ probe: { address: '192.0.2.7', port: 1099, protocol: 'tcp' } }),
+      quarantine({ probe: { address: '192.0.2.7', port: 1389, protocol: 'udp' } }),
+      quarantine({ deadlineS: 31 }),
+      quarantine({ controllerAddresses: ['10.1.1.2'] }),
+      scan({ kind: { $case: 'release', value: {} } }),
+    ];
+    for (const v of variants)
+      expect(canonicalCommandBytes({ ...v, agentId: AGENT }).equals(base)).toBe(false);
+  });
+
+  it('a signed quarantine verifies, and one with a widened allowlist does not', () => {
+    const signed = signCommand(quarantine(), AGENT, key.privateKey);
+    expect(
+      checkCommandSignature(signed, { agentId: AGENT, pinnedKey: key.publicKey, nowMs: NOW }),
+    ).toBeNull();
+    const widened = {
+      ...signed,
+      kind: quarantine({ allowlist: [{ cidr: '0.0.0.0/1', protocol: 'tcp', port: 0 }] }).kind,
+    };
+    expect(
+      checkCommandSignature(widened, { agentId: AGENT, pinnedKey: key.publicKey, nowMs: NOW })
+        ?.code,
+    ).toBe('foreign');
   });
 });
 

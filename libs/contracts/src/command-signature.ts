@@ -7,7 +7,11 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { CommandSigningKeys, SigningKeyRotation } from './generated/log4fleet/agent/v1/agent';
-import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/commands';
+import type {
+  Command,
+  QuarantineCommand,
+  ScanCommand,
+} from './generated/log4fleet/agent/v1/commands';
 
 /**
  * Command signing, shared by both ends. The controller signs, the agent verifies, over a
@@ -21,7 +25,9 @@ import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/comman
  * big-endian; bool = one byte 0/1; a list = u32 count + its items. The parameters of each kind
  * are its typed message's fields in field-number order (scan: paths, exclude,
  * include_network_fs, one_file_system, max_depth, max_nested_bytes, threads, nice, processes,
- * processes_only). A new kind adds its own branch to `encodeParams`.
+ * processes_only; quarantine: mode, allowlist (each: cidr, protocol, port), resolvers,
+ * probe (bool present, then address, port, protocol), deadline_s, controller_addresses;
+ * release: nothing). A new kind adds its own branch to `encodeParams`.
  *
  * A rotation statement ("log4fleet-key-rotation\0" | 0x01 | bytes(new key) |
  * u64(not_before_ms)) is signed by the key it replaces.
@@ -99,6 +105,16 @@ function encodeScan(e: Encoder, scan: ScanCommand): void {
     .bool(scan.processesOnly);
 }
 
+function encodeQuarantine(e: Encoder, q: QuarantineCommand): void {
+  e.str(q.mode);
+  e.list(q.allowlist, (a) => e.str(a.cidr).str(a.protocol).u64(a.port));
+  e.list(q.resolvers, (r) => e.str(r));
+  e.bool(q.probe !== undefined);
+  if (q.probe) e.str(q.probe.address).u64(q.probe.port).str(q.probe.protocol);
+  e.u64(q.deadlineS);
+  e.list(q.controllerAddresses, (a) => e.str(a));
+}
+
 /**
  * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
  * proto without its branch here does not compile (its parameters would go unsigned).
@@ -108,9 +124,15 @@ function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
     case 'scan':
       encodeScan(e, kind.value);
       return;
+    case 'quarantine':
+      encodeQuarantine(e, kind.value);
+      return;
+    case 'release':
+      return;
     default: {
-      const unknownKind: never = kind.$case;
-      throw new Error(`no canonical encoding for command kind ${String(unknownKind)}`);
+      const unknownKind: never = kind;
+      const name = (unknownKind as { $case?: unknown }).$case;
+      throw new Error(`no canonical encoding for command kind ${String(name)}`);
     }
   }
 }

@@ -49,6 +49,25 @@ export const SCAN_LIMITS = {
   threads: 64,
 } as const;
 
+/**
+ * A quarantine command's bounds (commands.proto QuarantineCommand, results.proto
+ * QuarantineResults, agent.proto ContainmentReport): the controller refuses a request beyond
+ * them (400), the agent fails a command beyond them naming the field.
+ */
+export const QUARANTINE_LIMITS = {
+  allowlistEntries: 64,
+  resolvers: 16,
+  controllerAddresses: 16,
+  addressBytes: 64,
+  /** Seconds the controller has to answer over the new rules; 0 on the wire means the default. */
+  defaultDeadlineS: 30,
+  maxDeadlineS: 300,
+  codeBytes: 64,
+  reasonBytes: 1024,
+  evidenceBytes: 64 * 1024,
+  hashBytes: 128,
+} as const;
+
 export const INVENTORY_LIMITS = {
   interfaces: 256,
   addressesPerInterface: 64,

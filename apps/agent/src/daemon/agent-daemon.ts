@@ -6,6 +6,7 @@ import {
   type AgentMessage,
   type AgentServiceClient,
   type CommandUpdate,
+  type ContainmentReport,
   type ControllerMessage,
   type HostFacts,
 } from '@log4fleet/contracts';
@@ -84,6 +85,16 @@ export class AgentDaemon {
    */
   private heartbeatsInFlight: string[][] = [];
   private writtenSinceHeartbeat: string[] = [];
+  /** Heartbeats written and acks received on the current stream, for roundTrip(). */
+  private heartbeatSeq = 0;
+  private ackSeq = 0;
+  private readonly ackWaiters = new Set<{
+    seq: number;
+    session: number;
+    settle: (err?: Error) => void;
+  }>();
+  /** Containment reports written while no stream was open (the latest few). */
+  private readonly queuedReports: ContainmentReport[] = [];
   sessions = 0;
   /** Why the controller revoked this agent; set, the daemon has stopped for good. */
   revokedReason: string | undefined;
@@ -123,7 +134,47 @@ export class AgentDaemon {
     return true;
   }
 
+  /**
+   * A round trip with the controller on the control stream: a heartbeat written now and its
+   * ack. Resolves once the controller answered; rejects when no stream is open, the stream
+   * ends first, or `signal` aborts. The quarantine's proof that the controller still answers.
+   */
+  async roundTrip(signal: AbortSignal): Promise<string> {
+    if (!this.established) throw new Error('no control stream to the controller is open');
+    const session = this.sessions;
+    const started = Date.now();
+    const seq = await this.sendHeartbeat();
+    if (seq === null) throw new Error('the control stream is closed');
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        seq,
+        session,
+        settle: (err?: Error) => {
+          this.ackWaiters.delete(waiter);
+          signal.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else resolve();
+        },
+      };
+      const onAbort = (): void => waiter.settle(new Error('no heartbeat ack before the deadline'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.ackWaiters.add(waiter);
+      if (this.sessions !== session) waiter.settle(new Error('the control stream was replaced'));
+    });
+    return `heartbeat acknowledged by the controller in ${Date.now() - started} ms`;
+  }
+
+  /** Sends a containment report now, or on the next stream (the latest 16 are kept). */
+  reportContainment(report: ContainmentReport): void {
+    if (this.established && this.write({ kind: { $case: 'containment', value: report } })) return;
+    this.queuedReports.push(report);
+    if (this.queuedReports.length > 16) this.queuedReports.shift();
+  }
+
   private onHeartbeatAck(): void {
+    this.ackSeq += 1;
+    for (const waiter of [...this.ackWaiters])
+      if (waiter.session === this.sessions && waiter.seq <= this.ackSeq) waiter.settle();
     const confirmed = (this.heartbeatsInFlight.shift() ?? []).filter((id) =>
       this.unconfirmed.delete(id),
     );
@@ -166,6 +217,9 @@ export class AgentDaemon {
     // Acks of the previous stream will never come; what it carried is re-sent on this one.
     this.heartbeatsInFlight = [];
     this.writtenSinceHeartbeat = [];
+    this.heartbeatSeq = 0;
+    this.ackSeq = 0;
+    for (const waiter of [...this.ackWaiters]) waiter.settle(new Error('the control stream ended'));
     const stream = openControlStream(this.deps.client, agentMetadata(this.deps.credentials, true));
     this.stream = stream;
     const log = this.deps.log.child({ session: this.sessions });
@@ -232,6 +286,8 @@ export class AgentDaemon {
     );
     for (const update of this.queuedUpdates.splice(0)) this.writeUpdate(update);
     for (const update of this.unconfirmed.values()) this.writeUpdate(update);
+    for (const report of this.queuedReports.splice(0))
+      this.write({ kind: { $case: 'containment', value: report } });
     if (this.unconfirmed.size > 0) void this.sendHeartbeat();
     // The controller is back: results waiting in the outbox need not wait for a backoff.
     this.deps.uploader.wake();
@@ -292,7 +348,8 @@ export class AgentDaemon {
     }
   }
 
-  private async sendHeartbeat(): Promise<void> {
+  /** Writes a heartbeat; resolves with its number on this stream, or null when none is open. */
+  private async sendHeartbeat(): Promise<number | null> {
     const outboxChunks = await this.deps.outbox.count();
     const sent = this.write({
       kind: {
@@ -304,7 +361,10 @@ export class AgentDaemon {
         },
       },
     });
-    if (sent) this.heartbeatsInFlight.push(this.writtenSinceHeartbeat.splice(0));
+    if (!sent) return null;
+    this.heartbeatsInFlight.push(this.writtenSinceHeartbeat.splice(0));
+    this.heartbeatSeq += 1;
+    return this.heartbeatSeq;
   }
 
   private write(message: AgentMessage): boolean {

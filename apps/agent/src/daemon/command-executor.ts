@@ -9,6 +9,11 @@ import { invalidIdMessage, isCommandId } from './command-id';
 import type { ExecutedCommand, ExecutedLog } from './executed-log';
 import type { KindHandler, KindHandlers } from './kinds/kind-handler';
 import { ScanHandler } from './kinds/scan-handler';
+import {
+  QuarantineHandler,
+  ReleaseHandler,
+  type ContainmentHandlerDeps,
+} from '../quarantine/quarantine-handler';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import { truncateUtf8, type ScanFn } from './scan-mapping';
@@ -33,6 +38,8 @@ export interface CommandExecutorDeps {
   onProcessesInspected?: () => void;
   /** The handler of each kind; by default the scan handler over scan/processScan/outbox. */
   handlers?: KindHandlers;
+  /** Quarantine and release (libs/quarantine); without it those commands fail, saying so. */
+  containment?: Omit<ContainmentHandlerDeps, 'outbox'>;
 }
 
 interface Entry {
@@ -64,6 +71,14 @@ function newEntry(command: Command, log: Logger): Entry {
 
 class CancelledError extends Error {}
 
+/** A kind this executor was built without: its commands fail, saying so. */
+function unavailable<K extends 'quarantine' | 'release'>(kind: K): KindHandler<K> {
+  return {
+    run: () =>
+      Promise.reject(new Error(`this agent runs no ${kind} commands (built without containment)`)),
+  };
+}
+
 /**
  * The one entry point of every command on the agent (handle), kind-neutral: runs the commands
  * the controller sends, each id at most once: a redelivered command
@@ -84,6 +99,7 @@ export class CommandExecutor {
 
   constructor(private readonly deps: CommandExecutorDeps) {
     this.now = deps.now ?? Date.now;
+    const containment = deps.containment ? { ...deps.containment, outbox: deps.outbox } : undefined;
     this.handlers = deps.handlers ?? {
       scan: new ScanHandler({
         scan: deps.scan,
@@ -93,6 +109,8 @@ export class CommandExecutor {
         workerFile: deps.workerFile,
         onProcessesInspected: deps.onProcessesInspected,
       }),
+      quarantine: containment ? new QuarantineHandler(containment) : unavailable('quarantine'),
+      release: containment ? new ReleaseHandler(containment) : unavailable('release'),
     };
   }
 

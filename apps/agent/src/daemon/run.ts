@@ -16,6 +16,8 @@ import { ensurePrivateDir } from './state-dir';
 import { Uploader } from './uploader';
 import { CommandVerifier } from '../signing/command-verifier';
 import { createInventoryReporter } from '../inventory/create-reporter';
+import { Quarantine } from '@log4fleet/quarantine';
+import { ContainmentWatch } from '../quarantine/containment-watch';
 
 export interface RunOptions {
   stateDir: string;
@@ -31,6 +33,8 @@ export interface RunOptions {
   backoff: BackoffOptions;
   /** How often an inventory snapshot is sent besides each (re)connect. */
   inventoryIntervalMs?: number;
+  /** Paths of nft and conntrack for quarantine commands; PATH lookup by default. */
+  containmentTools?: { nft?: string; conntrack?: string };
 }
 
 export interface RunningDaemon {
@@ -71,6 +75,10 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
   });
   // The executor reports through the daemon, which needs the executor: bound late.
   const control: { daemon?: AgentDaemon } = {};
+  // Containment (libs/quarantine): its desired state lives in the state directory.
+  const quarantine = new Quarantine({ stateDir, tools: options.containmentTools });
+  const heartbeatMs =
+    options.heartbeatMs ?? (credentials.heartbeatIntervalS || DEFAULT_HEARTBEAT_S) * 1000;
   const executor = new CommandExecutor({
     scan: options.scan,
     processScan: options.processScan,
@@ -82,10 +90,22 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     workerFile: options.workerFile,
     // The host's view of running JVMs comes from the inventory: refreshed by such a scan.
     onProcessesInspected: () => inventory.requestNow('a scan inspected the running processes'),
+    containment: {
+      quarantine,
+      controller: address,
+      roundTrip: (signal) => {
+        if (!control.daemon) return Promise.reject(new Error('the daemon is not started'));
+        return control.daemon.roundTrip(signal);
+      },
+    },
   });
   outbox.onPut(() => uploader.wake());
-  const heartbeatMs =
-    options.heartbeatMs ?? (credentials.heartbeatIntervalS || DEFAULT_HEARTBEAT_S) * 1000;
+  const containmentWatch = new ContainmentWatch({
+    quarantine,
+    report: (report) => control.daemon?.reportContainment(report),
+    log: log.child({ part: 'containment' }),
+    intervalMs: heartbeatMs,
+  });
   const inventory = createInventoryReporter({
     client,
     credentials,
@@ -121,6 +141,8 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     'agent daemon starting',
   );
   control.daemon = daemon;
+  // Before the first stream: a quarantine that a reboot or someone removed is back first.
+  await containmentWatch.start();
   uploader.start();
   const done = daemon.run();
   let stopped: Promise<void> | undefined;
@@ -132,6 +154,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     stop: () =>
       (stopped ??= (async () => {
         await executor.shutdown();
+        containmentWatch.stop();
         daemon.shutdown();
         inventory.stop();
         await uploader.close();

@@ -98,6 +98,16 @@ export class AuditService {
   }
 
   /** Status changes of one host, oldest first. */
+  /** Every event of one host, oldest first (at most `limit`, the newest kept). */
+  async hostEvents(hostId: string, limit = 2000): Promise<AuditEventDto[]> {
+    const rows = await this.events.find({
+      where: { hostId },
+      order: { at: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+    return rows.reverse().map(toAuditEventDto);
+  }
+
   async hostStatusHistory(hostId: string): Promise<AuditEventDto[]> {
     const rows = await this.events.find({
       where: { hostId, action: 'host.status_changed' },

@@ -46,6 +46,15 @@ export interface VerifiableSuccess {
   kind: CommandKind;
 }
 
+/** An agent's report that moved a command (after it committed): for kinds that follow their commands. */
+export interface CommandMoved {
+  commandId: string;
+  hostId: string;
+  kind: CommandKind;
+  state: CommandUpdateInput['state'];
+  message: string;
+}
+
 export { unknownCommand } from './unknown-command';
 export type { ResultCommand } from './commands.repository';
 
@@ -72,6 +81,7 @@ export class CommandsService {
   );
 
   private readonly successListeners: Array<(success: VerifiableSuccess) => Promise<void>> = [];
+  private readonly movedListeners: Array<(moved: CommandMoved) => Promise<void>> = [];
 
   constructor(
     @InjectRepository(CommandEntity) private readonly commands: Repository<CommandEntity>,
@@ -294,7 +304,23 @@ export class CommandsService {
         hostId: moved.hostId,
         kind: moved.kind,
       });
+    for (const listener of this.movedListeners)
+      await listener({
+        commandId: update.commandId,
+        hostId: moved.hostId,
+        kind: moved.kind,
+        state: update.state,
+        message: update.message ?? '',
+      });
     return true;
+  }
+
+  /**
+   * Called after an agent's report moved a command (committed), whatever its kind: a feature
+   * that follows its own kind's commands (quarantine/: the host's containment) filters here.
+   */
+  onCommandMoved(listener: (moved: CommandMoved) => Promise<void>): void {
+    this.movedListeners.push(listener);
   }
 
   /** Called after a remediation or quarantine succeeded (committed); the verification feature queues a rescan. */

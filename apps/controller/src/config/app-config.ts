@@ -57,6 +57,11 @@ export interface AppConfig {
   /** Bytes of result uploads being stored at once above which more are refused (RESOURCE_EXHAUSTED). */
   uploadMaxInflightBytes: number;
   limits: AgentLimitsConfig;
+  /**
+   * What the verification rescan after a remediation or a quarantine scans
+   * (VERIFICATION_SCAN_PATHS, comma-separated absolute paths); absent: the scan's default, "/".
+   */
+  verificationScanPaths?: string[];
   logLevel: LogLevel;
   /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
   role: 'all' | 'worker';
@@ -148,6 +153,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
       resultPayloadRetentionDays: readInt('RESULT_PAYLOAD_RETENTION_DAYS', 30, 1, 36_500),
       retentionEveryS: readInt('RETENTION_EVERY_S', 3600, 60, 7 * 86_400),
     },
+    ...readVerificationScanPaths(env.VERIFICATION_SCAN_PATHS, problems),
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
     role: readRole(roleArgument(argv, problems) ?? env.ROLE, problems),
     queues: {},
@@ -258,4 +264,22 @@ function readRole(raw: string | undefined, problems: string[]): 'all' | 'worker'
   if (raw === 'worker') return 'worker';
   problems.push(`ROLE (or --role) must be "all" or "worker", got "${raw}"`);
   return 'all';
+}
+
+function readVerificationScanPaths(
+  raw: string | undefined,
+  problems: string[],
+): { verificationScanPaths?: string[] } {
+  if (raw === undefined || raw.trim() === '') return {};
+  const paths = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (paths.length > 64 || paths.some((p) => !p.startsWith('/') || p.length > 4096)) {
+    problems.push(
+      `VERIFICATION_SCAN_PATHS must be up to 64 comma-separated absolute paths, got "${raw.slice(0, 200)}"`,
+    );
+    return {};
+  }
+  return { verificationScanPaths: paths };
 }

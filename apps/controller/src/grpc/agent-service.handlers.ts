@@ -20,6 +20,7 @@ import { ConnectSession } from './connect-session';
 import { toGrpcStatus } from './grpc-errors';
 import { validateEnroll, validateUpload } from './message-validation';
 import { InventoryGrpcHandler } from '../inventory/inventory-grpc.handler';
+import { ContainmentService } from '../quarantine/containment.service';
 import { CommandSigner } from '../signing/command-signer.service';
 
 function authorizationOf(call: { metadata: { get(key: string): unknown[] } }): string | undefined {
@@ -39,6 +40,7 @@ export class AgentServiceHandlers {
     private readonly registry: AgentRegistry,
     private readonly inventory: InventoryGrpcHandler,
     private readonly signer: CommandSigner,
+    private readonly containment: ContainmentService,
   ) {}
 
   implementation(): AgentServiceServer {
@@ -68,6 +70,7 @@ export class AgentServiceHandlers {
       registry: this.registry,
       maxStreams: this.config.grpc.maxStreams,
       signer: this.signer,
+      containment: this.containment,
     };
     new ConnectSession(call, deps).start();
   }

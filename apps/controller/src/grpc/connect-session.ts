@@ -9,10 +9,16 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { CommandsService } from '../commands/commands.service';
 import { AgentRegistry, AgentStream, CloseReason } from '../connections/agent-registry.service';
 import { CommandSigner } from '../signing/command-signer.service';
+import type { ContainmentService } from '../quarantine/containment.service';
 import { grpcStatus, toGrpcStatus } from './grpc-errors';
 import { malformedReason } from './malformed-request';
 import { storableText } from '../common/path-text';
-import { AGENT_STATES_TEXT, validateCommandUpdate, validateHostFacts } from './message-validation';
+import {
+  AGENT_STATES_TEXT,
+  validateCommandUpdate,
+  validateContainmentReport,
+  validateHostFacts,
+} from './message-validation';
 
 export interface SessionDeps {
   agents: AgentsService;
@@ -20,6 +26,8 @@ export interface SessionDeps {
   registry: AgentRegistry;
   maxStreams: number;
   signer: CommandSigner;
+  /** The host's containment: what the agent reports of its quarantine table (quarantine/). */
+  containment: Pick<ContainmentService, 'onReport'>;
 }
 
 /** Command ids a stream remembers having sent (see ConnectSession.firstSend). */
@@ -142,6 +150,9 @@ export class ConnectSession implements AgentStream {
         return;
       case 'update':
         await this.applyUpdate(principal, kind.value);
+        return;
+      case 'containment':
+        await this.deps.containment.onReport(principal, validateContainmentReport(kind.value));
         return;
     }
   }

@@ -7,6 +7,7 @@ import { HostsModule } from '../hosts/hosts.module';
 import { ResultsModule } from '../results/results.module';
 import { InventoryModule } from '../inventory/inventory.module';
 import { SigningModule } from '../signing/signing.module';
+import { ContainmentModule } from '../quarantine/quarantine.module';
 import { AgentServiceHandlers } from './agent-service.handlers';
 import { GrpcServerService } from './grpc-server.service';
 
@@ -20,6 +21,7 @@ import { GrpcServerService } from './grpc-server.service';
     ResultsModule,
     InventoryModule,
     SigningModule,
+    ContainmentModule,
   ],
   providers: [AgentServiceHandlers, GrpcServerService],
   exports: [GrpcServerService],

@@ -1,5 +1,6 @@
 import type {
   CommandUpdate,
+  ContainmentReport,
   EnrollRequest,
   Finding,
   HostFacts,
@@ -13,6 +14,7 @@ import {
   agentReportedState,
   KindResults,
   PROTOCOL_LIMITS,
+  QUARANTINE_LIMITS,
 } from '@log4fleet/contracts';
 import { CommandUpdateInput } from '../commands/commands.dto';
 import { HostFactsInput } from '../hosts/hosts.dto';
@@ -101,6 +103,23 @@ export function validateCommandUpdate(update: CommandUpdate): CommandUpdateInput
     message: storableText(text(update.message, 'update.message', LIMITS.messageBytes)),
     atMs: update.atMs,
     totalChunks: update.totalChunks,
+  };
+}
+
+/** A ContainmentReport within its limits (agent.proto); anything else ends the stream. */
+export function validateContainmentReport(report: ContainmentReport): ContainmentReport {
+  check(
+    report.state === 'tampered' || report.state === 'failed',
+    `containment.state "${report.state.slice(0, 64)}" is not tampered or failed`,
+  );
+  return {
+    state: report.state,
+    kind: storableText(text(report.kind, 'containment.kind', QUARANTINE_LIMITS.codeBytes)),
+    detail: storableText(text(report.detail, 'containment.detail', QUARANTINE_LIMITS.reasonBytes)),
+    rulesetHash: storableText(
+      text(report.rulesetHash, 'containment.ruleset_hash', QUARANTINE_LIMITS.hashBytes),
+    ),
+    atMs: report.atMs,
   };
 }
 

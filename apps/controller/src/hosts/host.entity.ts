@@ -12,6 +12,17 @@ export const HOST_STATUSES = [
 ] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
+/** What is true of the host's network containment (quarantine/): DESIGN's containment field. */
+export const CONTAINMENT_STATES = [
+  'requested',
+  'applied',
+  'verified',
+  'failed',
+  'tampered',
+  'released',
+] as const;
+export type ContainmentState = (typeof CONTAINMENT_STATES)[number];
+
 @Entity('hosts')
 export class HostEntity {
   @PrimaryColumn(ID_COLUMN) id!: string;
@@ -37,4 +48,13 @@ export class HostEntity {
   lastScanRunId!: string | null;
   @Column(dateColumn('last_scan_at')) lastScanAt!: Date | null;
   @Column(dateColumn('created_at', false)) createdAt!: Date;
+  @Column({ type: 'varchar', length: 16, nullable: true }) containment!: ContainmentState | null;
+  @Column({ name: 'containment_mode', type: 'varchar', length: 16, nullable: true })
+  containmentMode!: string | null;
+  @Column({ name: 'containment_command_id', type: 'varchar', length: 36, nullable: true })
+  containmentCommandId!: string | null;
+  @Column(dateColumn('containment_changed_at')) containmentChangedAt!: Date | null;
+  /** JSON object: the evidence or the reason of the last change. */
+  @Column({ name: 'containment_detail', type: 'text', nullable: true }) containmentDetail!:
+    string | null;
 }

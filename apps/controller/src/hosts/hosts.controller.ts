@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, Roles } from '../auth/roles.decorator';
 import { ApiPageOf, Page } from '../common/pagination.dto';
 import { HostDetailDto } from './host-detail.dto';
 import { HostDetailService } from './host-detail.service';
+import { HostTimelineService, TimelineEntryDto } from './host-timeline.service';
 import { HostDto, HostQueryDto, UpdateHostDto } from './hosts.dto';
 import { HostsService } from './hosts.service';
 
@@ -14,6 +15,7 @@ export class HostsController {
   constructor(
     private readonly hosts: HostsService,
     private readonly detail: HostDetailService,
+    private readonly timelines: HostTimelineService,
   ) {}
 
   @Get()
@@ -26,6 +28,13 @@ export class HostsController {
   @ApiOkResponse({ type: HostDetailDto })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<HostDetailDto> {
     return this.detail.get(id);
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({ summary: "The host's whole story in order: events and its commands' states" })
+  @ApiOkResponse({ type: [TimelineEntryDto] })
+  timeline(@Param('id', new ParseUUIDPipe()) id: string): Promise<TimelineEntryDto[]> {
+    return this.timelines.timeline(id);
   }
 
   @Patch(':id')

@@ -11,7 +11,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto';
-import { HOST_STATUSES, HostStatus } from './host.entity';
+import { CONTAINMENT_STATES, ContainmentState, HOST_STATUSES, HostStatus } from './host.entity';
 
 const TAG = /^[A-Za-z0-9_.:/=-]{1,64}$/;
 
@@ -53,6 +53,16 @@ export class UpdateHostDto {
   tags!: string[];
 }
 
+export class HostContainmentDto {
+  @ApiProperty({ enum: CONTAINMENT_STATES }) state!: ContainmentState;
+  @ApiProperty({ nullable: true, type: String, description: 'isolate or egress-block' })
+  mode!: string | null;
+  @ApiProperty({ nullable: true, type: String }) commandId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) changedAt!: string | null;
+  @ApiProperty({ type: Object, description: 'evidence (verified) or reason (failed, tampered)' })
+  detail!: Record<string, unknown>;
+}
+
 export class HostDto {
   @ApiProperty() id!: string;
   @ApiProperty() hostname!: string;
@@ -71,6 +81,8 @@ export class HostDto {
   @ApiProperty({ nullable: true, type: String }) lastScanAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastScanRunId!: string | null;
   @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: HostContainmentDto })
+  containment!: HostContainmentDto | null;
 }
 
 /** Host facts as the agent reports them (proto HostFacts), after validation. */

@@ -21,5 +21,24 @@ export function toHostDto(host: HostEntity): HostDto {
     lastScanAt: host.lastScanAt?.toISOString() ?? null,
     lastScanRunId: host.lastScanRunId,
     createdAt: host.createdAt.toISOString(),
+    containment: host.containment
+      ? {
+          state: host.containment,
+          mode: host.containmentMode,
+          commandId: host.containmentCommandId,
+          changedAt: host.containmentChangedAt?.toISOString() ?? null,
+          detail: parseDetail(host.containmentDetail),
+        }
+      : null,
   };
+}
+
+function parseDetail(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

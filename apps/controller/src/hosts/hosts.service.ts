@@ -8,7 +8,7 @@ import { DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
 import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
-import { HostEntity, HostStatus } from './host.entity';
+import { ContainmentState, HostEntity, HostStatus } from './host.entity';
 import { statusAfterScan } from '../scan/scan-verdict';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
@@ -22,6 +22,19 @@ export interface HostVerdictState {
   statusChangedAt: string | null;
   lastScanRunId: string | null;
   lastScanAt: string | null;
+}
+
+/** A change of a host's containment (HostsService.setContainment). */
+export interface ContainmentChange {
+  state: ContainmentState;
+  /** isolate or egress-block; undefined keeps the stored one. */
+  mode?: string | null;
+  /** The command the containment follows; undefined keeps the stored one. */
+  commandId?: string | null;
+  /** Evidence or reason: stored on the host and in the audit event. */
+  detail: Record<string, unknown>;
+  /** The host's status to move to (quarantined, released), when it changes. */
+  status?: HostStatus;
 }
 
 export interface ScanVerdict {
@@ -144,6 +157,11 @@ export class HostsService {
       lastScanRunId: null,
       lastScanAt: null,
       createdAt: now,
+      containment: null,
+      containmentMode: null,
+      containmentCommandId: null,
+      containmentChangedAt: null,
+      containmentDetail: null,
     };
     await repo.insert(host);
     return { host, created: true };
@@ -220,6 +238,68 @@ export class HostsService {
     await this.repo(manager).update(
       { id: host.id },
       { status: host.status, statusChangedAt: host.statusChangedAt },
+    );
+  }
+
+  /**
+   * What is now true of the host's containment (quarantine/), with its audit event
+   * (`containment.<state>`, actor and evidence) and, when `status` is given, the host's status
+   * (host.status_changed). In the caller's unit of work; the host row is locked on PostgreSQL.
+   */
+  async setContainment(
+    hostId: string,
+    change: ContainmentChange,
+    actor: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    const [row] = await selectByIds<{ id: string }>(
+      manager,
+      'hosts',
+      'id',
+      [hostId],
+      locksRows(manager),
+    );
+    if (!row) throw DomainException.notFound('host', hostId);
+    const host = await this.require(hostId, manager);
+    const at = new Date();
+    if (change.status && change.status !== host.status)
+      await this.changeStatus(
+        host,
+        change.status,
+        actor,
+        { commandId: change.commandId },
+        at,
+        manager,
+      );
+    host.containment = change.state;
+    if (change.mode !== undefined) host.containmentMode = change.mode;
+    if (change.commandId !== undefined) host.containmentCommandId = change.commandId;
+    host.containmentChangedAt = at;
+    host.containmentDetail = toJson(change.detail);
+    await this.repo(manager).update(
+      { id: host.id },
+      {
+        status: host.status,
+        statusChangedAt: host.statusChangedAt,
+        containment: host.containment,
+        containmentMode: host.containmentMode,
+        containmentCommandId: host.containmentCommandId,
+        containmentChangedAt: host.containmentChangedAt,
+        containmentDetail: host.containmentDetail,
+      },
+    );
+    await this.audit.record(
+      {
+        actor,
+        action: `containment.${change.state}`,
+        hostId,
+        details: {
+          commandId: host.containmentCommandId,
+          mode: host.containmentMode,
+          ...change.detail,
+        },
+      },
+      manager,
     );
   }
 

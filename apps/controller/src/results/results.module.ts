@@ -17,10 +17,12 @@ import { ResultChunksRepository } from './result-chunks.repository';
 import { ResultChunksSetAside } from './result-chunks-set-aside';
 
 import { ScanResults } from '../scan/scan-results';
+import { QuarantineResults, ReleaseResults } from '../quarantine/containment-results';
+import { ContainmentModule } from '../quarantine/quarantine.module';
 import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
-  imports: [AuditModule, CommandsModule, HostsModule],
+  imports: [AuditModule, CommandsModule, HostsModule, ContainmentModule],
   controllers: [FindingsController, CommandResultsController],
   providers: [
     ResultsIngestService,
@@ -37,10 +39,12 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     // Each kind's result handling (results/kind-results.ts): a kind adds its class here and to
     // the factory's list.
     ScanResults,
+    QuarantineResults,
+    ReleaseResults,
     {
       provide: KIND_RESULT_HANDLERS,
       useFactory: (...handlers: KindResultHandler[]): KindResultHandler[] => handlers,
-      inject: [ScanResults],
+      inject: [ScanResults, QuarantineResults, ReleaseResults],
     },
   ],
   exports: [

@@ -100,7 +100,9 @@ export class VerificationService implements OnModuleInit {
         name: `verify ${host.hostname} after ${data.commandId}`.slice(0, 128),
         kind: 'verify',
         selector: { hostIds: [data.hostId] },
-        params: {},
+        params: this.config.verificationScanPaths
+          ? { paths: this.config.verificationScanPaths }
+          : {},
         expiresAt: new Date(Date.now() + this.config.commandTtlS * 1000),
         pacePerSecond: null,
         canarySize: 0,
