@@ -25,4 +25,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/?(*.)+(spec|test).ts'],
+  // Tests and hooks that start real controllers, databases and processes: the default 5 s is
+  // exceeded on a loaded two-core machine (a hook timing out fails a whole file). A spec that
+  // needs longer says so itself.
+  testTimeout: 60_000,
 };
