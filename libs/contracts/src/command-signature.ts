@@ -7,7 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { CommandSigningKeys, SigningKeyRotation } from './generated/log4fleet/agent/v1/agent';
-import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/commands';
+import type { Command, ProbeCommand, ScanCommand } from './generated/log4fleet/agent/v1/commands';
 
 /**
  * Command signing, shared by both ends. The controller signs, the agent verifies, over a
@@ -21,7 +21,8 @@ import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/comman
  * big-endian; bool = one byte 0/1; a list = u32 count + its items. The parameters of each kind
  * are its typed message's fields in field-number order (scan: paths, exclude,
  * include_network_fs, one_file_system, max_depth, max_nested_bytes, threads, nice, processes,
- * processes_only). A new kind adds its own branch to `encodeParams`.
+ * processes_only; probe: targets as a list of (str(address), u32(port)), rate_per_second,
+ * max_requests, time_budget_seconds as u32). A new kind adds its own branch to `encodeParams`.
  *
  * A rotation statement ("log4fleet-key-rotation\0" | 0x01 | bytes(new key) |
  * u64(not_before_ms)) is signed by the key it replaces.
@@ -99,6 +100,11 @@ function encodeScan(e: Encoder, scan: ScanCommand): void {
     .bool(scan.processesOnly);
 }
 
+function encodeProbe(e: Encoder, probe: ProbeCommand): void {
+  e.list(probe.targets, (t) => e.str(t.address).u32(t.port));
+  e.u32(probe.ratePerSecond).u32(probe.maxRequests).u32(probe.timeBudgetSeconds);
+}
+
 /**
  * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
  * proto without its branch here does not compile (its parameters would go unsigned).
@@ -108,9 +114,13 @@ function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
     case 'scan':
       encodeScan(e, kind.value);
       return;
+    case 'probe':
+      encodeProbe(e, kind.value);
+      return;
     default: {
-      const unknownKind: never = kind.$case;
-      throw new Error(`no canonical encoding for command kind ${String(unknownKind)}`);
+      const unknownKind: never = kind;
+      const name = (unknownKind as { $case?: unknown }).$case;
+      throw new Error(`no canonical encoding for command kind ${String(name)}`);
     }
   }
 }

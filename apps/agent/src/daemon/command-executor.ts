@@ -9,6 +9,7 @@ import { invalidIdMessage, isCommandId } from './command-id';
 import type { ExecutedCommand, ExecutedLog } from './executed-log';
 import type { KindHandler, KindHandlers } from './kinds/kind-handler';
 import { ScanHandler } from './kinds/scan-handler';
+import { ProbeHandler, type ProbeFn } from '../probe/probe-handler';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import { truncateUtf8, type ScanFn } from './scan-mapping';
@@ -29,6 +30,8 @@ export interface CommandExecutorDeps {
   /** Inspection of running JVMs (same contract as scan); absent in builds without it. */
   processScan?: ScanFn;
   now?: () => number;
+  /** The canary probe (probe commands); default: @log4fleet/probe's runProbe. */
+  probe?: ProbeFn;
   /** The handler of each kind; by default the scan handler over scan/processScan/outbox. */
   handlers?: KindHandlers;
 }
@@ -90,6 +93,7 @@ export class CommandExecutor {
         workDir: deps.workDir,
         workerFile: deps.workerFile,
       }),
+      probe: new ProbeHandler({ outbox: deps.outbox, probe: deps.probe }),
     };
   }
 

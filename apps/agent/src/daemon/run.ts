@@ -16,6 +16,7 @@ import { ensurePrivateDir } from './state-dir';
 import { Uploader } from './uploader';
 import { CommandVerifier } from '../signing/command-verifier';
 import { createInventoryReporter } from '../inventory/create-reporter';
+import type { ProbeFn } from '../probe/probe-handler';
 
 export interface RunOptions {
   stateDir: string;
@@ -23,6 +24,8 @@ export interface RunOptions {
   scan: ScanFn;
   /** Inspection of running JVMs, when this build has it. */
   processScan?: ScanFn;
+  /** The canary probe for probe commands; default: @log4fleet/probe's runProbe. */
+  probe?: ProbeFn;
   agentVersion: string;
   workerFile?: string;
   /** Overrides the interval the controller gave at enrollment. */
@@ -74,6 +77,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
   const executor = new CommandExecutor({
     scan: options.scan,
     processScan: options.processScan,
+    probe: options.probe,
     outbox,
     executed,
     workDir,
