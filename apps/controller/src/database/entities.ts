@@ -22,6 +22,12 @@ import { SchedulePauseRetention1765100000000 } from './migrations/1765100000000-
 import { CommandSigningKeyEntity } from '../signing/command-signing-key.entity';
 import { CommandSigningKeys1765400000000 } from './migrations/1765400000000-command-signing-keys.migration';
 import { CampaignCommandKinds1765500000000 } from './migrations/1765500000000-campaign-command-kinds.migration';
+import {
+  HostProbeStateEntity,
+  ProbeFindingEntity,
+  ProbeRunEntity,
+} from '../probe/probe-run.entity';
+import { ProbeResults1765670000000 } from './migrations/1765670000000-probe-results.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -41,6 +47,10 @@ export const ENTITIES = [
   ScheduleEntity,
   InventorySnapshotEntity,
   CommandSigningKeyEntity,
+  // probe kind
+  ProbeRunEntity,
+  ProbeFindingEntity,
+  HostProbeStateEntity,
 ];
 
 export const MIGRATIONS = [
@@ -55,4 +65,5 @@ export const MIGRATIONS = [
   SchedulePauseRetention1765100000000,
   CommandSigningKeys1765400000000,
   CampaignCommandKinds1765500000000,
+  ProbeResults1765670000000,
 ];

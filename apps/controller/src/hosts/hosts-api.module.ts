@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AuditModule } from '../audit/audit.module';
+import { ProbeStoreModule } from '../probe/probe-store.module';
 import { ResultsModule } from '../results/results.module';
 import { HostDetailService } from './host-detail.service';
 import { HostsController } from './hosts.controller';
@@ -8,7 +9,7 @@ import { HostsModule } from './hosts.module';
 
 /** REST for hosts; apart from HostsModule because a host's page also reads agents and findings. */
 @Module({
-  imports: [HostsModule, AgentsModule, ResultsModule, AuditModule],
+  imports: [HostsModule, AgentsModule, ResultsModule, AuditModule, ProbeStoreModule],
   controllers: [HostsController],
   providers: [HostDetailService],
 })
