@@ -16,7 +16,8 @@ import {
 /** Bounds of one probe run; the defaults are what `log4fleet-agent probe` uses. */
 export const PROBE_DEFAULTS = {
   ratePerSecond: 20,
-  requestTimeoutMs: 3000,
+  // A vulnerable service answers after its lookup: a cold JVM under load takes seconds for the first.
+  requestTimeoutMs: 10_000,
   timeBudgetMs: 120_000,
   maxRequests: 1000,
   maxTargets: 64,
