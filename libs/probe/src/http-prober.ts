@@ -44,7 +44,9 @@ export class RateLimiter {
   }
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts (or had aborted already). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void {

@@ -103,4 +103,20 @@ describe('the canary probe against a real Java HTTP service on loopback', () => 
       error: 'request budget spent',
     });
   }, 120_000);
+
+  it('stops when its signal aborts, mid-way, and waits for no callback after', async () => {
+    const svc = await startService(dir, CORE.vulnerable, 'nothing');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('cancelled')), 1500);
+
+    const report = await runProbe({
+      targets: [{ port: svc.port }],
+      ratePerSecond: 1,
+      graceMs: 60_000,
+      signal: abort.signal,
+    });
+
+    expect(report.targets[0]).toMatchObject({ outcome: 'partial', error: 'probe cancelled' });
+    expect(report.targets[0].requests).toBeLessThan(15);
+  }, 120_000);
 });
