@@ -102,11 +102,14 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeReport> {
     targets = targets.slice(0, maxTargets);
   }
 
+  const candidates = [
+    ...new Map(targets.flatMap((t) => t.processes).map((p) => [p.pid, p])).values(),
+  ];
   const callbacks: Callback[] = [];
   const responderOpts = {
     onCallback: (cb: Callback) => callbacks.length < 10_000 && callbacks.push(cb),
     identify: (peer: { address: string; port: number }, transport: 'tcp' | 'udp') =>
-      socketProcess(peer, transport, opts.procRoot),
+      socketProcess(peer, transport, opts.procRoot, candidates),
   };
   const responders: Responder[] = [];
   const report = (r: TargetResult[], ldap: Responder, dns: Responder): ProbeReport => {

@@ -2,6 +2,7 @@ import os from 'node:os';
 import {
   isListening,
   parseProcNet,
+  readFdLinks,
   RootFs,
   type SocketProtocol,
   type SocketRow,
@@ -104,6 +105,7 @@ export async function socketProcess(
   peer: Endpoint,
   transport: 'tcp' | 'udp',
   procRoot = '/proc',
+  candidates: readonly CallbackProcess[] = [],
 ): Promise<CallbackProcess | undefined> {
   const fs = new RootFs('/');
   const protocols: SocketProtocol[] = transport === 'tcp' ? ['tcp', 'tcp6'] : ['udp', 'udp6'];
@@ -116,5 +118,10 @@ export async function socketProcess(
       [address, '0.0.0.0', '::'].includes(unmapV4(r.local.address)),
   );
   if (!row) return undefined;
+  // The probed JVMs first: reading every process's fds took 250-850 ms a callback, and the
+  // JVM waits for its answer meanwhile.
+  const socket = `socket:[${row.inode}]`;
+  for (const c of candidates)
+    if ([...(await readFdLinks(fs, c.pid)).values()].includes(socket)) return c;
   return (await owners(fs, new Set([row.inode]))).get(row.inode)?.[0];
 }
