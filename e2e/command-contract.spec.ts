@@ -6,12 +6,18 @@ import { AgentHost } from './support/agent-process';
 import { ensureBuilt } from './support/build';
 import { ControllerProcess } from './support/controller-process';
 import { writeBrokenJars, writeWar } from './support/fixtures';
+import {
+  compileProbeService,
+  type JavaService,
+  LOG4J_CORE,
+  startJavaService,
+} from './support/java-service';
 import { eventually } from './support/ports';
 
 // The contract between the two ends, with no fake on either side: the built controller
 // (SQLite) and the bundled agent process (its real CommandExecutor and AgentDaemon over real
-// gRPC), every kind (scan is the only one so far: add each new kind here) through every state
-// a command can end in.
+// gRPC), every kind (scan, probe: add each new kind here) through every state a command can
+// end in.
 
 jest.setTimeout(180_000);
 
@@ -34,6 +40,7 @@ describe('command contract: real agent executor against the real controller', ()
   let hostId: string;
   let srv: string;
   let bulk: string;
+  let javaService: JavaService | undefined;
 
   beforeAll(async () => {
     ensureBuilt();
@@ -48,6 +55,7 @@ describe('command contract: real agent executor against the real controller', ()
   });
 
   afterAll(async () => {
+    await javaService?.stop();
     await agent?.stop();
     await controller?.stop();
     if (work) await rm(work, { recursive: true, force: true });
@@ -147,5 +155,101 @@ describe('command contract: real agent executor against the real controller', ()
     expect(await ended(command.id)).toMatchObject({ state: 'expired' });
     expect(agentLogged(command.id, 'scan started')).toBe(false);
     expect(agent.log).not.toContain('control stream ended');
+  });
+
+  const probe = (body: object) =>
+    controller.api<CommandDto>('POST', `/hosts/${hostId}/probe`, body);
+  const storeInDb = (sql: string, ...params: unknown[]) => {
+    const db = new Database(path.join(work, 'controller.sqlite'));
+    try {
+      db.prepare(sql).run(...params);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('probe: queued -> delivered -> started -> succeeded, its results ingested', async () => {
+    await agent.stop(); // whatever the scan cases left: a daemon of its own
+    agent.startDaemon();
+    // No JVM listens on port 1: the probe runs, sends nothing, and says so.
+    const command = await probe({ targets: [{ port: 1 }] });
+    expect(command).toMatchObject({ kind: 'probe' });
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'succeeded', totalChunks: 1 });
+    expect(Object.keys(done.timestamps)).toEqual(
+      expect.arrayContaining(['queued', 'started', 'succeeded']),
+    );
+    const probes = await eventually('the probe results', async () => {
+      const p = await controller.api<{
+        runs: Array<{ commandId: string; verdict: string; errors: string[] }>;
+      }>('GET', `/hosts/${hostId}/probes`);
+      return p.runs.find((r) => r.commandId === command.id && r.verdict !== '');
+    });
+    expect(probes).toMatchObject({
+      verdict: 'inconclusive',
+      errors: ['port 1: no JVM listens on it here; not probed'],
+    });
+  });
+
+  it('probe: failed, with the reason, when the agent refuses a target that is not its own', async () => {
+    await agent.stop();
+    const command = await probe({ targets: [{ address: '127.0.0.1', port: 1 }] });
+    // A controller that stored a foreign target (the API refuses one): the agent checks again.
+    storeInDb(
+      'UPDATE commands SET payload = ? WHERE id = ?',
+      JSON.stringify({ targets: [{ address: '192.0.2.55', port: 1 }] }),
+      command.id,
+    );
+    agent.log = '';
+    agent.startDaemon();
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'failed' });
+    expect(done.message).toContain(
+      'probe.targets[0].address 192.0.2.55 is not an address of this host',
+    );
+  });
+
+  it('probe: cancelled through REST while it runs, and the agent stops it', async () => {
+    compileProbeService(work);
+    javaService = await startJavaService(work, LOG4J_CORE.fixed, 'User-Agent');
+    // One request a second: 15 requests, long enough to cancel mid-way.
+    const command = await probe({ targets: [{ port: javaService.port }], ratePerSecond: 1 });
+    await eventually(
+      `the agent to start ${command.id}`,
+      () => (agentLogged(command.id, 'probe started') ? true : undefined),
+      60_000,
+      5,
+    );
+    // The controller tells the agent only about a command it knows was delivered.
+    await eventually(`the controller to see ${command.id} started`, async () =>
+      (await get(command.id)).state === 'started' ? true : undefined,
+    );
+    const cancelled = await controller.api<CommandDto>('POST', `/commands/${command.id}/cancel`);
+    expect(cancelled.state).toBe('cancelled');
+    await eventually(`the agent to cancel ${command.id}`, () =>
+      agentLogged(command.id, 'command cancelled') ? true : undefined,
+    );
+    expect(await get(command.id)).toMatchObject({ state: 'cancelled' });
+    expect(agentLogged(command.id, 'probe done: no callback')).toBe(false);
+  });
+
+  it('probe: cancelled while queued, and never run; expired before delivery, and never run', async () => {
+    await agent.stop();
+    const queued = await probe({ targets: [{ port: 1 }] });
+    await controller.api<CommandDto>('POST', `/commands/${queued.id}/cancel`);
+    const late = await probe({ targets: [{ port: 1 }] });
+    storeInDb(
+      'UPDATE commands SET expires_at = ? WHERE id = ?',
+      new Date(Date.now() - 3_600_000).toISOString(),
+      late.id,
+    );
+    agent.log = '';
+    agent.startDaemon();
+    expect(await ended(late.id)).toMatchObject({ state: 'expired' });
+    const after = await probe({ targets: [{ port: 1 }] });
+    expect(await ended(after.id)).toMatchObject({ state: 'succeeded' });
+    expect(agent.log).not.toContain(queued.id);
+    expect(agentLogged(late.id, 'probe started')).toBe(false);
+    expect(await get(queued.id)).toMatchObject({ state: 'cancelled' });
   });
 });

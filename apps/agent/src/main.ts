@@ -3,6 +3,7 @@ import { AGENT_VERSION } from './version';
 import { registerScanCommand, setProcessScanner } from './scan/scan.command';
 import { makeProcessScanner } from './scan/process-scan';
 import { registerDaemonCommands } from './daemon/daemon.command';
+import { registerProbeCommand } from './probe/probe.command';
 
 /** Exit code for usage errors (BSD sysexits EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -17,6 +18,7 @@ function buildProgram(): Command {
     .showHelpAfterError();
   setProcessScanner(makeProcessScanner((line) => process.stderr.write(`${line}\n`)));
   registerScanCommand(program);
+  registerProbeCommand(program);
   registerDaemonCommands(program);
   return program;
 }

@@ -59,6 +59,16 @@ function scanCommand(overrides: Partial<Command> = {}): Command {
   };
 }
 
+function probeCommand(): Command {
+  return {
+    ...scanCommand(),
+    kind: {
+      $case: 'probe',
+      value: { targets: [], ratePerSecond: 0, maxRequests: 0, timeBudgetSeconds: 0 },
+    },
+  };
+}
+
 function countingScan(): { scan: ScanFn; calls: ScanOptions[] } {
   const calls: ScanOptions[] = [];
   const scan: ScanFn = (options: ScanOptions) => {
@@ -117,12 +127,29 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
     await rm(path.dirname(stateDir), { recursive: true, force: true });
   });
 
+  let probes = 0;
   async function run(containmentTools?: { nft: string; conntrack: string }): Promise<void> {
+    probes = 0;
     daemon = await startDaemon({
       ...(containmentTools ? { containmentTools } : {}),
       stateDir,
       log: pino({ level: 'silent' }),
       scan: scans.scan,
+      probe: () => {
+        probes++;
+        return Promise.resolve({
+          startedAt: new Date().toISOString(),
+          finishedAt: new Date().toISOString(),
+          responders: {
+            ldap: { address: '127.0.0.1', port: 1 },
+            dns: { address: '127.0.0.1', port: 2 },
+          },
+          targets: [],
+          findings: [],
+          unmatched: [],
+          errors: [],
+        });
+      },
       agentVersion: 'test',
       heartbeatMs: 100,
       reconnectWindowMs: 100,
@@ -405,5 +432,35 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
     const signed = scanCommand();
     controller.push(agentId, signed);
     expect((await outcome(signed.id)).state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
+  });
+
+  it('a probe runs only signed: refused unsigned, even by an agent that has no key yet; run when signed', async () => {
+    const file = path.join(stateDir, 'credentials.json');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...stored, commandSigningKey: '' }), { mode: 0o600 });
+    await run();
+    const keyless = probeCommand();
+    controller.pushAsIs(agentId, keyless);
+    expect((await outcome(keyless.id)).state).toBe(CommandState.COMMAND_STATE_FAILED);
+
+    controller.pushMessage(agentId, {
+      kind: {
+        $case: 'signingKeys',
+        value: { firstKey: controller.signingKey.publicKey, rotations: [] },
+      },
+    });
+    await waitFor(
+      async () => (await pinnedKey()) === controller.signingKey.publicKey.toString('base64'),
+      'the presented key pinned',
+    );
+    const unsigned = probeCommand();
+    controller.pushAsIs(agentId, unsigned);
+    expect((await outcome(unsigned.id)).message).toMatch(/refused \(unsigned\)/);
+    expect(probes).toBe(0);
+
+    const signed = probeCommand();
+    controller.push(agentId, signed);
+    expect((await outcome(signed.id)).state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
+    expect(probes).toBe(1);
   });
 });

@@ -17,6 +17,7 @@ import { HostsApiModule } from './hosts/hosts-api.module';
 import { ResultsModule } from './results/results.module';
 import { ScanModule } from './scan/scan.module';
 import { QuarantineModule } from './quarantine/quarantine.module';
+import { ProbeModule } from './probe/probe.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         CommandsModule,
         ScanModule,
         QuarantineModule,
+        ProbeModule,
         ResultsModule,
         HealthModule,
         InventoryModule,

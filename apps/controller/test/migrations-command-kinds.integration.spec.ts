@@ -71,7 +71,8 @@ async function upgrade(options: DataSourceOptions) {
   const after = await new DataSource({
     ...options,
     entities: ENTITIES,
-    migrations: MIGRATIONS,
+    // Up to this migration, so that the last one undone is this one (later ones come after it).
+    migrations: MIGRATIONS.slice(0, BEFORE + 1),
   }).initialize();
   try {
     await after.runMigrations();

@@ -120,6 +120,65 @@ describe('canonical encoding of a quarantine and a release', () => {
   });
 });
 
+describe('canonical encoding of a probe', () => {
+  const probeValue = {
+    targets: [
+      { address: '127.0.0.1', port: 8080 },
+      { address: '', port: 8443 },
+    ],
+    ratePerSecond: 20,
+    maxRequests: 1000,
+    timeBudgetSeconds: 120,
+  };
+  const probe = (value: Partial<typeof probeValue>): Command =>
+    scan({ kind: { $case: 'probe', value: { ...probeValue, ...value } }, agentId: AGENT });
+
+  it('changes with every parameter, and a scan never encodes the same', () => {
+    const base = canonicalCommandBytes(probe({}));
+    const variants = [
+      probe({ targets: [{ address: '127.0.0.1', port: 8080 }] }),
+      probe({
+        targets: [
+          { address: '127.0.0.2', port: 8080 },
+          { address: '', port: 8443 },
+        ],
+      }),
+      probe({
+        targets: [
+          { address: '127.0.0.1', port: 8081 },
+          { address: '', port: 8443 },
+        ],
+      }),
+      // Bytes moved from one address to the next must not encode the same.
+      probe({
+        targets: [
+          { address: '127.0.0.', port: 8080 },
+          { address: '1', port: 8443 },
+        ],
+      }),
+      probe({ ratePerSecond: 21 }),
+      probe({ maxRequests: 999 }),
+      probe({ timeBudgetSeconds: 121 }),
+    ];
+    for (const v of variants) expect(canonicalCommandBytes(v).equals(base)).toBe(false);
+    expect(canonicalCommandBytes({ ...scan(), agentId: AGENT }).equals(base)).toBe(false);
+  });
+
+  it('a signed probe verifies, and one with a changed target does not', () => {
+    const signed = signCommand(probe({}), AGENT, key.privateKey);
+    const ctx = { agentId: AGENT, pinnedKey: key.publicKey, nowMs: NOW };
+    expect(checkCommandSignature(signed, ctx)).toBeNull();
+    const moved = {
+      ...signed,
+      kind: {
+        $case: 'probe' as const,
+        value: { ...probeValue, targets: [{ address: '10.0.0.9', port: 8080 }] },
+      },
+    };
+    expect(checkCommandSignature(moved, ctx)?.code).toBe('foreign');
+  });
+});
+
 function scanValue() {
   const kind = scan().kind;
   if (kind?.$case !== 'scan') throw new Error('scan');

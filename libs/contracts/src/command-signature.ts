@@ -9,6 +9,7 @@ import {
 import type { CommandSigningKeys, SigningKeyRotation } from './generated/log4fleet/agent/v1/agent';
 import type {
   Command,
+  ProbeCommand,
   QuarantineCommand,
   ScanCommand,
 } from './generated/log4fleet/agent/v1/commands';
@@ -27,7 +28,8 @@ import type {
  * include_network_fs, one_file_system, max_depth, max_nested_bytes, threads, nice, processes,
  * processes_only; quarantine: mode, allowlist (each: cidr, protocol, port), resolvers,
  * probe (bool present, then address, port, protocol), deadline_s, controller_addresses;
- * release: nothing). A new kind adds its own branch to `encodeParams`.
+ * release: nothing; probe: targets as a list of (str(address), u32(port)), rate_per_second,
+ * max_requests, time_budget_seconds as u32). A new kind adds its own branch to `encodeParams`.
  *
  * A rotation statement ("log4fleet-key-rotation\0" | 0x01 | bytes(new key) |
  * u64(not_before_ms)) is signed by the key it replaces.
@@ -115,6 +117,11 @@ function encodeQuarantine(e: Encoder, q: QuarantineCommand): void {
   e.list(q.controllerAddresses, (a) => e.str(a));
 }
 
+function encodeProbe(e: Encoder, probe: ProbeCommand): void {
+  e.list(probe.targets, (t) => e.str(t.address).u32(t.port));
+  e.u32(probe.ratePerSecond).u32(probe.maxRequests).u32(probe.timeBudgetSeconds);
+}
+
 /**
  * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
  * proto without its branch here does not compile (its parameters would go unsigned).
@@ -128,6 +135,9 @@ function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
       encodeQuarantine(e, kind.value);
       return;
     case 'release':
+      return;
+    case 'probe':
+      encodeProbe(e, kind.value);
       return;
     default: {
       const unknownKind: never = kind;

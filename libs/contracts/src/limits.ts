@@ -102,3 +102,24 @@ export const INVENTORY_LIMITS = {
   pathBytes: 4096,
   containerIdBytes: 128,
 } as const;
+
+/**
+ * A probe command's bounds (commands.proto ProbeCommand): the controller refuses a request beyond
+ * them (400), the agent fails a command beyond them naming the field. 0 on the wire means the
+ * agent's default (the `default*` values, also `log4fleet-agent probe`'s).
+ */
+export const PROBE_LIMITS = {
+  targets: 64,
+  addressBytes: 64,
+  ratePerSecond: 200,
+  maxRequests: 10_000,
+  timeBudgetSeconds: 3600,
+  defaultRatePerSecond: 20,
+  defaultMaxRequests: 1000,
+  defaultTimeBudgetSeconds: 120,
+  /** Results: errors and unmatched callbacks kept, processes per target, bytes of a text field. */
+  errors: 256,
+  unmatched: 256,
+  processesPerTarget: 32,
+  textBytes: 1024,
+} as const;

@@ -14,6 +14,7 @@ import {
   ReleaseHandler,
   type ContainmentHandlerDeps,
 } from '../quarantine/quarantine-handler';
+import { ProbeHandler, type ProbeFn } from '../probe/probe-handler';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import { truncateUtf8, type ScanFn } from './scan-mapping';
@@ -36,6 +37,8 @@ export interface CommandExecutorDeps {
   now?: () => number;
   /** Called after a scan that inspected running processes finished (default handlers only). */
   onProcessesInspected?: () => void;
+  /** The canary probe (probe commands); default: @log4fleet/probe's runProbe. */
+  probe?: ProbeFn;
   /** The handler of each kind; by default the scan handler over scan/processScan/outbox. */
   handlers?: KindHandlers;
   /** Quarantine and release (libs/quarantine); without it those commands fail, saying so. */
@@ -111,6 +114,7 @@ export class CommandExecutor {
       }),
       quarantine: containment ? new QuarantineHandler(containment) : unavailable('quarantine'),
       release: containment ? new ReleaseHandler(containment) : unavailable('release'),
+      probe: new ProbeHandler({ outbox: deps.outbox, probe: deps.probe }),
     };
   }
 

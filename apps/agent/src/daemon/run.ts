@@ -18,6 +18,7 @@ import { CommandVerifier } from '../signing/command-verifier';
 import { createInventoryReporter } from '../inventory/create-reporter';
 import { Quarantine } from '@log4fleet/quarantine';
 import { ContainmentWatch } from '../quarantine/containment-watch';
+import type { ProbeFn } from '../probe/probe-handler';
 
 export interface RunOptions {
   stateDir: string;
@@ -25,6 +26,8 @@ export interface RunOptions {
   scan: ScanFn;
   /** Inspection of running JVMs, when this build has it. */
   processScan?: ScanFn;
+  /** The canary probe for probe commands; default: @log4fleet/probe's runProbe. */
+  probe?: ProbeFn;
   agentVersion: string;
   workerFile?: string;
   /** Overrides the interval the controller gave at enrollment. */
@@ -82,6 +85,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
   const executor = new CommandExecutor({
     scan: options.scan,
     processScan: options.processScan,
+    probe: options.probe,
     outbox,
     executed,
     workDir,

@@ -13,7 +13,7 @@ const STATUS_COLOR: Record<Status, string> = {
   safe: '32',
 };
 
-function paint(text: string, sgr: string, style: TableStyle): string {
+export function paint(text: string, sgr: string, style: TableStyle): string {
   return style.color ? `\x1b[${sgr}m${text}\x1b[0m` : text;
 }
 
@@ -29,7 +29,7 @@ export function printable(text: string): string {
 }
 
 /** Left-aligned columns; the last column is never padded. Colour is applied after padding. */
-function renderRows(
+export function renderRows(
   header: string[],
   rawRows: string[][],
   colorOf: (row: number, col: number) => string | undefined,

@@ -4,6 +4,7 @@ import {
   type QuarantineParams,
   type ReleaseParams,
 } from '../quarantine/quarantine.kind';
+import { probeKind, type ProbeParams } from '../probe/probe.kind';
 import { scanKind, type ScanParams } from '../scan/scan.kind';
 import { checkKindsRegistered, type CommandKindDefinition } from './command-kind';
 
@@ -15,6 +16,7 @@ export interface KindParams {
   scan: ScanParams;
   quarantine: QuarantineParams;
   release: ReleaseParams;
+  probe: ProbeParams;
 }
 export type KindName = keyof KindParams;
 
@@ -29,6 +31,7 @@ export const COMMAND_KINDS: { readonly [K in KindName]: CommandKindDefinition<K,
     scan: scanKind,
     quarantine: quarantineKind,
     release: releaseKind,
+    probe: probeKind,
   };
 
 checkKindsRegistered(COMMAND_KINDS);

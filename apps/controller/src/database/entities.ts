@@ -23,6 +23,12 @@ import { CommandSigningKeyEntity } from '../signing/command-signing-key.entity';
 import { CommandSigningKeys1765400000000 } from './migrations/1765400000000-command-signing-keys.migration';
 import { CampaignCommandKinds1765500000000 } from './migrations/1765500000000-campaign-command-kinds.migration';
 import { HostContainment1765620000000 } from './migrations/1765620000000-host-containment.migration';
+import {
+  HostProbeStateEntity,
+  ProbeFindingEntity,
+  ProbeRunEntity,
+} from '../probe/probe-run.entity';
+import { ProbeResults1765670000000 } from './migrations/1765670000000-probe-results.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -42,6 +48,10 @@ export const ENTITIES = [
   ScheduleEntity,
   InventorySnapshotEntity,
   CommandSigningKeyEntity,
+  // probe kind
+  ProbeRunEntity,
+  ProbeFindingEntity,
+  HostProbeStateEntity,
 ];
 
 export const MIGRATIONS = [
@@ -57,4 +67,5 @@ export const MIGRATIONS = [
   CommandSigningKeys1765400000000,
   CampaignCommandKinds1765500000000,
   HostContainment1765620000000,
+  ProbeResults1765670000000,
 ];

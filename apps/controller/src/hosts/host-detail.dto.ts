@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { AgentDto } from '../agents/agents.dto';
 import { AuditEventDto } from '../audit/audit.dto';
 import { FindingDto, ScanErrorDto, ScanRunDto } from '../results/findings.dto';
+import { HostProbeStateDto } from '../probe/probe.dto';
 import { HostDto } from './hosts.dto';
 
 export class HostDetailDto {
@@ -13,4 +14,11 @@ export class HostDetailDto {
   @ApiProperty({ type: [ScanErrorDto] }) errors!: ScanErrorDto[];
   @ApiProperty({ type: [AuditEventDto], description: 'Status changes, oldest first' })
   statusHistory!: AuditEventDto[];
+  @ApiProperty({
+    type: HostProbeStateDto,
+    nullable: true,
+    description:
+      "The canary probes' record: exploitable (a service performed a JNDI lookup of user input) with evidence; null before any probe completed",
+  })
+  probe!: HostProbeStateDto | null;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AgentsService } from '../agents/agents.service';
 import { AuditService } from '../audit/audit.service';
+import { ProbeQueries } from '../probe/probe-queries.service';
 import { FindingsService } from '../results/findings.service';
 import { HostDetailDto } from './host-detail.dto';
 import { HostsService } from './hosts.service';
@@ -13,14 +14,16 @@ export class HostDetailService {
     private readonly agents: AgentsService,
     private readonly findings: FindingsService,
     private readonly audit: AuditService,
+    private readonly probes: ProbeQueries,
   ) {}
 
   async get(id: string): Promise<HostDetailDto> {
     const host = await this.hosts.get(id);
-    const [agents, inventory, statusHistory] = await Promise.all([
+    const [agents, inventory, statusHistory, probe] = await Promise.all([
       this.agents.listForHost(id),
       this.findings.inventoryOf(host),
       this.audit.hostStatusHistory(id),
+      this.probes.hostState(id),
     ]);
     return {
       host,
@@ -29,6 +32,7 @@ export class HostDetailService {
       findings: inventory.findings,
       errors: inventory.errors,
       statusHistory,
+      probe,
     };
   }
 }

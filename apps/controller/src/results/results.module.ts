@@ -19,10 +19,12 @@ import { ResultChunksSetAside } from './result-chunks-set-aside';
 import { ScanResults } from '../scan/scan-results';
 import { QuarantineResults, ReleaseResults } from '../quarantine/containment-results';
 import { ContainmentModule } from '../quarantine/quarantine.module';
+import { ProbeResults } from '../probe/probe-results';
+import { ProbeStoreModule } from '../probe/probe-store.module';
 import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
-  imports: [AuditModule, CommandsModule, HostsModule, ContainmentModule],
+  imports: [AuditModule, CommandsModule, HostsModule, ContainmentModule, ProbeStoreModule],
   controllers: [FindingsController, CommandResultsController],
   providers: [
     ResultsIngestService,
@@ -41,10 +43,11 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     ScanResults,
     QuarantineResults,
     ReleaseResults,
+    ProbeResults,
     {
       provide: KIND_RESULT_HANDLERS,
       useFactory: (...handlers: KindResultHandler[]): KindResultHandler[] => handlers,
-      inject: [ScanResults, QuarantineResults, ReleaseResults],
+      inject: [ScanResults, QuarantineResults, ReleaseResults, ProbeResults],
     },
   ],
   exports: [
