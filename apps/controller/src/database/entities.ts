@@ -22,6 +22,7 @@ import { SchedulePauseRetention1765100000000 } from './migrations/1765100000000-
 import { CommandSigningKeyEntity } from '../signing/command-signing-key.entity';
 import { CommandSigningKeys1765400000000 } from './migrations/1765400000000-command-signing-keys.migration';
 import { CampaignCommandKinds1765500000000 } from './migrations/1765500000000-campaign-command-kinds.migration';
+import { HostTruth1765600000000 } from './migrations/1765600000000-host-truth.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   SchedulePauseRetention1765100000000,
   CommandSigningKeys1765400000000,
   CampaignCommandKinds1765500000000,
+  HostTruth1765600000000,
 ];

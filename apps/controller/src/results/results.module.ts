@@ -16,11 +16,14 @@ import { ResultUploadsService } from './result-uploads.service';
 import { ResultChunksRepository } from './result-chunks.repository';
 import { ResultChunksSetAside } from './result-chunks-set-aside';
 
+import { ScanInventory } from '../scan/scan-inventory';
+import { ScanHistoryController } from './scan-history.controller';
+import { ScanHistoryService } from './scan-history.service';
 import { ScanResults } from '../scan/scan-results';
 
 @Module({
   imports: [AuditModule, CommandsModule, HostsModule],
-  controllers: [FindingsController, CommandResultsController],
+  controllers: [FindingsController, CommandResultsController, ScanHistoryController],
   providers: [
     ResultsIngestService,
     ResultUploadsService,
@@ -34,6 +37,8 @@ import { ScanResults } from '../scan/scan-results';
     ResultLimits,
     ResultPayloadRetention,
     ScanResults,
+    ScanInventory,
+    ScanHistoryService,
   ],
   exports: [
     ResultsIngestService,
