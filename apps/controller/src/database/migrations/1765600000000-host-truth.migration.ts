@@ -1,31 +1,25 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner } from 'typeorm';
 import { scanParams } from '../../scan/scan.kind';
 import { scopeOf, scopeToJson } from '../../scan/scan-scope';
 
-const FINDING_COLUMNS = [
-  new TableColumn({ name: 'source', type: 'varchar', length: '16', default: "'path'" }),
-  new TableColumn({ name: 'current', type: 'boolean', default: false }),
-  new TableColumn({ name: 'superseded_by', type: 'varchar', length: '36', isNullable: true }),
-];
-const RUN_COLUMNS = [
-  new TableColumn({ name: 'scope', type: 'text', isNullable: true }),
-  new TableColumn({ name: 'completeness', type: 'varchar', length: '16', default: "'unfinished'" }),
-  new TableColumn({ name: 'incomplete_reason', type: 'text', isNullable: true }),
-];
-const COMMAND_COLUMNS = [
-  new TableColumn({ name: 'verification_targets', type: 'text', isNullable: true }),
-  new TableColumn({
-    name: 'verified_by_scan_run_id',
-    type: 'varchar',
-    length: '36',
-    isNullable: true,
-  }),
-  new TableColumn({ name: 'verification_note', type: 'text', isNullable: true }),
-];
-const CURRENT_INDEX = new TableIndex({
-  name: 'ix_findings_host_current',
-  columnNames: ['host_id', 'current'],
-});
+/** table -> column definitions, added with plain ALTER TABLE (SQLite rebuilds no table for it). */
+const COLUMNS: Record<string, string[]> = {
+  findings: [
+    `"source" varchar(16) NOT NULL DEFAULT 'path'`,
+    `"current" boolean NOT NULL DEFAULT FALSE`,
+    `"superseded_by" varchar(36)`,
+  ],
+  scan_runs: [
+    `"scope" text`,
+    `"completeness" varchar(16) NOT NULL DEFAULT 'unfinished'`,
+    `"incomplete_reason" text`,
+  ],
+  commands: [
+    `"verification_targets" text`,
+    `"verified_by_scan_run_id" varchar(36)`,
+    `"verification_note" text`,
+  ],
+};
 const BATCH = 500;
 
 /**
@@ -40,10 +34,12 @@ export class HostTruth1765600000000 implements MigrationInterface {
   name = 'HostTruth1765600000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumns('findings', FINDING_COLUMNS);
-    await queryRunner.addColumns('scan_runs', RUN_COLUMNS);
-    await queryRunner.addColumns('commands', COMMAND_COLUMNS);
-    await queryRunner.createIndex('findings', CURRENT_INDEX);
+    for (const [table, columns] of Object.entries(COLUMNS))
+      for (const column of columns)
+        await queryRunner.query(`ALTER TABLE "${table}" ADD COLUMN ${column}`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_findings_host_current" ON "findings" ("host_id", "current")`,
+    );
     await queryRunner.query(
       `UPDATE findings SET current = TRUE
        WHERE scan_run_id IN (SELECT last_scan_run_id FROM hosts WHERE last_scan_run_id IS NOT NULL)`,
@@ -91,9 +87,9 @@ export class HostTruth1765600000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropIndex('findings', CURRENT_INDEX.name!);
-    for (const c of COMMAND_COLUMNS) await queryRunner.dropColumn('commands', c.name);
-    for (const c of RUN_COLUMNS) await queryRunner.dropColumn('scan_runs', c.name);
-    for (const c of FINDING_COLUMNS) await queryRunner.dropColumn('findings', c.name);
+    await queryRunner.query(`DROP INDEX "ix_findings_host_current"`);
+    for (const [table, columns] of Object.entries(COLUMNS))
+      for (const column of columns)
+        await queryRunner.query(`ALTER TABLE "${table}" DROP COLUMN ${column.split(' ')[0]}`);
   }
 }
