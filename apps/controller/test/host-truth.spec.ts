@@ -234,6 +234,43 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('host truth on %s', (databas
       expect(await host(agent)).toMatchObject({ status: 'clean', flagged: true });
     });
 
+    it('a scan whose chunks are ingested apart counts and keeps every chunk’s findings and errors', async () => {
+      const agent = await vulnerableHost([]);
+      const id = await createScan(agent, { paths: ['/srv'] });
+      await agent.upload({
+        commandId: id,
+        sequence: 0,
+        totalChunks: 2,
+        findings: [LOG4J_2_14],
+        errors: [{ chain: [Buffer.from('/srv/x.jar')], code: 'corrupt-archive', message: 'bad' }],
+      });
+      await eventually(async () => {
+        const res = await c
+          .http()
+          .get(`/api/v1/commands/${id}/results`)
+          .set('Authorization', admin());
+        return (res.body as { ingested: number }).ingested === 1 ? true : undefined;
+      }, 'the first chunk ingested');
+      const second = { ...LOG4J_2_17, chain: [Buffer.from('/srv/b/log4j-core-2.17.1.jar')] };
+      await agent.upload({
+        commandId: id,
+        sequence: 1,
+        totalChunks: 2,
+        findings: [second],
+        errors: [{ chain: [Buffer.from('/srv/y.jar')], code: 'corrupt-archive', message: 'bad' }],
+      });
+      const done = await eventually(async () => {
+        const r = (await scans(agent)).find((x) => x.commandId === id);
+        return r?.finishedAt ? r : undefined;
+      }, 'the scan completed');
+      expect(done.summary).toMatchObject({ findings: 2, errors: 2 });
+      expect(await paths(agent)).toEqual([
+        '/srv/app/lib/log4j-core-2.14.1.jar',
+        '/srv/b/log4j-core-2.17.1.jar',
+      ]);
+      expect((await host(agent)).status).toBe('vulnerable');
+    });
+
     it("a narrower scan created later but finished first does not throw away the full scan's findings", async () => {
       const agent = await vulnerableHost([]);
       const full = await createScan(agent, {});

@@ -129,7 +129,13 @@ export class ScanResults {
     ))
       facts.set(id, f);
     for (const run of older) {
-      const f = facts.get(run.id)!;
+      // Its stored rows, and this batch's, not stored yet.
+      const stored = facts.get(run.id)!;
+      const f: RunFacts = {
+        findings: [...stored.findings, ...(findings.get(run.id) ?? [])],
+        errors: [...stored.errors, ...(runErrors.get(run.id) ?? [])],
+      };
+      facts.set(run.id, f);
       run.findingsCount = f.findings.length;
       run.errorsCount = f.errors.length;
     }
