@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HOST_STATUSES, type HostStatus } from './host.entity';
 import {
   FLAG_CLEAN_WITHOUT_REMEDIATION,
@@ -12,78 +14,15 @@ type Cell = string;
 const R = FLAG_CLEAN_WITHOUT_REMEDIATION;
 
 /** Without a remediation on record. Rows: states; columns: HOST_EVENTS in order. */
+// prettier-ignore
 const TABLE: Record<HostStatus, Cell[]> = {
-  //            saw-vuln        kept-vuln       clean                remediation-rec  verified         failed          quarantined    released
-  unknown: [
-    'vulnerable -flag',
-    'vulnerable -flag',
-    'clean',
-    'remediated',
-    'verified -flag',
-    'vulnerable -flag',
-    'quarantined',
-    'unknown',
-  ],
-  clean: [
-    'vulnerable -flag',
-    'vulnerable -flag',
-    'clean',
-    'remediated',
-    'verified -flag',
-    'vulnerable -flag',
-    'quarantined',
-    'clean',
-  ],
-  vulnerable: [
-    'vulnerable -flag',
-    'vulnerable -flag',
-    'clean +flag',
-    'remediated',
-    'verified -flag',
-    'vulnerable -flag',
-    'quarantined',
-    'vulnerable',
-  ],
-  quarantined: [
-    'quarantined -flag',
-    'quarantined',
-    'quarantined +flag',
-    'quarantined',
-    'quarantined -flag',
-    'quarantined -flag',
-    'quarantined',
-    'released',
-  ],
-  remediated: [
-    'vulnerable -flag',
-    'remediated',
-    'remediated',
-    'remediated',
-    'verified -flag',
-    'vulnerable -flag',
-    'quarantined',
-    'remediated',
-  ],
-  verified: [
-    'vulnerable -flag',
-    'vulnerable -flag',
-    'verified',
-    'remediated',
-    'verified -flag',
-    'vulnerable -flag',
-    'quarantined',
-    'verified',
-  ],
-  released: [
-    'vulnerable -flag',
-    'vulnerable -flag',
-    'released',
-    'remediated',
-    'verified -flag',
-    'vulnerable -flag',
-    'quarantined',
-    'released',
-  ],
+  unknown:     ['vulnerable -flag',  'vulnerable -flag', 'clean',             'remediated',  'verified -flag',    'vulnerable -flag',  'quarantined', 'unknown'],
+  clean:       ['vulnerable -flag',  'vulnerable -flag', 'clean',             'remediated',  'verified -flag',    'vulnerable -flag',  'quarantined', 'clean'],
+  vulnerable:  ['vulnerable -flag',  'vulnerable -flag', 'clean +flag',       'remediated',  'verified -flag',    'vulnerable -flag',  'quarantined', 'vulnerable'],
+  quarantined: ['quarantined -flag', 'quarantined',      'quarantined +flag', 'quarantined', 'quarantined -flag', 'quarantined -flag', 'quarantined', 'released'],
+  remediated:  ['vulnerable -flag',  'remediated',       'remediated',        'remediated',  'verified -flag',    'vulnerable -flag',  'quarantined', 'remediated'],
+  verified:    ['vulnerable -flag',  'vulnerable -flag', 'verified',          'remediated',  'verified -flag',    'vulnerable -flag',  'quarantined', 'verified'],
+  released:    ['vulnerable -flag',  'vulnerable -flag', 'released',          'remediated',  'verified -flag',    'vulnerable -flag',  'quarantined', 'released'],
 };
 
 /** Where a remediation on record and not yet settled changes the answer (every other cell is the same). */
@@ -116,6 +55,21 @@ describe('nextHostState: the host state rule, every state and every event', () =
     expect(cell(nextHostState(state, event, true))).toBe(
       WITH_REMEDIATION[state]?.[event] ?? TABLE[state][i],
     );
+  });
+
+  it('is the table the README shows (section "What the controller says about a host")', () => {
+    const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
+    const header = readme.indexOf('| state \\ event |');
+    expect(header).toBeGreaterThan(0);
+    const lines = readme.slice(header).split('\n');
+    const cells = (line: string) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((x) => x.trim());
+    expect(cells(lines[0]).slice(1)).toEqual(HOST_EVENTS.map((e) => e.replace(/-/g, ' ')));
+    const rows = lines.slice(2, 2 + HOST_STATUSES.length).map(cells);
+    expect(Object.fromEntries(rows.map((r) => [r[0], r.slice(1)]))).toEqual(TABLE);
   });
 
   it('says why it raises a flag', () => {
