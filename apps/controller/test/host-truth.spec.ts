@@ -315,6 +315,15 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('host truth on %s', (databas
       });
     });
 
+    it('a scan created before the remediation that still saw the jar vulnerable leaves the host remediated', async () => {
+      const agent = await vulnerableHost();
+      const before = await createScan(agent, {});
+      const id = await remediate(agent);
+      await complete(agent, before, [LOG4J_2_14]);
+      expect((await host(agent)).status).toBe('remediated');
+      expect(await remediation(agent, id)).toMatchObject({ verification: 'unverified' });
+    });
+
     it('a rescan of where the findings were, complete and clean, verifies it and is recorded on it', async () => {
       const agent = await vulnerableHost();
       const id = await remediate(agent);

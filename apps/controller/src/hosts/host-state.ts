@@ -6,7 +6,8 @@ export const FLAG_CLEAN_WITHOUT_REMEDIATION = 'clean without a recorded remediat
  * What can happen to a host, as the state rule sees it:
  * - `scan-saw-vulnerable`: a scan completed and itself found a vulnerable log4j-core;
  * - `scan-kept-vulnerable`: a scan completed without finding one, but the host's current findings
- *   (owned by scopes that scan did not cover completely) still hold one;
+ *   (owned by scopes that scan did not cover completely) still hold one; or it found one but was
+ *   created before every remediation awaiting proof (it saw what they fixed);
  * - `scan-clean`: a scan completed and the host's current findings hold no vulnerable log4j-core;
  * - `remediation-recorded`: a remediation succeeded (an agent's, or one recorded by hand);
  * - `remediation-verified`: a rescan proved a remediation (verification/remediation-proof.ts);

@@ -277,10 +277,13 @@ export class ScanResults {
           proof.outcome === 'verified' ? 'remediation-verified' : 'remediation-failed',
         );
       }
+      // What a scan created before every open remediation saw is what they fixed: it keeps the
+      // host as it is (remediated) rather than making it vulnerable again.
+      const beforeFix = open.length > 0 && open.every((r) => command.createdAt <= r.at);
       hostEvents.push(
-        change.sawVulnerable
+        change.sawVulnerable && !beforeFix
           ? 'scan-saw-vulnerable'
-          : change.hostVulnerable
+          : change.hostVulnerable || change.sawVulnerable
             ? 'scan-kept-vulnerable'
             : 'scan-clean',
       );
