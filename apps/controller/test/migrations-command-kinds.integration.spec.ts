@@ -78,8 +78,9 @@ async function upgrade(options: DataSourceOptions) {
     await after.runMigrations();
     const campaign = await after.getRepository(CampaignEntity).findOneByOrFail({ id: campaignId });
     const schedule = await after.getRepository(ScheduleEntity).findOneByOrFail({ id: scheduleId });
-    // Back down while every row is a scan: the options column returns as it was.
-    await after.undoLastMigration();
+    // Back down while every row is a scan: the options column returns as it was (later
+    // migrations undone first).
+    for (let i = MIGRATIONS.length - 1; i >= BEFORE; i--) await after.undoLastMigration();
     const [down] = await after.query<Array<{ options: string }>>(
       `SELECT options FROM campaigns WHERE id = '${campaignId}'`,
     );

@@ -120,6 +120,49 @@ describe('REST API contract (SQLite)', () => {
         expect.arrayContaining(['HostDto', 'FindingDto', 'CommandDto', 'CreateScanDto']),
       );
     });
+
+    it('documents the host-truth operations: summary, responses, 401/403, enums', async () => {
+      const doc = (await c.http().get('/api/docs-json')).body;
+      const ops: Array<[string, string, string | null]> = [
+        ['/api/v1/hosts', 'get', null],
+        ['/api/v1/hosts/{id}', 'get', null],
+        ['/api/v1/hosts/{id}/scans', 'get', null],
+        ['/api/v1/hosts/{id}/scans', 'post', 'operator'],
+        ['/api/v1/hosts/{id}/scans/compare', 'get', null],
+        ['/api/v1/hosts/{id}/remediations', 'get', null],
+        ['/api/v1/hosts/{id}/remediations', 'post', 'operator'],
+        ['/api/v1/hosts/{id}/flag/clear', 'post', 'admin'],
+        ['/api/v1/findings', 'get', null],
+        ['/api/v1/findings/export', 'get', null],
+      ];
+      for (const [path, method, role] of ops) {
+        const op = doc.paths[path][method];
+        expect({ path, method, summary: typeof op.summary }).toEqual({
+          path,
+          method,
+          summary: 'string',
+        });
+        expect(Object.keys(op.responses)).toEqual(
+          expect.arrayContaining([
+            method === 'post' && !path.endsWith('/clear') ? '201' : '200',
+            '401',
+            ...(role ? ['403'] : []),
+          ]),
+        );
+      }
+      const schemas = doc.components.schemas;
+      expect(schemas.ScanRunDto.properties.completeness.enum).toEqual([
+        'unfinished',
+        'complete',
+        'incomplete',
+      ]);
+      expect(schemas.FindingDto.properties.source.enum).toEqual(['path', 'process']);
+      expect(schemas.RemediationStatusDto.properties.verification.enum).toContain('unverified');
+      const flagged = doc.paths['/api/v1/hosts'].get.parameters.find(
+        (p: { name: string }) => p.name === 'flagged',
+      );
+      expect(flagged).toBeDefined();
+    });
   });
 
   describe('enrollment tokens', () => {

@@ -345,6 +345,20 @@ describe('CommandExecutor', () => {
     });
   });
 
+  it('issue 14: fails a scan of a relative path, naming it, without scanning', async () => {
+    const calls: ScanOptions[] = [];
+    const ex = executor(fakeScan(0, 0, calls));
+    const command = scanCommand();
+    if (command.kind?.$case === 'scan') command.kind.value.paths.push(Buffer.from('srv/apps'));
+    ex.handle(command);
+    await ex.whenIdle();
+    expect(calls).toHaveLength(0);
+    expect(updates.at(-1)).toMatchObject({
+      state: CommandState.COMMAND_STATE_FAILED,
+      message: expect.stringMatching(/^scan\.paths "srv\/apps" is relative/),
+    });
+  });
+
   it('D1: reports a cancelled or expired command as such, in states of the shared contract', async () => {
     // The controller accepts exactly AGENT_REPORTED_STATES (libs/contracts); a FAILED in their
     // place hid why the command ended.

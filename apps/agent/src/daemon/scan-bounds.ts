@@ -38,6 +38,13 @@ export function checkScanCommand(command: ScanCommand): void {
   );
   over('paths', command.paths.length, SCAN_LIMITS.paths, 'entries');
   over('exclude', command.exclude.length, SCAN_LIMITS.excludes, 'entries');
+  // A relative root would be resolved against the daemon's working directory: no place the
+  // operator named. The controller refuses them too; a command from before it did is refused here.
+  const relative = command.paths.find((p) => p.length === 0 || p[0] !== 0x2f);
+  if (relative)
+    throw new Error(
+      `scan.paths ${JSON.stringify(Buffer.from(relative).toString('utf8'))} is relative: paths must be absolute (start with "/")`,
+    );
 }
 
 /**

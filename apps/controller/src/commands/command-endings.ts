@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { TransactionService } from '../database/transaction.service';
 import { CommandEntity, CommandStateName } from './command.entity';
 import { canMoveTo } from './command-state';
+import type { ProofOutcome } from '../verification/remediation-proof';
 
 /** States a command whose results the controller refused may fail from. */
 const RESULTS_REFUSABLE_STATES = ['queued', 'delivered', 'started', 'succeeded'] as const;
@@ -19,42 +20,49 @@ export class CommandEndings {
   ) {}
 
   /**
-   * The verdict of a scan on the host's succeeded remediations: verified when the host came out
-   * clean, failed when log4j is still vulnerable (the remediation then no longer counts).
+   * A scan's verdict on one succeeded remediation (verification/remediation-proof.ts): verified or
+   * failed (the scan is recorded on it), or left succeeded with why that scan did not verify it.
    */
-  async settleRemediations(
+  async settleRemediation(
     hostId: string,
-    verified: boolean,
+    id: string,
+    proof: ProofOutcome,
     scanRunId: string,
     actor: string,
     manager: EntityManager,
   ): Promise<void> {
     const repo = manager.getRepository(CommandEntity);
-    const open = await repo.find({
-      where: { hostId, kind: 'remediate', state: 'succeeded' },
-      select: { id: true },
-    });
-    const now = new Date();
-    for (const { id } of open) {
-      const patch: Partial<CommandEntity> = verified
-        ? { state: 'verified', verifiedAt: now }
-        : {
-            state: 'failed',
-            failedAt: now,
-            message: `the verification scan ${scanRunId} still found vulnerable log4j`,
-          };
-      const moved = await repo.update({ id, state: 'succeeded' }, patch);
-      if (!moved.affected) continue;
-      await this.audit.record(
-        {
-          actor,
-          action: verified ? 'command.verified' : 'command.verification_failed',
-          hostId,
-          details: { commandId: id, from: 'succeeded', scanRunId },
-        },
-        manager,
-      );
+    if (proof.outcome === 'unverified') {
+      await repo.update({ id, state: 'succeeded' }, { verificationNote: proof.reason });
+      return;
     }
+    const now = new Date();
+    const verified = proof.outcome === 'verified';
+    const patch: Partial<CommandEntity> = verified
+      ? {
+          state: 'verified',
+          verifiedAt: now,
+          verifiedByScanRunId: scanRunId,
+          verificationNote: null,
+        }
+      : {
+          state: 'failed',
+          failedAt: now,
+          message: proof.reason,
+          verifiedByScanRunId: scanRunId,
+          verificationNote: proof.reason,
+        };
+    const moved = await repo.update({ id, state: 'succeeded' }, patch);
+    if (!moved.affected) return;
+    await this.audit.record(
+      {
+        actor,
+        action: verified ? 'command.verified' : 'command.verification_failed',
+        hostId,
+        details: { commandId: id, from: 'succeeded', scanRunId },
+      },
+      manager,
+    );
   }
 
   /**

@@ -37,4 +37,13 @@ export class CommandEntity {
   @Column(dateColumn('verified_at')) verifiedAt!: Date | null;
   @Column(dateColumn('expired_at')) expiredAt!: Date | null;
   @Column(dateColumn('cancelled_at')) cancelledAt!: Date | null;
+  /** A remediation: JSON of where its rescan must verify it (verification/remediation-proof.ts). */
+  @Column({ name: 'verification_targets', type: 'text', nullable: true })
+  verificationTargets!: string | null;
+  /** A remediation: the scan run that verified it (or found it still vulnerable). */
+  @Column({ name: 'verified_by_scan_run_id', type: 'varchar', length: 36, nullable: true })
+  verifiedByScanRunId!: string | null;
+  /** A remediation: why the last completed scan did not verify it. */
+  @Column({ name: 'verification_note', type: 'text', nullable: true })
+  verificationNote!: string | null;
 }

@@ -10,6 +10,7 @@ import {
   updateFromValues,
 } from '../database/raw-query';
 import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
+import type { PendingRemediation, RemediationTargets } from '../verification/remediation-proof';
 import { STATE_COLUMN } from './commands.mapper';
 
 /** What result uploads and their ingestion read of a command (timestamps as stored: ISO strings). */
@@ -22,7 +23,11 @@ export interface ResultCommand {
   totalChunks: number | null;
   createdAt: string;
   startedAt: string | null;
+  /** JSON of its parameters (a scan's scope is read from it). */
+  payload: string;
 }
+
+export type { PendingRemediation, RemediationTargets };
 
 /** A command as the agents' reports are applied to it (snake case: as selected). */
 export interface ReportedCommandRow {
@@ -133,10 +138,11 @@ export class CommandsRepository {
       total_chunks: number | null;
       created_at: string;
       started_at: string | null;
+      payload: string;
     }>(
       manager,
       'commands',
-      'id, host_id, agent_id, kind, state, total_chunks, created_at, started_at',
+      'id, host_id, agent_id, kind, state, total_chunks, created_at, started_at, payload',
       ids,
       false,
     );
@@ -152,24 +158,39 @@ export class CommandsRepository {
           totalChunks: r.total_chunks === null ? null : Number(r.total_chunks),
           createdAt: r.created_at,
           startedAt: r.started_at,
+          payload: r.payload,
         },
       ]),
     );
   }
 
-  /** The hosts among these on which a change that fixes log4j (a remediation) succeeded. */
-  async hostsWithRecordedRemediation(
+  /** The remediations of these hosts that succeeded and await their proof, oldest first. */
+  async pendingRemediations(
     hostIds: readonly string[],
     manager: EntityManager,
-  ): Promise<Set<string>> {
-    if (hostIds.length === 0) return new Set();
-    const { rows } = await rawQuery<{ host_id: string }>(
+  ): Promise<PendingRemediation[]> {
+    if (hostIds.length === 0) return [];
+    const { rows } = await rawQuery<{
+      id: string;
+      host_id: string;
+      succeeded_at: string | null;
+      created_at: string;
+      verification_targets: string | null;
+    }>(
       manager,
-      `SELECT DISTINCT host_id FROM commands WHERE kind = 'remediate'
-       AND state IN ('succeeded', 'verified') AND host_id IN (${placeholders(hostIds.length)})`,
+      `SELECT id, host_id, succeeded_at, created_at, verification_targets FROM commands
+       WHERE kind = 'remediate' AND state = 'succeeded' AND host_id IN (${placeholders(hostIds.length)})
+       ORDER BY created_at`,
       hostIds,
     );
-    return new Set(rows.map((r) => r.host_id));
+    return rows.map((r) => ({
+      id: r.id,
+      hostId: r.host_id,
+      at: r.succeeded_at ?? r.created_at,
+      targets: r.verification_targets
+        ? (JSON.parse(r.verification_targets) as RemediationTargets)
+        : null,
+    }));
   }
 
   /** A host's commands in `states` held by agents other than `toAgentId`, not expired. */
@@ -233,6 +254,9 @@ export function newCommandRow(
     verifiedAt: null,
     expiredAt: null,
     cancelledAt: null,
+    verificationTargets: null,
+    verifiedByScanRunId: null,
+    verificationNote: null,
     ...row,
   };
 }

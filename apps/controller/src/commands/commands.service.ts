@@ -2,7 +2,7 @@ import { loggerFor } from '../common/logger';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { In, IsNull, Repository } from 'typeorm';
 import type { Command } from '@log4fleet/contracts';
 import { AgentsService } from '../agents/agents.service';
 import { AuditService } from '../audit/audit.service';
@@ -19,7 +19,14 @@ import { CommandCreation, type CreateOptions } from './command-creation';
 import { CommandEndings } from './command-endings';
 import { CommandReports } from './command-reports';
 import { CommandDto, CommandUpdateInput } from './commands.dto';
-import { CommandsRepository, newCommandRow, type ResultCommand } from './commands.repository';
+import {
+  CommandsRepository,
+  newCommandRow,
+  type PendingRemediation,
+  type RemediationTargets,
+  type ResultCommand,
+} from './commands.repository';
+import type { ProofOutcome } from '../verification/remediation-proof';
 import { VERIFIABLE_KINDS, type CommandRequest } from './kinds';
 import { toCommandDto, toProtoCommand } from './commands.mapper';
 
@@ -377,18 +384,42 @@ export class CommandsService {
     return entity;
   }
 
-  /**
-   * The verdict of a scan on the host's succeeded remediations: verified when the host came out
-   * clean, failed when log4j is still vulnerable (the remediation then no longer counts). In the
-   * caller's unit of work.
-   */
-  settleRemediations(
+  /** A scan's verdict on one succeeded remediation, in the caller's unit of work. */
+  settleRemediation(
     hostId: string,
-    verified: boolean,
+    id: string,
+    proof: ProofOutcome,
     scanRunId: string,
     actor: string,
   ): Promise<void> {
-    return this.endings.settleRemediations(hostId, verified, scanRunId, actor, this.tx.manager);
+    return this.endings.settleRemediation(hostId, id, proof, scanRunId, actor, this.tx.manager);
+  }
+
+  /** Where a remediation's rescan must verify it (set once, when its rescan is requested). */
+  async setVerificationTargets(id: string, targets: RemediationTargets): Promise<void> {
+    await this.repo.manager
+      .getRepository(CommandEntity)
+      .update(
+        { id, verificationTargets: IsNull() },
+        { verificationTargets: JSON.stringify(targets) },
+      );
+  }
+
+  /** Where a remediation's rescan must verify it, once set. */
+  async verificationTargetsOf(id: string): Promise<RemediationTargets | null> {
+    const row = await this.repo.manager
+      .getRepository(CommandEntity)
+      .findOne({ where: { id }, select: { id: true, verificationTargets: true } });
+    return row?.verificationTargets
+      ? (JSON.parse(row.verificationTargets) as RemediationTargets)
+      : null;
+  }
+
+  /** A host's remediations (kind remediate), newest first. */
+  remediationsOf(hostId: string): Promise<CommandEntity[]> {
+    return this.repo.manager
+      .getRepository(CommandEntity)
+      .find({ where: { hostId, kind: 'remediate' }, order: { createdAt: 'DESC' }, take: 200 });
   }
 
   /**
@@ -399,9 +430,9 @@ export class CommandsService {
     return this.repo.forResults(ids, this.tx.manager);
   }
 
-  /** The hosts among these on which a change that fixes log4j (a remediation) succeeded. */
-  hostsWithRecordedRemediation(hostIds: readonly string[]): Promise<Set<string>> {
-    return this.repo.hostsWithRecordedRemediation(hostIds, this.tx.manager);
+  /** The remediations of these hosts that succeeded and await their proof, oldest first. */
+  pendingRemediations(hostIds: readonly string[]): Promise<PendingRemediation[]> {
+    return this.repo.pendingRemediations(hostIds, this.tx.manager);
   }
 
   /**

@@ -9,9 +9,14 @@ export class HostDetailDto {
   @ApiProperty({ type: HostDto }) host!: HostDto;
   @ApiProperty({ type: [AgentDto] }) agents!: AgentDto[];
   @ApiProperty({ type: ScanRunDto, nullable: true }) latestScan!: ScanRunDto | null;
-  @ApiProperty({ type: [FindingDto], description: 'Findings of the latest completed scan' })
+  @ApiProperty({
+    type: [FindingDto],
+    description:
+      "The host's current findings: the union of what its latest scans saw, each in its scope",
+  })
   findings!: FindingDto[];
-  @ApiProperty({ type: [ScanErrorDto] }) errors!: ScanErrorDto[];
+  @ApiProperty({ type: [ScanErrorDto], description: 'Errors of the latest completed scan' })
+  errors!: ScanErrorDto[];
   @ApiProperty({ type: [AuditEventDto], description: 'Status changes, oldest first' })
   statusHistory!: AuditEventDto[];
   @ApiProperty({

@@ -43,7 +43,7 @@ export class HostEntity {
     string | null;
   @Column(dateColumn('last_seen_at')) lastSeenAt!: Date | null;
   @Column(dateColumn('status_changed_at')) statusChangedAt!: Date | null;
-  /** The latest completed scan: its findings are the host's current inventory. */
+  /** The newest completed scan (by command creation); the current findings are findings.current. */
   @Column({ name: 'last_scan_run_id', type: 'varchar', length: 36, nullable: true })
   lastScanRunId!: string | null;
   @Column(dateColumn('last_scan_at')) lastScanAt!: Date | null;

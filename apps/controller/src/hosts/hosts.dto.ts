@@ -3,10 +3,12 @@ import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsISO8601,
   IsOptional,
   IsString,
+  Length,
   Matches,
   MaxLength,
 } from 'class-validator';
@@ -14,6 +16,10 @@ import { PageQueryDto } from '../common/pagination.dto';
 import { CONTAINMENT_STATES, ContainmentState, HOST_STATUSES, HostStatus } from './host.entity';
 
 const TAG = /^[A-Za-z0-9_.:/=-]{1,64}$/;
+
+/** "true"/"false" in a query string to a boolean; anything else is left for @IsBoolean to refuse. */
+const queryBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 export class HostQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: HOST_STATUSES })
@@ -38,8 +44,25 @@ export class HostQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64)
   version?: string;
+  @ApiPropertyOptional({
+    description:
+      'true: only flagged hosts (e.g. clean without a recorded remediation); false: only the others',
+  })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean({ message: 'flagged must be true or false' })
+  flagged?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) lastSeenBefore?: string;
   @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) lastSeenAfter?: string;
+}
+
+export class ClearFlagDto {
+  @ApiProperty({
+    description: 'Why the flag no longer applies (1-2000 characters), kept in the audit log',
+  })
+  @IsString()
+  @Length(1, 2000)
+  note!: string;
 }
 
 export class UpdateHostDto {
@@ -75,11 +98,21 @@ export class HostDto {
   @ApiProperty({ type: [String] }) addresses!: string[];
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty({ enum: HOST_STATUSES }) status!: HostStatus;
-  @ApiProperty() flagged!: boolean;
+  @ApiProperty({
+    description:
+      'Raised with a reason (a host that was vulnerable came out clean with no remediation on record); cleared by an admin (POST /hosts/:id/flag/clear) or by the event that resolves it (vulnerable again, a remediation verified)',
+  })
+  flagged!: boolean;
   @ApiProperty({ nullable: true, type: String }) flagReason!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastScanAt!: string | null;
-  @ApiProperty({ nullable: true, type: String }) lastScanRunId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'The newest completed scan; the current findings are the union of what the latest scans saw (GET /findings?hostId=)',
+  })
+  lastScanRunId!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: HostContainmentDto })
   containment!: HostContainmentDto | null;

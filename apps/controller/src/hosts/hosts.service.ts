@@ -4,12 +4,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AuditRecord } from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
-import { DomainException } from '../common/domain.exception';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
 import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { ContainmentState, HostEntity, HostStatus } from './host.entity';
-import { statusAfterScan } from '../scan/scan-verdict';
+import { HostEvent, nextHostState } from './host-state';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
 
@@ -37,14 +37,6 @@ export interface ContainmentChange {
   status?: HostStatus;
 }
 
-export interface ScanVerdict {
-  hostId: string;
-  scanRunId: string;
-  vulnerable: boolean;
-  remediationRecorded: boolean;
-  actor: string;
-}
-
 @Injectable()
 export class HostsService {
   constructor(
@@ -65,6 +57,8 @@ export class HostsService {
   async list(query: HostQueryDto): Promise<Page<HostDto>> {
     const qb = this.hosts.createQueryBuilder('h');
     if (query.status) qb.andWhere('h.status = :status', { status: query.status });
+    if (query.flagged !== undefined)
+      qb.andWhere('h.flagged = :flagged', { flagged: query.flagged });
     if (query.tag)
       qb.andWhere(`h.tags LIKE :tag ESCAPE '\\'`, { tag: jsonElementPattern(query.tag) });
     if (query.lastSeenBefore)
@@ -80,10 +74,11 @@ export class HostsService {
     if (query.product) findingFilters.push('f.product = :product');
     if (query.version) findingFilters.push('f.version = :version');
     if (findingFilters.length > 0) {
-      // Read model: hosts whose current inventory (latest completed scan) holds a matching copy.
+      // Read model: hosts whose current findings hold a matching copy.
       qb.andWhere(
-        `EXISTS (SELECT 1 FROM findings f WHERE f.scan_run_id = h.last_scan_run_id AND ${findingFilters.join(' AND ')})`,
+        `EXISTS (SELECT 1 FROM findings f WHERE f.host_id = h.id AND f.current = :current AND ${findingFilters.join(' AND ')})`,
         {
+          current: true,
           cve: query.cve ? jsonElementPattern(query.cve) : undefined,
           product: query.product,
           version: query.version,
@@ -111,6 +106,28 @@ export class HostsService {
       details: { before, after: tags },
     });
     return toHostDto(host);
+  }
+
+  /** An admin clears the host's flag, with a note (audited); a host not flagged is a 409. */
+  async clearFlag(id: string, note: string, actor: string): Promise<HostDto> {
+    return this.hosts.manager.transaction(async (manager) => {
+      const host = await this.require(id, manager);
+      if (!host.flagged)
+        throw new DomainException(DomainErrorCode.Conflict, `host ${id} is not flagged`);
+      const reason = host.flagReason;
+      const { affected } = await manager
+        .getRepository(HostEntity)
+        .update({ id, flagged: true }, { flagged: false, flagReason: null });
+      if (!affected)
+        throw new DomainException(DomainErrorCode.Conflict, `host ${id} is not flagged`);
+      host.flagged = false;
+      host.flagReason = null;
+      await this.audit.record(
+        { actor, action: 'host.flag_cleared', hostId: id, details: { reason, note } },
+        manager,
+      );
+      return toHostDto(host);
+    });
   }
 
   /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
@@ -224,8 +241,8 @@ export class HostsService {
   }
 
   /**
-   * A remediation was recorded: the host is 'remediated' until a verification scan says
-   * 'verified' (clean) or 'vulnerable' again; a "who patched it?" flag stays as it is.
+   * A remediation was recorded: by the state rule (host-state.ts) the host is 'remediated' until a
+   * rescan proves it ('verified') or finds it still vulnerable; a "who patched it?" flag stays.
    */
   async markRemediated(
     host: HostEntity,
@@ -233,8 +250,9 @@ export class HostsService {
     commandId: string,
     manager: EntityManager,
   ): Promise<void> {
-    if (host.status === 'remediated') return;
-    await this.changeStatus(host, 'remediated', actor, { commandId }, new Date(), manager);
+    const next = nextHostState(host.status, 'remediation-recorded', true).status;
+    if (next === host.status) return;
+    await this.changeStatus(host, next, actor, { commandId }, new Date(), manager);
     await this.repo(manager).update(
       { id: host.id },
       { status: host.status, statusChangedAt: host.statusChangedAt },
@@ -262,15 +280,17 @@ export class HostsService {
     if (!row) throw DomainException.notFound('host', hostId);
     const host = await this.require(hostId, manager);
     const at = new Date();
-    if (change.status && change.status !== host.status)
-      await this.changeStatus(
-        host,
-        change.status,
-        actor,
-        { commandId: change.commandId },
-        at,
-        manager,
-      );
+    // The host's status follows its one rule (hosts/host-state.ts): a verified quarantine is the
+    // 'quarantined' event, a release the 'released' one (which leaves an uncontained host as is).
+    const event: HostEvent | undefined =
+      change.status === 'quarantined'
+        ? 'quarantined'
+        : change.status === 'released'
+          ? 'released'
+          : undefined;
+    const next = event ? nextHostState(host.status, event, false).status : undefined;
+    if (next && next !== host.status)
+      await this.changeStatus(host, next, actor, { commandId: change.commandId }, at, manager);
     host.containment = change.state;
     if (change.mode !== undefined) host.containmentMode = change.mode;
     if (change.commandId !== undefined) host.containmentCommandId = change.commandId;
@@ -351,37 +371,47 @@ export class HostsService {
   }
 
   /**
-   * A completed scan becomes the host's current inventory and moves its state (DESIGN's
-   * playbook), in memory: returns the audit events of the change; saveVerdicts writes the hosts.
+   * Moves the host by its state rule (host-state.ts) on `event`, in memory: returns the audit
+   * events of the change; saveVerdicts writes the hosts.
    */
-  applyScanVerdict(host: HostVerdictState, verdict: ScanVerdict, at: Date): AuditRecord[] {
+  applyHostEvent(
+    host: HostVerdictState,
+    event: HostEvent,
+    remediationPending: boolean,
+    context: { actor: string; scanRunId?: string; commandId?: string },
+    at: Date,
+  ): AuditRecord[] {
+    const { actor, ...ids } = context;
     const events: AuditRecord[] = [];
-    const outcome = statusAfterScan(host.status, verdict.vulnerable, verdict.remediationRecorded);
-    host.lastScanRunId = verdict.scanRunId;
-    host.lastScanAt = at.toISOString();
-    if (outcome.status !== host.status) {
-      events.push(
-        statusChanged(host.id, host.status, outcome.status, verdict.actor, {
-          scanRunId: verdict.scanRunId,
-        }),
-      );
-      host.status = outcome.status;
+    const next = nextHostState(host.status, event, remediationPending);
+    if (next.status !== host.status) {
+      events.push(statusChanged(host.id, host.status, next.status, actor, { ...ids, event }));
+      host.status = next.status;
       host.statusChangedAt = at.toISOString();
     }
-    if (outcome.flagReason && !host.flagged) {
-      host.flagged = true;
-      host.flagReason = outcome.flagReason;
+    if (next.flag === 'clear' && host.flagged) {
       events.push({
-        actor: verdict.actor,
+        actor,
+        action: 'host.flag_cleared',
+        hostId: host.id,
+        details: { reason: host.flagReason, resolvedBy: event, ...ids },
+      });
+      host.flagged = false;
+      host.flagReason = null;
+    } else if (next.flag && next.flag !== 'clear' && !host.flagged) {
+      host.flagged = true;
+      host.flagReason = next.flag.raise;
+      events.push({
+        actor,
         action: 'host.flagged',
         hostId: host.id,
-        details: { reason: outcome.flagReason, scanRunId: verdict.scanRunId },
+        details: { reason: next.flag.raise, ...ids },
       });
     }
     return events;
   }
 
-  /** Writes hosts changed by applyScanVerdict (one UPDATE for many). */
+  /** Writes hosts changed by applyHostEvent (one UPDATE for many). */
   async saveVerdicts(hosts: readonly HostVerdictState[], manager: EntityManager): Promise<void> {
     await updateFromValues(
       manager,

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { dateColumn, ID_COLUMN } from '../database/column-types';
+import type { FindingSource } from '../scan/scan-scope';
 
 @Entity('findings')
 export class FindingEntity {
@@ -21,5 +22,12 @@ export class FindingEntity {
   @Column({ type: 'text' }) evidence!: string;
   @Column({ name: 'package_root', type: 'varchar', length: 512 }) packageRoot!: string;
   @Column({ type: 'varchar', length: 64 }) sha256!: string;
+  /** The scope that produced it: a path under a scan root, or a running JVM. */
+  @Column({ type: 'varchar', length: 16 }) source!: FindingSource;
+  /** Part of the host's current findings (no later scan replaced it). */
+  @Column({ type: 'boolean' }) current!: boolean;
+  /** The scan run that replaced it. */
+  @Column({ name: 'superseded_by', type: 'varchar', length: 36, nullable: true })
+  supersededBy!: string | null;
   @Column(dateColumn('created_at', false)) createdAt!: Date;
 }

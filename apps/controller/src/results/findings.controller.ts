@@ -1,5 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperationDoc } from '../common/api-docs';
 import { ApiPageOf, Page } from '../common/pagination.dto';
 import { ExportQueryDto, FindingDto, FindingQueryDto } from './findings.dto';
 import { FindingsService } from './findings.service';
@@ -21,12 +22,20 @@ export class FindingsController {
   constructor(private readonly findings: FindingsService) {}
 
   @Get()
+  @ApiOperationDoc(
+    "Search the hosts' current findings, or with scanRunId the findings of one scan run",
+    { badRequest: 'A filter is malformed (the message names it)' },
+  )
   @ApiPageOf(FindingDto)
   search(@Query() query: FindingQueryDto): Promise<Page<FindingDto>> {
     return this.findings.search(query);
   }
 
   @Get('export')
+  @ApiOperationDoc(
+    "Export the hosts' current findings, or with scanRunId one scan run's, as CSV or JSON",
+    { badRequest: 'format is missing, or a filter is malformed' },
+  )
   @ApiProduces('text/csv', 'application/json')
   @ApiOkResponse({
     description: 'Findings ordered by id (JSON: {total, truncated, items})',

@@ -3,6 +3,12 @@ import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination.dto';
 import { IsIntInRange, IsUuid } from '../common/validators';
+import {
+  FINDING_SOURCES,
+  SCAN_COMPLETENESS,
+  type FindingSource,
+  type ScanCompleteness,
+} from '../scan/scan-scope';
 
 export const FINDING_STATUSES = ['vulnerable', 'mitigated', 'safe', 'unknown'] as const;
 
@@ -18,6 +24,13 @@ export class FindingFilterDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) product?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) version?: string;
   @ApiPropertyOptional() @IsOptional() @IsUuid() hostId?: string;
+  @ApiPropertyOptional({
+    description:
+      "The findings of this scan run (GET /hosts/:id/scans lists them), whether or not they are still current; without it, the hosts' current findings",
+  })
+  @IsOptional()
+  @IsUuid()
+  scanRunId?: string;
   @ApiPropertyOptional({ description: 'Case-insensitive substring of the display path' })
   @IsOptional()
   @IsString()
@@ -71,6 +84,13 @@ export class FindingDto {
   @ApiProperty({ type: [String] }) evidence!: string[];
   @ApiProperty() packageRoot!: string;
   @ApiProperty() sha256!: string;
+  @ApiProperty({
+    enum: FINDING_SOURCES,
+    description: 'The scope that produced it: a path under a scan root, or a running JVM',
+  })
+  source!: FindingSource;
+  @ApiProperty({ description: "Part of the host's current findings (no later scan replaced it)" })
+  current!: boolean;
   @ApiProperty() createdAt!: string;
 }
 
@@ -82,12 +102,31 @@ export class ScanErrorDto {
   @ApiProperty() message!: string;
 }
 
+export class ScanScopeDto {
+  @ApiProperty({
+    type: [String],
+    description: 'Roots of the filesystem walk; empty: none (running JVMs only)',
+  })
+  paths!: string[];
+  @ApiProperty({ description: 'Whether running JVMs were inspected' }) processes!: boolean;
+  @ApiProperty({ type: [String], description: 'Paths and globs skipped' }) exclude!: string[];
+}
+
 export class ScanRunDto {
   @ApiProperty() id!: string;
   @ApiProperty() hostId!: string;
   @ApiProperty() commandId!: string;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
+  @ApiProperty({ type: ScanScopeDto, description: 'What the scan covered' }) scope!: ScanScopeDto;
+  @ApiProperty({
+    enum: SCAN_COMPLETENESS,
+    description:
+      'unfinished: not every chunk arrived; complete: it covered its whole scope (it replaces earlier findings there); incomplete: a root missing or unreadable, or the JVMs not all inspected (it only adds findings)',
+  })
+  completeness!: ScanCompleteness;
+  @ApiProperty({ nullable: true, type: String, description: 'Why it is incomplete' })
+  incompleteReason!: string | null;
   @ApiProperty({ type: Object }) summary!: {
     files: number;
     directories: number;

@@ -2,8 +2,9 @@ import type { Finding, ScanError } from '@log4fleet/contracts';
 import { parseJsonArray, toJson } from '../common/json-column';
 import { chainToPathText, pathBytesToText, storableText } from '../common/path-text';
 import { FindingEntity } from './finding.entity';
-import { FindingDto, ScanErrorDto, ScanRunDto } from './findings.dto';
+import { FindingDto, ScanErrorDto, ScanRunDto, ScanScopeDto } from './findings.dto';
 import { ScanErrorEntity } from './scan-error.entity';
+import { scopeFromJson, type ScanScope } from '../scan/scan-scope';
 import { ScanRunEntity } from './scan-run.entity';
 
 /** Each path element in the text form of common/path-text.ts (lossless, see README). */
@@ -82,6 +83,8 @@ export function toFindingDto(entity: FindingEntity, hostname: string): FindingDt
     evidence: parseJsonArray(entity.evidence),
     packageRoot: entity.packageRoot,
     sha256: entity.sha256,
+    source: entity.source,
+    current: entity.current,
     createdAt: entity.createdAt.toISOString(),
   };
 }
@@ -96,6 +99,14 @@ export function toScanErrorDto(entity: ScanErrorEntity): ScanErrorDto {
   };
 }
 
+function toScopeDto(scope: ScanScope): ScanScopeDto {
+  return {
+    paths: scope.roots,
+    processes: scope.processes,
+    exclude: [...scope.excludes, ...scope.globExcludes],
+  };
+}
+
 export function toScanRunDto(entity: ScanRunEntity): ScanRunDto {
   return {
     id: entity.id,
@@ -103,6 +114,9 @@ export function toScanRunDto(entity: ScanRunEntity): ScanRunDto {
     commandId: entity.commandId,
     startedAt: entity.startedAt?.toISOString() ?? null,
     finishedAt: entity.finishedAt?.toISOString() ?? null,
+    scope: toScopeDto(scopeFromJson(entity.scope)),
+    completeness: entity.completeness,
+    incompleteReason: entity.incompleteReason,
     summary: {
       files: entity.files,
       directories: entity.directories,

@@ -15,8 +15,13 @@ import {
 import { csvHeader, toCsvRow, toFindingDto, toScanErrorDto, toScanRunDto } from './findings.mapper';
 import { ScanErrorEntity } from './scan-error.entity';
 import { ScanRunEntity } from './scan-run.entity';
+import { VULNERABLE_PRODUCT } from '../scan/scan-rows';
+import type { RemediationTargets } from '../verification/remediation-proof';
 
 const EXPORT_BATCH = 1000;
+
+/** The file on disk of a display path (archive entries follow "!/"). */
+const onDisk = (path: string): string => path.split('!/')[0];
 /** The most rows one export gives; more matching rows are reported as truncated. */
 const EXPORT_MAX_ROWS = EXPORT_LIMIT_MAX;
 const INVENTORY_MAX_ROWS = 5000;
@@ -31,7 +36,7 @@ export interface FindingsExport {
   body: AsyncGenerator<string>;
 }
 
-/** Reads the fleet's current inventory: each host's findings from its latest completed scan. */
+/** Reads the fleet's current inventory (each host's current findings) and any scan run's findings. */
 @Injectable()
 export class FindingsService {
   constructor(
@@ -103,6 +108,7 @@ export class FindingsService {
       yield `# truncated: ${written} of ${total} findings exported (limit ${max}); narrow the filter\n`;
   }
 
+  /** A host's current findings (the union of what its latest scans saw) and its latest scan's errors. */
   async inventoryOf(host: {
     id: string;
     hostname: string;
@@ -113,7 +119,7 @@ export class FindingsService {
     const [run, findings, errors] = await Promise.all([
       this.runs.findOneBy({ id: scanRunId }),
       this.findings.find({
-        where: { scanRunId },
+        where: { hostId: host.id, current: true },
         order: { path: 'ASC' },
         take: INVENTORY_MAX_ROWS,
       }),
@@ -126,11 +132,32 @@ export class FindingsService {
     };
   }
 
+  /**
+   * Where a remediation of the host must be verified: the places of its current vulnerable
+   * log4j-core findings (the file on disk, or the running JVMs). A host with none: everything
+   * ("/" and the JVMs), so that no narrow scan can verify a remediation of nothing in particular.
+   */
+  async remediationTargetsOf(hostId: string): Promise<RemediationTargets> {
+    const rows = await this.findings.find({
+      where: { hostId, current: true, product: VULNERABLE_PRODUCT, status: 'vulnerable' },
+      select: { id: true, source: true, path: true },
+      take: INVENTORY_MAX_ROWS,
+    });
+    if (rows.length === 0) return { paths: ['/'], processes: true };
+    const paths = new Set<string>();
+    for (const r of rows) if (r.source === 'path') paths.add(onDisk(r.path));
+    return { paths: [...paths].sort(), processes: rows.some((r) => r.source === 'process') };
+  }
+
   private filtered(filter: FindingFilterDto): SelectQueryBuilder<FindingEntity> {
     const qb = this.findings
       .createQueryBuilder('f')
-      .innerJoin(HostEntity, 'h', 'h.last_scan_run_id = f.scan_run_id')
+      .innerJoin(HostEntity, 'h', 'h.id = f.host_id')
       .addSelect('h.hostname', 'hostname');
+    // A scan run's findings, whatever replaced them since; else the hosts' current findings.
+    if (filter.scanRunId)
+      qb.andWhere('f.scan_run_id = :scanRunId', { scanRunId: filter.scanRunId });
+    else qb.andWhere('f.current = :current', { current: true });
     if (filter.cve)
       qb.andWhere(`f.cves LIKE :cve ESCAPE '\\'`, { cve: jsonElementPattern(filter.cve) });
     if (filter.status) qb.andWhere('f.status = :status', { status: filter.status });

@@ -16,6 +16,9 @@ import { ResultUploadsService } from './result-uploads.service';
 import { ResultChunksRepository } from './result-chunks.repository';
 import { ResultChunksSetAside } from './result-chunks-set-aside';
 
+import { ScanInventory } from '../scan/scan-inventory';
+import { ScanHistoryController } from './scan-history.controller';
+import { ScanHistoryService } from './scan-history.service';
 import { ScanResults } from '../scan/scan-results';
 import { QuarantineResults, ReleaseResults } from '../quarantine/containment-results';
 import { ContainmentModule } from '../quarantine/quarantine.module';
@@ -25,7 +28,7 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
   imports: [AuditModule, CommandsModule, HostsModule, ContainmentModule, ProbeStoreModule],
-  controllers: [FindingsController, CommandResultsController],
+  controllers: [FindingsController, CommandResultsController, ScanHistoryController],
   providers: [
     ResultsIngestService,
     ResultUploadsService,
@@ -41,6 +44,8 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     // Each kind's result handling (results/kind-results.ts): a kind adds its class here and to
     // the factory's list.
     ScanResults,
+    ScanInventory,
+    ScanHistoryService,
     QuarantineResults,
     ReleaseResults,
     ProbeResults,

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintNumber, dateColumn, ID_COLUMN } from '../database/column-types';
+import type { ScanCompleteness } from '../scan/scan-scope';
 
 @Entity('scan_runs')
 export class ScanRunEntity {
@@ -19,5 +20,10 @@ export class ScanRunEntity {
   @Column({ type: 'integer' }) safe!: number;
   @Column({ type: 'integer' }) unknown!: number;
   @Column({ name: 'duration_ms', type: 'bigint', transformer: bigintNumber }) durationMs!: number;
+  /** JSON of scan/scan-scope.ts ScanScope: what the scan covered. */
+  @Column({ type: 'text', nullable: true }) scope!: string | null;
+  @Column({ type: 'varchar', length: 16 }) completeness!: ScanCompleteness;
+  @Column({ name: 'incomplete_reason', type: 'text', nullable: true })
+  incompleteReason!: string | null;
   @Column(dateColumn('created_at', false)) createdAt!: Date;
 }

@@ -13,11 +13,19 @@ import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import type { KindResultHandler } from '../results/kind-results';
 import { ScanRunEntity } from '../results/scan-run.entity';
+import { HostEvent } from '../hosts/host-state';
+import {
+  PendingRemediation,
+  ProofOutcome,
+  proveRemediation,
+} from '../verification/remediation-proof';
+import { Applied, RunFacts, ScanInventory } from './scan-inventory';
 import {
   FINDING_COLUMNS,
   SCAN_ERROR_COLUMNS,
-  VULNERABLE_PRODUCT,
   RunCounts,
+  RunError,
+  NewFinding,
   applySummary,
   addRows,
   SCAN_RUN_COLUMNS,
@@ -43,8 +51,9 @@ export interface StoredScanChunk {
 
 /**
  * The scan kind's result handling: a scan's chunks become its scan run, findings and errors
- * (multi-row INSERTs), and a scan whose every chunk arrived completes: the host's verdict
- * (scan-verdict.ts), the remediations it verifies, the audit. Runs in the ingestion's
+ * (multi-row INSERTs), and a scan whose every chunk arrived completes: the host's current
+ * findings (scan-inventory.ts), the remediations it proves, the host's state (hosts/host-state.ts),
+ * the audit. Runs in the ingestion's
  * transaction (results/results-ingest.service.ts keeps the kind-neutral part: storage,
  * decoding, chunks set aside, marking chunks ingested).
  */
@@ -58,6 +67,7 @@ export class ScanResults implements KindResultHandler {
     private readonly commands: CommandsService,
     private readonly hosts: HostsService,
     private readonly audit: AuditService,
+    private readonly inventory: ScanInventory,
   ) {}
 
   /**
@@ -75,7 +85,8 @@ export class ScanResults implements KindResultHandler {
       [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
       manager,
     );
-    const findings: unknown[][] = [];
+    const findings = new Map<string, NewFinding[]>();
+    const runErrors = new Map<string, RunError[]>();
     const errors: unknown[][] = [];
     const tally = new Map<string, RunCounts>();
     const now = new Date(createdAt);
@@ -85,7 +96,11 @@ export class ScanResults implements KindResultHandler {
       const chunk = c.results;
       const run = runs.get(c.commandId)!;
       const counts = tally.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
-      addRows(run, chunk, createdAt, findings, errors, counts);
+      const own = findings.get(run.id) ?? [];
+      const ownErrors = runErrors.get(run.id) ?? [];
+      addRows(run, chunk, createdAt, own, errors, counts, ownErrors);
+      findings.set(run.id, own);
+      runErrors.set(run.id, ownErrors);
       tally.set(run.id, counts);
       if (chunk.summary) applySummary(run, chunk.summary);
     }
@@ -96,39 +111,58 @@ export class ScanResults implements KindResultHandler {
       return all.length > 0 && done >= all[0].totalChunks && !run.finishedAt;
     });
     // A run created by this batch holds only this batch's rows: its counts are known here, and
-    // it is written once, finished or not. Older runs are counted from the stored rows below.
-    const vulnerable = new Map<string, boolean>();
+    // it is written once, finished or not. Older runs are read back from the stored rows.
+    const facts = new Map<string, RunFacts>();
     for (const run of completed) {
       run.finishedAt = now;
       if (!fresh.has(run.id)) continue;
       const counts = tally.get(run.id)!;
       run.findingsCount = counts.findings;
       run.errorsCount = counts.errors;
-      vulnerable.set(run.id, counts.vulnerable);
+      facts.set(run.id, {
+        findings: findings.get(run.id) ?? [],
+        errors: runErrors.get(run.id) ?? [],
+      });
     }
+    const older = completed.filter((r) => !fresh.has(r.id));
+    for (const [id, f] of await this.inventory.storedFacts(
+      older.map((r) => r.id),
+      manager,
+    ))
+      facts.set(id, f);
+    for (const run of older) {
+      // Its stored rows, and this batch's, not stored yet.
+      const stored = facts.get(run.id)!;
+      const f: RunFacts = {
+        findings: [...stored.findings, ...(findings.get(run.id) ?? [])],
+        errors: [...stored.errors, ...(runErrors.get(run.id) ?? [])],
+      };
+      facts.set(run.id, f);
+      run.findingsCount = f.findings.length;
+      run.errorsCount = f.errors.length;
+    }
+    const applied =
+      completed.length > 0
+        ? await this.inventory.apply(completed, facts, commands, manager)
+        : undefined;
     await bulkInsert(
       manager,
       'scan_runs',
       SCAN_RUN_COLUMNS,
       [...runs.values()].filter((r) => fresh.has(r.id)).map(scanRunRow),
     );
-    await bulkInsert(manager, 'findings', FINDING_COLUMNS, findings);
+    await bulkInsert(
+      manager,
+      'findings',
+      FINDING_COLUMNS,
+      [...findings.values()].flat().map((f) => f.row),
+    );
     await bulkInsert(manager, 'scan_errors', SCAN_ERROR_COLUMNS, errors);
-    const older = completed.filter((r) => !fresh.has(r.id));
-    if (older.length > 0) {
-      const counts = await this.countsOf(
-        older.map((r) => r.id),
-        manager,
-      );
-      for (const run of older) {
-        const c = counts.get(run.id) ?? { findings: 0, errors: 0, vulnerable: false };
-        run.findingsCount = c.findings;
-        run.errorsCount = c.errors;
-        vulnerable.set(run.id, c.vulnerable);
-      }
-    }
     for (const run of runs.values()) if (!fresh.has(run.id)) await this.saveRun(run, manager);
-    if (completed.length > 0) await this.completeScans(completed, vulnerable, commands, manager);
+    if (applied) {
+      await this.inventory.write(applied, manager);
+      await this.completeScans(completed, applied, manager);
+    }
   }
 
   /** The commands' scan runs; those that have none yet get one, in `fresh`, not stored yet. */
@@ -169,6 +203,9 @@ export class ScanResults implements KindResultHandler {
         unknown: 0,
         durationMs: 0,
         createdAt: new Date(),
+        scope: null,
+        completeness: 'unfinished',
+        incompleteReason: null,
       };
       runs.set(command.id, run);
       fresh.add(run.id);
@@ -188,41 +225,36 @@ export class ScanResults implements KindResultHandler {
   }
 
   /**
-   * The last chunk of these commands is in: each host's verdict is applied in the order its
-   * commands were created (results kept in an agent's outbox arrive late and may be ingested
-   * after a newer scan's: the host's state follows the newest command, never an older one
-   * finishing last).
+   * The last chunk of these commands is in, and their hosts' inventories took them in (in the
+   * order the commands were created): the remediations each run proves or not
+   * (verification/remediation-proof.ts), then the host's state by its rule (hosts/host-state.ts),
+   * the audit.
    */
   private async completeScans(
-    runs: ScanRunEntity[],
-    vulnerableOf: Map<string, boolean>,
-    commands: ReadonlyMap<string, ResultCommand>,
+    completed: ScanRunEntity[],
+    applied: Applied,
     manager: EntityManager,
   ): Promise<void> {
     const now = new Date();
-    const hostIds = [...new Set(runs.map((r) => r.hostId))];
-    const hosts = await this.hosts.forVerdicts(hostIds, manager);
-    const remediated = await this.commands.hostsWithRecordedRemediation(hostIds);
-    const createdOfRun = await this.commandCreatedOfRuns(
-      [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),
-      manager,
-    );
+    const hostIds = [...new Set(completed.map((r) => r.hostId))];
+    const pending = new Map<string, PendingRemediation[]>();
+    for (const p of await this.commands.pendingRemediations(hostIds))
+      pending.set(p.hostId, [...(pending.get(p.hostId) ?? []), p]);
     const events: AuditRecord[] = [];
     const changed = new Set<HostVerdictState>();
-    const settle: Array<{ hostId: string; verified: boolean; run: ScanRunEntity; actor: string }> =
-      [];
-    const order = (r: ScanRunEntity) => commands.get(r.commandId)!.createdAt;
-    runs.sort((x, y) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0));
-    for (const run of runs) {
-      const command = commands.get(run.commandId)!;
-      const vulnerable = vulnerableOf.get(run.id) ?? false;
-      const host = hosts.get(run.hostId);
+    const settle: Array<{
+      hostId: string;
+      id: string;
+      proof: ProofOutcome;
+      runId: string;
+      actor: string;
+    }> = [];
+    for (const { run, command, completed: facts, change, late } of applied.runs) {
+      const host = applied.hosts.get(run.hostId);
       if (!host) throw DomainException.notFound('host', run.hostId);
-      const last = host.lastScanRunId;
-      const lastCreated = last && last !== run.id ? createdOfRun.get(last) : undefined;
-      const superseded = lastCreated !== undefined && lastCreated > command.createdAt;
+      const actor = command.agentId;
       events.push({
-        actor: command.agentId,
+        actor,
         action: 'scan.completed',
         hostId: run.hostId,
         details: {
@@ -230,35 +262,45 @@ export class ScanResults implements KindResultHandler {
           commandId: run.commandId,
           findings: run.findingsCount,
           errors: run.errorsCount,
-          vulnerable,
-          ...(superseded ? { superseded: true } : {}),
+          vulnerable: change.sawVulnerable,
+          completeness: run.completeness,
+          ...(run.incompleteReason ? { incompleteReason: run.incompleteReason } : {}),
+          ...(late ? { superseded: true } : {}),
         },
       });
-      if (superseded) {
-        this.logger.info(
-          { hostId: run.hostId, scanRunId: run.id, newer: last },
-          'scan completed after a newer one: host state unchanged',
+      const hostEvents: HostEvent[] = [];
+      const open = pending.get(run.hostId) ?? [];
+      for (const remediation of [...open]) {
+        const proof = proveRemediation(remediation, facts);
+        settle.push({ hostId: run.hostId, id: remediation.id, proof, runId: run.id, actor });
+        if (proof.outcome === 'unverified') continue;
+        open.splice(open.indexOf(remediation), 1);
+        hostEvents.push(
+          proof.outcome === 'verified' ? 'remediation-verified' : 'remediation-failed',
         );
-        continue;
       }
-      const remediationRecorded = remediated.has(run.hostId);
-      events.push(
-        ...this.hosts.applyScanVerdict(
-          host,
-          {
-            hostId: run.hostId,
-            scanRunId: run.id,
-            vulnerable,
-            remediationRecorded,
-            actor: command.agentId,
-          },
-          now,
-        ),
+      // What a scan created before every open remediation saw is what they fixed: it keeps the
+      // host as it is (remediated) rather than making it vulnerable again.
+      const beforeFix = open.length > 0 && open.every((r) => command.createdAt <= r.at);
+      hostEvents.push(
+        change.sawVulnerable && !beforeFix
+          ? 'scan-saw-vulnerable'
+          : change.hostVulnerable || change.sawVulnerable
+            ? 'scan-kept-vulnerable'
+            : 'scan-clean',
       );
-      createdOfRun.set(run.id, command.createdAt);
+      if (!late) host.lastScanAt = now.toISOString();
+      for (const event of hostEvents)
+        events.push(
+          ...this.hosts.applyHostEvent(
+            host,
+            event,
+            open.length > 0,
+            { actor, scanRunId: run.id },
+            now,
+          ),
+        );
       changed.add(host);
-      if (remediationRecorded && (vulnerable || host.status === 'verified'))
-        settle.push({ hostId: run.hostId, verified: !vulnerable, run, actor: command.agentId });
       this.logger.debug(
         { hostId: host.id, scanRunId: run.id, status: host.status, findings: run.findingsCount },
         'scan completed',
@@ -267,59 +309,6 @@ export class ScanResults implements KindResultHandler {
     await this.hosts.saveVerdicts([...changed], manager);
     await this.audit.recordMany(events, manager);
     for (const s of settle)
-      await this.commands.settleRemediations(s.hostId, s.verified, s.run.id, s.actor);
-  }
-
-  /** Findings and errors stored per run, and whether a vulnerable log4j-core is among them. */
-  private async countsOf(
-    runIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, RunCounts>> {
-    const counts = new Map<string, RunCounts>();
-    const entry = (id: string) => {
-      let c = counts.get(id);
-      if (!c) counts.set(id, (c = { findings: 0, errors: 0, vulnerable: false }));
-      return c;
-    };
-    const list = placeholders(runIds.length, 3);
-    const { rows: f } = await rawQuery<{
-      scan_run_id: string;
-      n: number | string;
-      v: number | string;
-    }>(
-      manager,
-      `SELECT scan_run_id, COUNT(*) AS n,
-         SUM(CASE WHEN product = $1 AND status = $2 THEN 1 ELSE 0 END) AS v
-       FROM findings WHERE scan_run_id IN (${list}) GROUP BY scan_run_id`,
-      [VULNERABLE_PRODUCT, 'vulnerable', ...runIds],
-    );
-    for (const r of f) {
-      const c = entry(r.scan_run_id);
-      c.findings = Number(r.n);
-      c.vulnerable = Number(r.v) > 0;
-    }
-    const { rows: e } = await rawQuery<{ scan_run_id: string; n: number | string }>(
-      manager,
-      `SELECT scan_run_id, COUNT(*) AS n FROM scan_errors
-       WHERE scan_run_id IN (${placeholders(runIds.length)}) GROUP BY scan_run_id`,
-      runIds,
-    );
-    for (const r of e) entry(r.scan_run_id).errors = Number(r.n);
-    return counts;
-  }
-
-  /** When the command of each of these scan runs was created (ISO strings compare in order). */
-  private async commandCreatedOfRuns(
-    runIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, string>> {
-    if (runIds.length === 0) return new Map();
-    const { rows } = await rawQuery<{ id: string; created_at: string }>(
-      manager,
-      `SELECT r.id, c.created_at FROM scan_runs r JOIN commands c ON c.id = r.command_id
-       WHERE r.id IN (${placeholders(runIds.length)})`,
-      runIds,
-    );
-    return new Map(rows.map((r) => [r.id, r.created_at]));
+      await this.commands.settleRemediation(s.hostId, s.id, s.proof, s.runId, s.actor);
   }
 }

@@ -3,6 +3,7 @@ import { timeOrderedUuid } from '../common/time-ordered-id';
 import { isoOrNull } from '../database/column-types';
 import { findingColumns, scanErrorColumns } from '../results/findings.mapper';
 import { ScanRunEntity } from '../results/scan-run.entity';
+import { findingSource, type FindingSource, type ScanCompleteness } from './scan-scope';
 
 /** The rows a scan's results become (scan_runs, findings, scan_errors): column lists and values. */
 export const FINDING_COLUMNS = [
@@ -21,7 +22,12 @@ export const FINDING_COLUMNS = [
   'package_root',
   'sha256',
   'created_at',
+  'source',
+  'current',
 ];
+
+/** Index of 'current' in a finding row: decided when the scan completes. */
+const CURRENT_AT = FINDING_COLUMNS.indexOf('current');
 
 export const SCAN_ERROR_COLUMNS = [
   'id',
@@ -37,6 +43,31 @@ export const SCAN_ERROR_COLUMNS = [
 
 /** A host is vulnerable when its inventory holds an exploitable log4j-core (Log4Shell lives there). */
 export const VULNERABLE_PRODUCT = 'log4j-core';
+
+/** A finding of a scan as the host's inventory reads it (scan/host-inventory.ts). */
+export interface FindingFacts {
+  id: string;
+  source: FindingSource;
+  path: string;
+  product: string;
+  packageRoot: string;
+  vulnerable: boolean;
+}
+
+/** A finding row not stored yet, and its facts: the row's 'current' is set when its scan completes. */
+export interface NewFinding extends FindingFacts {
+  row: unknown[];
+}
+
+export function setCurrent(finding: NewFinding, current: boolean): void {
+  finding.row[CURRENT_AT] = current;
+}
+
+/** What is read of each of a run's errors to know what it covered. */
+export interface RunError {
+  path: string;
+  message: string;
+}
 
 /** A run's stored findings and errors, and whether a vulnerable log4j-core is among them. */
 export interface RunCounts {
@@ -63,18 +94,22 @@ export function addRows(
   run: ScanRunEntity,
   chunk: UploadResultsRequest,
   createdAt: string,
-  findings: unknown[][],
+  findings: NewFinding[],
   errors: unknown[][],
   counts: RunCounts,
+  runErrors: RunError[],
 ): void {
   const base = [run.hostId, run.id, run.commandId];
   counts.findings += chunk.findings.length;
   counts.errors += chunk.errors.length;
   for (const f of chunk.findings) {
     const c = findingColumns(f);
-    if (c.product === VULNERABLE_PRODUCT && c.status === 'vulnerable') counts.vulnerable = true;
-    findings.push([
-      timeOrderedUuid(),
+    const vulnerable = c.product === VULNERABLE_PRODUCT && c.status === 'vulnerable';
+    if (vulnerable) counts.vulnerable = true;
+    const id = timeOrderedUuid();
+    const source = findingSource(f.evidence);
+    const row = [
+      id,
       ...base,
       c.chain,
       c.path,
@@ -87,11 +122,23 @@ export function addRows(
       c.packageRoot,
       c.sha256,
       createdAt,
-    ]);
+      source,
+      false,
+    ];
+    findings.push({
+      id,
+      source,
+      path: c.path,
+      product: c.product,
+      packageRoot: c.packageRoot,
+      vulnerable,
+      row,
+    });
   }
   for (const e of chunk.errors) {
     const c = scanErrorColumns(e);
     errors.push([timeOrderedUuid(), ...base, c.chain, c.path, c.code, c.message, createdAt]);
+    runErrors.push({ path: c.path, message: c.message });
   }
 }
 
@@ -113,6 +160,9 @@ export const SCAN_RUN_COLUMNS = [
   'unknown',
   'duration_ms',
   'created_at',
+  'scope',
+  'completeness',
+  'incomplete_reason',
 ];
 
 /** id, host_id, command_id: a stored run's keys, never updated. */
@@ -138,6 +188,9 @@ export function scanRunRow(run: ScanRunEntity): unknown[] {
     run.unknown,
     run.durationMs,
     run.createdAt.toISOString(),
+    run.scope,
+    run.completeness,
+    run.incompleteReason,
   ];
 }
 
@@ -162,5 +215,8 @@ export function scanRunFromRow(row: Record<string, unknown>): ScanRunEntity {
     unknown: Number(row.unknown),
     durationMs: Number(row.duration_ms),
     createdAt: new Date(row.created_at as string),
+    scope: (row.scope as string | null) ?? null,
+    completeness: row.completeness as ScanCompleteness,
+    incompleteReason: (row.incomplete_reason as string | null) ?? null,
   };
 }

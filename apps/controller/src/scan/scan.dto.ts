@@ -7,9 +7,11 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
+  type ValidationArguments,
 } from 'class-validator';
 import { IsPathTextList } from '../common/path-text.validator';
 import { IsIntInRange } from '../common/validators';
@@ -25,12 +27,19 @@ export class CreateScanDto {
   @ApiPropertyOptional({
     type: [String],
     description:
-      'Paths to scan; empty means "/". The text form findings show: \\xNN is a byte, \\\\ a backslash; at most 4096 bytes each',
+      'Absolute paths to scan; empty means "/". The text form findings show: \\xNN is a byte, \\\\ a backslash; at most 4096 bytes each',
   })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(SCAN_LIMITS.paths)
   @IsString({ each: true })
+  @Matches(/^\//, {
+    each: true,
+    message: ({ value }: ValidationArguments) =>
+      `paths must be absolute (start with "/"): ${JSON.stringify(
+        Array.isArray(value) ? (value as unknown[]).find((p) => !String(p).startsWith('/')) : value,
+      )} is relative, and a relative path names no place on the host for sure`,
+  })
   @MaxLength(4 * 4096, { each: true })
   @IsPathTextList(SCAN_LIMITS.pathBytes)
   paths?: string[];

@@ -43,3 +43,46 @@ export class RemediationDto {
   verificationQueued!: boolean;
   @ApiPropertyOptional() verificationError?: string;
 }
+
+export const REMEDIATION_VERIFICATIONS = [
+  'pending',
+  'unverified',
+  'verified',
+  'failed',
+  'not-applicable',
+] as const;
+export type RemediationVerification = (typeof REMEDIATION_VERIFICATIONS)[number];
+
+export class RemediationTargetsDto {
+  @ApiProperty({ type: [String], description: 'Paths of the remediated findings' })
+  paths!: string[];
+  @ApiProperty({ description: 'Whether one was found in a running JVM' }) processes!: boolean;
+}
+
+export class RemediationStatusDto {
+  @ApiProperty({ description: "The remediation's command id (kind remediate)" }) commandId!: string;
+  @ApiProperty() hostId!: string;
+  @ApiProperty() recordedBy!: string;
+  @ApiProperty() recordedAt!: string;
+  @ApiProperty({
+    enum: REMEDIATION_VERIFICATIONS,
+    description:
+      'pending: no scan completed since; unverified: the scans since did not prove it (see reason); verified: a rescan created after it covered every remediated finding completely and found none still vulnerable; failed: such a rescan still found one vulnerable; not-applicable: the remediation itself did not succeed',
+  })
+  verification!: RemediationVerification;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The scan run that verified it (or found it still vulnerable)',
+  })
+  verifiedByScanRunId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why it is not verified' })
+  reason!: string | null;
+  @ApiProperty({
+    type: RemediationTargetsDto,
+    nullable: true,
+    description: 'Where its rescan must verify it',
+  })
+  targets!: RemediationTargetsDto | null;
+  @ApiProperty() verificationCampaignId!: string;
+}

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { CommandsService, VerifiableSuccess } from '../commands/commands.service';
@@ -9,7 +10,21 @@ import { TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
 import { JobName, jobId } from '../queues/queue-names';
 import { QueuesService } from '../queues/queues.service';
-import { RecordRemediationDto, RemediationDto } from './remediations.dto';
+import { FindingsService } from '../results/findings.service';
+import {
+  RecordRemediationDto,
+  RemediationDto,
+  RemediationStatusDto,
+  RemediationVerification,
+} from './remediations.dto';
+import type { RemediationTargets } from './remediation-proof';
+
+/** A scan covering the targets: each path's directory, and the JVMs when a target was one. */
+export function rescanParams(targets: RemediationTargets): Record<string, unknown> {
+  const paths = [...new Set(targets.paths.map((p) => posix.dirname(p)))].sort();
+  if (paths.length === 0) return { processesOnly: true };
+  return { paths, processes: targets.processes };
+}
 
 export interface VerificationRescanJobData {
   commandId: string;
@@ -36,14 +51,24 @@ export class VerificationService implements OnModuleInit {
     private readonly campaigns: CampaignsService,
     private readonly queues: QueuesService,
     private readonly tx: TransactionService,
+    private readonly findings: FindingsService,
   ) {}
 
   onModuleInit(): void {
     this.commands.onVerifiableSuccess((success) => this.request(success));
   }
 
-  /** Queues the rescan; the job id is the command's, so a repeated success queues nothing twice. */
+  /**
+   * Notes where the remediation must be verified (the host's vulnerable findings now, before any
+   * rescan), then queues the rescan; the job id is the command's, so a repeated success queues
+   * nothing twice.
+   */
   async request(success: VerifiableSuccess): Promise<void> {
+    if (success.kind === 'remediate')
+      await this.commands.setVerificationTargets(
+        success.commandId,
+        await this.findings.remediationTargetsOf(success.hostId),
+      );
     const data: VerificationRescanJobData = {
       commandId: success.commandId,
       hostId: success.hostId,
@@ -91,18 +116,45 @@ export class VerificationService implements OnModuleInit {
     };
   }
 
-  /** The job: a one-host 'verify' campaign with the default scan (created once per command). */
+  /** A host's remediations with where they must be verified and what verified them (or why not). */
+  async list(hostId: string): Promise<RemediationStatusDto[]> {
+    await this.hosts.require(hostId);
+    return (await this.commands.remediationsOf(hostId)).map((c) => ({
+      commandId: c.id,
+      hostId: c.hostId,
+      recordedBy: c.createdBy,
+      recordedAt: c.createdAt.toISOString(),
+      verification: verificationOf(c.state, c.verificationNote),
+      verifiedByScanRunId: c.verifiedByScanRunId,
+      reason: c.state === 'verified' ? null : (c.verificationNote ?? c.message),
+      targets: c.verificationTargets
+        ? (JSON.parse(c.verificationTargets) as RemediationTargets)
+        : null,
+      verificationCampaignId: verificationCampaignId(c.id),
+    }));
+  }
+
+  /**
+   * The job: a one-host 'verify' campaign (created once per command) whose scan covers where the
+   * remediated findings were: their directories (a removed jar's directory still exists) and the
+   * running JVMs when one was found there; without targets (a quarantine), the default scan.
+   */
   async createRescan(data: VerificationRescanJobData): Promise<void> {
     const host = await this.hosts.require(data.hostId);
+    const targets = await this.commands.verificationTargetsOf(data.commandId);
     const campaign = await this.campaigns.createFromSpec(
       {
         id: verificationCampaignId(data.commandId),
         name: `verify ${host.hostname} after ${data.commandId}`.slice(0, 128),
         kind: 'verify',
         selector: { hostIds: [data.hostId] },
-        params: this.config.verificationScanPaths
-          ? { paths: this.config.verificationScanPaths }
-          : {},
+        // Where the remediated findings were; otherwise (a quarantine) the configured paths
+        // (VERIFICATION_SCAN_PATHS), or the default scan.
+        params: targets
+          ? rescanParams(targets)
+          : this.config.verificationScanPaths
+            ? { paths: this.config.verificationScanPaths }
+            : {},
         expiresAt: new Date(Date.now() + this.config.commandTtlS * 1000),
         pacePerSecond: null,
         canarySize: 0,
@@ -117,5 +169,18 @@ export class VerificationService implements OnModuleInit {
       { hostId: data.hostId, commandId: data.commandId, campaignId: campaign?.id },
       'verification campaign created',
     );
+  }
+}
+
+function verificationOf(state: string, note: string | null): RemediationVerification {
+  switch (state) {
+    case 'verified':
+      return 'verified';
+    case 'failed':
+      return 'failed';
+    case 'succeeded':
+      return note ? 'unverified' : 'pending';
+    default:
+      return 'not-applicable';
   }
 }
