@@ -7,7 +7,12 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { CommandSigningKeys, SigningKeyRotation } from './generated/log4fleet/agent/v1/agent';
-import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/commands';
+import type {
+  Command,
+  FixCommand,
+  RestoreCommand,
+  ScanCommand,
+} from './generated/log4fleet/agent/v1/commands';
 
 /**
  * Command signing, shared by both ends. The controller signs, the agent verifies, over a
@@ -21,7 +26,8 @@ import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/comman
  * big-endian; bool = one byte 0/1; a list = u32 count + its items. The parameters of each kind
  * are its typed message's fields in field-number order (scan: paths, exclude,
  * include_network_fs, one_file_system, max_depth, max_nested_bytes, threads, nice, processes,
- * processes_only). A new kind adds its own branch to `encodeParams`.
+ * processes_only; fix: paths, dry_run, strip_signatures, log4j1; restore: paths, force,
+ * fix_command_id). A new kind adds its own branch to `encodeParams`.
  *
  * A rotation statement ("log4fleet-key-rotation\0" | 0x01 | bytes(new key) |
  * u64(not_before_ms)) is signed by the key it replaces.
@@ -99,6 +105,16 @@ function encodeScan(e: Encoder, scan: ScanCommand): void {
     .bool(scan.processesOnly);
 }
 
+function encodeFix(e: Encoder, fix: FixCommand): void {
+  e.list(fix.paths, (p) => e.bytes(p));
+  e.bool(fix.dryRun).bool(fix.stripSignatures).bool(fix.log4j1);
+}
+
+function encodeRestore(e: Encoder, restore: RestoreCommand): void {
+  e.list(restore.paths, (p) => e.bytes(p));
+  e.bool(restore.force).str(restore.fixCommandId);
+}
+
 /**
  * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
  * proto without its branch here does not compile (its parameters would go unsigned).
@@ -108,9 +124,16 @@ function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
     case 'scan':
       encodeScan(e, kind.value);
       return;
+    case 'fix':
+      encodeFix(e, kind.value);
+      return;
+    case 'restore':
+      encodeRestore(e, kind.value);
+      return;
     default: {
-      const unknownKind: never = kind.$case;
-      throw new Error(`no canonical encoding for command kind ${String(unknownKind)}`);
+      const unknownKind: never = kind;
+      const name = (unknownKind as { $case?: unknown }).$case;
+      throw new Error(`no canonical encoding for command kind ${String(name)}`);
     }
   }
 }

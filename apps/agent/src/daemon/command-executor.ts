@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import {
   AGENT_STATE_WIRE,
   CommandState,
@@ -9,6 +10,7 @@ import { invalidIdMessage, isCommandId } from './command-id';
 import type { ExecutedCommand, ExecutedLog } from './executed-log';
 import type { KindHandler, KindHandlers } from './kinds/kind-handler';
 import { ScanHandler } from './kinds/scan-handler';
+import { FixHandler, RestoreHandler } from '../remediation/remediation-handlers';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import { truncateUtf8, type ScanFn } from './scan-mapping';
@@ -29,6 +31,8 @@ export interface CommandExecutorDeps {
   /** Inspection of running JVMs (same contract as scan); absent in builds without it. */
   processScan?: ScanFn;
   now?: () => number;
+  /** The agent's state directory (fix backups); default: the parent of workDir. */
+  stateDir?: string;
   /** The handler of each kind; by default the scan handler over scan/processScan/outbox. */
   handlers?: KindHandlers;
 }
@@ -89,6 +93,14 @@ export class CommandExecutor {
         outbox: deps.outbox,
         workDir: deps.workDir,
         workerFile: deps.workerFile,
+      }),
+      fix: new FixHandler({
+        outbox: deps.outbox,
+        stateDir: deps.stateDir ?? dirname(deps.workDir),
+      }),
+      restore: new RestoreHandler({
+        outbox: deps.outbox,
+        stateDir: deps.stateDir ?? dirname(deps.workDir),
       }),
     };
   }

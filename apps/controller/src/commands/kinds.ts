@@ -1,3 +1,9 @@
+import {
+  fixKind,
+  restoreKind,
+  type FixParams,
+  type RestoreParams,
+} from '../remediation/remediation.kind';
 import { scanKind, type ScanParams } from '../scan/scan.kind';
 import { checkKindsRegistered, type CommandKindDefinition } from './command-kind';
 
@@ -7,6 +13,8 @@ import { checkKindsRegistered, type CommandKindDefinition } from './command-kind
  */
 export interface KindParams {
   scan: ScanParams;
+  fix: FixParams;
+  restore: RestoreParams;
 }
 export type KindName = keyof KindParams;
 
@@ -19,6 +27,8 @@ export type CommandRequest = { [K in KindName]: { kind: K; params: KindParams[K]
 export const COMMAND_KINDS: { readonly [K in KindName]: CommandKindDefinition<K, KindParams[K]> } =
   {
     scan: scanKind,
+    fix: fixKind,
+    restore: restoreKind,
   };
 
 checkKindsRegistered(COMMAND_KINDS);

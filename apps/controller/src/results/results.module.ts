@@ -17,6 +17,7 @@ import { ResultChunksRepository } from './result-chunks.repository';
 import { ResultChunksSetAside } from './result-chunks-set-aside';
 
 import { ScanResults } from '../scan/scan-results';
+import { FixResultsHandler, RestoreResultsHandler } from '../remediation/remediation-results';
 import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
@@ -37,10 +38,12 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     // Each kind's result handling (results/kind-results.ts): a kind adds its class here and to
     // the factory's list.
     ScanResults,
+    FixResultsHandler,
+    RestoreResultsHandler,
     {
       provide: KIND_RESULT_HANDLERS,
       useFactory: (...handlers: KindResultHandler[]): KindResultHandler[] => handlers,
-      inject: [ScanResults],
+      inject: [ScanResults, FixResultsHandler, RestoreResultsHandler],
     },
   ],
   exports: [
