@@ -3,6 +3,7 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -152,6 +153,7 @@ describe('fix: where copies hide', () => {
     const removed = `com/acme/shaded/${JNDI_LOOKUP}`;
     expect(r.removed).toEqual([`${file}!/${removed}`]);
     expectOnlyRemoved(original, readFileSync(file), [removed]);
+    expect(unzipTest(file).code).toBe(0);
     const byRoot = Object.fromEntries(r.after?.map((f) => [f.packageRoot, f.status]) ?? []);
     expect(byRoot).toEqual({
       'com/acme/shaded/org/apache/logging/log4j/': 'mitigated',
@@ -174,6 +176,7 @@ describe('fix: where copies hide', () => {
       .map((e) => e.data.toString());
     expect(readmes).toEqual(['first', 'second']);
     expectOnlyRemoved(original, readFileSync(file), [JNDI_LOOKUP]);
+    expect(unzipTest(file).code).toBe(0);
   });
 
   it('keeps a launch script in front of an executable jar', () => {
@@ -222,6 +225,17 @@ describe('fix: the file around the archive', () => {
     expect(after.mode).toBe(before.mode);
     expect([after.uid, after.gid]).toEqual([65534, 65534]);
     expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(unzipTest(file).code).toBe(0);
+  });
+
+  it('refuses a file with several hard links: the other names would keep the vulnerable copy', () => {
+    const file = put('a.jar', CORE_2_14_1());
+    linkSync(file, path.join(work, 'b.jar'));
+    const before = sha256Of(file);
+    const r = fixOne(file);
+    expect(r.outcome).toBe('refused');
+    expect(r.message).toMatch(/2 hard links/);
+    expect(sha256Of(file)).toBe(before);
   });
 
   it('follows a symlink and fixes its target, leaving the link a link', () => {
@@ -235,6 +249,7 @@ describe('fix: the file around the archive', () => {
     expect(r.target).toBe(real);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(entriesOf(readFileSync(real)).some((e) => e.name === JNDI_LOOKUP)).toBe(false);
+    expect(unzipTest(real).code).toBe(0);
   });
 });
 
