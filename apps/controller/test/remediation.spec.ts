@@ -102,7 +102,38 @@ describe('remediation kinds (SQLite)', () => {
     });
   });
 
-  it('takes fix in a campaign and refuses restore there', async () => {
+  it('fixes the files that hold findings of this host, and 404s a finding of another host', async () => {
+    const findings = await c
+      .http()
+      .get('/api/v1/findings')
+      .query({ hostId: agent.hostId })
+      .set('Authorization', operator);
+    const finding = (findings.body as { items: Array<{ id: string; chain: string[] }> }).items[0];
+    const res = await post(`/hosts/${agent.hostId}/remediate`, operator, {
+      findingIds: [finding.id],
+      paths: ['/opt/extra.jar'],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ payload: { paths: ['/opt/extra.jar', finding.chain[0]] } });
+    const other = await seedHost(c, { hostname: 'other' });
+    try {
+      const wrong = await post(`/hosts/${other.hostId}/remediate`, operator, {
+        findingIds: [finding.id],
+      });
+      expect(wrong.status).toBe(404);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('takes fix in a campaign (paths required) and refuses restore there', async () => {
+    const noPaths = await post('/campaigns', operator, {
+      name: 'c-none',
+      kind: 'fix',
+      selector: { hostIds: [agent.hostId] },
+      params: {},
+    });
+    expect(noPaths.status).toBe(400);
     const campaign = (kind: string) =>
       post('/campaigns', operator, {
         name: `c-${kind}`,

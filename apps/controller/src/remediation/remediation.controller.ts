@@ -11,7 +11,8 @@ import { Actor, Roles } from '../auth/roles.decorator';
 import { CommandDto } from '../commands/commands.dto';
 import { CommandsService } from '../commands/commands.service';
 import { CreateFixDto, CreateRestoreDto } from './remediation.dto';
-import { fixParams, restoreParams } from './remediation.kind';
+import { restoreParams } from './remediation.kind';
+import { RemediationService } from './remediation.service';
 
 @ApiTags('commands')
 @ApiBearerAuth()
@@ -19,7 +20,10 @@ import { fixParams, restoreParams } from './remediation.kind';
 @ApiForbiddenResponse({ description: 'Operator role required' })
 @Controller()
 export class RemediationController {
-  constructor(private readonly commands: CommandsService) {}
+  constructor(
+    private readonly commands: CommandsService,
+    private readonly remediation: RemediationService,
+  ) {}
 
   @Post('hosts/:id/remediate')
   @ApiOperation({
@@ -33,9 +37,7 @@ export class RemediationController {
     @Body() dto: CreateFixDto,
     @Actor() actor: string,
   ): Promise<CommandDto> {
-    return this.commands.create(hostId, { kind: 'fix', params: fixParams(dto) }, actor, {
-      expiresInSeconds: dto.expiresInSeconds,
-    });
+    return this.remediation.fix(hostId, dto, actor);
   }
 
   @Post('hosts/:id/restore')

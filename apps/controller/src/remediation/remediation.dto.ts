@@ -1,5 +1,5 @@
 import { FIX_LIMITS } from '@log4fleet/contracts';
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PickType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -19,14 +19,30 @@ const PATHS_DOC =
   'Files on the host, absolute. The text form findings show: \\xNN is a byte, \\\\ a backslash; at most 4096 bytes each';
 
 export class CreateFixDto {
-  @ApiProperty({ type: [String], description: `${PATHS_DOC}. A symlink fixes its target.` })
+  @ApiPropertyOptional({
+    type: [String],
+    description: `${PATHS_DOC}. A symlink fixes its target. Give paths, findingIds or both.`,
+  })
+  @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(FIX_LIMITS.paths)
   @IsString({ each: true })
   @MaxLength(4 * FIX_LIMITS.pathBytes, { each: true })
   @IsPathTextList(FIX_LIMITS.pathBytes)
-  paths!: string[];
+  paths?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Findings of this host (GET /findings ids): the files on disk that hold them are fixed',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(FIX_LIMITS.paths)
+  @IsUUID('all', { each: true })
+  findingIds?: string[];
 
   @ApiPropertyOptional({ description: 'Say what would be removed, change nothing' })
   @IsOptional()
@@ -62,7 +78,21 @@ export class CreateFixDto {
 }
 
 /** A fix's parameters in a campaign: the campaign's expiresAt replaces a per-command expiry. */
-export class FixParamsDto extends OmitType(CreateFixDto, ['expiresInSeconds'] as const) {}
+export class FixParamsDto extends PickType(CreateFixDto, [
+  'dryRun',
+  'stripSignatures',
+  'log4j1',
+] as const) {
+  // A campaign names files: finding ids belong to one host.
+  @ApiProperty({ type: [String], description: PATHS_DOC })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(FIX_LIMITS.paths)
+  @IsString({ each: true })
+  @MaxLength(4 * FIX_LIMITS.pathBytes, { each: true })
+  @IsPathTextList(FIX_LIMITS.pathBytes)
+  paths!: string[];
+}
 
 export class CreateRestoreDto {
   @ApiProperty({ type: [String], description: `${PATHS_DOC}. Files fixed earlier.` })
