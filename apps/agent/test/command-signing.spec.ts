@@ -310,7 +310,7 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
     expect(sha256(await readFile(jar))).not.toBe(sha);
     expect(scanFile(jar).findings.map((f) => f.status)).toEqual(['mitigated']);
     expect(
-      (await stat(path.join(stateDir, 'remediation', command.id, '0.orig'))).size,
+      (await stat(path.join(stateDir, 'remediation', command.id, '0.orig.gz'))).size,
     ).toBeGreaterThan(0);
   });
 

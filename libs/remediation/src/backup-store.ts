@@ -1,11 +1,15 @@
 /**
  * Backups of fixed files, in the agent's state directory, never beside the application (a
  * `.bak` next to a jar is picked up by class loaders and auto-deployers):
- * `<stateDir>/remediation/<operationId>/manifest.json` and `<n>.orig`, the original bytes.
+ * `<stateDir>/remediation/<operationId>/manifest.json` and `<n>.orig.gz`, the original bytes
+ * gzipped. Gzipped, not as they were: a backup of a vulnerable jar is still a vulnerable zip,
+ * and the verification rescan of the whole host (scanners recognise zips by their bytes, not
+ * their names) would find it and call the fixed host vulnerable.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -18,6 +22,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { Gunzip, Gzip } from 'fflate';
 
 export interface BackupEntry {
   index: number;
@@ -84,17 +89,46 @@ export function sha256File(file: string): string {
   }
 }
 
-function hashFd(fd: number, copyTo: number | undefined): string {
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let w = 0; w < data.length;) w += writeSync(fd, data, w, data.length - w);
+}
+
+/** sha256 of what `fd` holds; with `gzipTo`, its bytes gzipped into that fd on the way. */
+function hashFd(fd: number, gzipTo: number | undefined): string {
   const hash = createHash('sha256');
+  // Level 1: a jar's entries are compressed already; the point is not the size.
+  const gz = gzipTo === undefined ? undefined : new Gzip({ level: 1 }, (c) => writeAll(gzipTo, c));
   const buf = Buffer.allocUnsafe(CHUNK);
   for (let pos = 0; ;) {
     const n = readSync(fd, buf, 0, CHUNK, pos);
     if (n === 0) break;
     hash.update(buf.subarray(0, n));
-    if (copyTo !== undefined) {
-      for (let w = 0; w < n;) w += writeSync(copyTo, buf, w, n - w, pos + w);
-    }
+    gz?.push(buf.subarray(0, n));
     pos += n;
+  }
+  gz?.push(new Uint8Array(0), true);
+  return hash.digest('hex');
+}
+
+/** Writes the original bytes of a backup to `sink`; returns their sha256. */
+export function expandBackup(file: string, sink: (chunk: Uint8Array) => void): string {
+  const hash = createHash('sha256');
+  const gunzip = new Gunzip((chunk) => {
+    hash.update(chunk);
+    sink(chunk);
+  });
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (let pos = 0; pos < size;) {
+      const n = readSync(fd, buf, 0, CHUNK, pos);
+      if (n === 0) throw new Error(`${file} ended early`);
+      pos += n;
+      gunzip.push(buf.subarray(0, n), pos >= size);
+    }
+  } finally {
+    closeSync(fd);
   }
   return hash.digest('hex');
 }
@@ -140,7 +174,7 @@ export function backupOriginal(
     files: [],
   };
   const index = manifest.files.reduce((n, f) => Math.max(n, f.index + 1), 0);
-  const backup = `${index}.orig`;
+  const backup = `${index}.orig.gz`;
   const out = openSync(path.join(dir, backup), 'wx', 0o600);
   let sha256: string;
   try {

@@ -3,10 +3,15 @@
  * through the same temp-file-and-rename as the fix. A file that changed since the fix (an
  * upgrade, a redeploy) is not overwritten unless forced.
  */
-import { closeSync, existsSync, openSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { FdSource } from '@log4fleet/scanner';
-import { latestBackup, sha256File, writeManifest } from './backup-store';
+import {
+  expandBackup,
+  latestBackup,
+  sha256File,
+  writeManifest,
+  type BackupEntry,
+} from './backup-store';
 import { describeError } from './errors';
 import { applyMeta, discard, publish, tempBeside } from './file-replace';
 import type { RestoreOptions, RestoreResult } from './types';
@@ -52,16 +57,7 @@ export function restoreFile(given: string, opts: RestoreOptions): RestoreResult 
         message: `${target} changed since the fix (${now}; the fix left ${entry.fixedSha256 ?? '?'}): pass force to restore anyway`,
       };
     }
-    const backupFile = path.join(dir, entry.backup);
-    const saved = sha256File(backupFile);
-    if (saved !== entry.sha256) {
-      return {
-        ...withOp,
-        outcome: 'failed',
-        message: `backup ${backupFile} is damaged (sha256 ${saved}, expected ${entry.sha256})`,
-      };
-    }
-    copyInPlace(backupFile, target, entry);
+    copyInPlace(path.join(dir, entry.backup), target, entry);
     entry.restoredAt = new Date().toISOString();
     writeManifest(dir, manifest);
     return {
@@ -79,27 +75,22 @@ export function restoreFile(given: string, opts: RestoreOptions): RestoreResult 
   }
 }
 
-function copyInPlace(
-  backupFile: string,
-  target: string,
-  meta: Parameters<typeof applyMeta>[1],
-): void {
+/** The backup expanded into a temp file beside the target, checked, then renamed over it. */
+function copyInPlace(backupFile: string, target: string, entry: BackupEntry): void {
   const tmp = tempBeside(target);
   let published = false;
   try {
-    const fd = openSync(backupFile, 'r');
+    const out = OutputFile.create(tmp, 0o600);
+    let sha: string;
     try {
-      const out = OutputFile.create(tmp, 0o600);
-      try {
-        const size = statSync(backupFile).size;
-        out.copyFrom(new FdSource(fd, size), 0, size);
-      } finally {
-        out.finish(true);
-      }
+      sha = expandBackup(backupFile, (chunk) => out.write(chunk));
     } finally {
-      closeSync(fd);
+      out.finish(true);
     }
-    applyMeta(tmp, meta);
+    if (sha !== entry.sha256) {
+      throw new Error(`backup ${backupFile} is damaged (sha256 ${sha}, expected ${entry.sha256})`);
+    }
+    applyMeta(tmp, entry);
     publish(tmp, target);
     published = true;
   } finally {

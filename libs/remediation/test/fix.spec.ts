@@ -17,6 +17,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { scanFile } from '@log4fleet/scanner';
 import { fixFiles, readManifest, restoreFiles, type FixResult } from '../src';
 import {
   CORE_2_14_1,
@@ -85,12 +87,16 @@ describe('fix: plain jar', () => {
 
     const manifest = readManifest(r.backup?.dir ?? '');
     expect(manifest?.files[0]).toMatchObject({
+      backup: '0.orig.gz',
       target: file,
       sha256: sha256(original),
       fixedSha256: sha256(fixed),
       mode: 0o644,
     });
-    expect(readFileSync(path.join(r.backup?.dir ?? '', '0.orig')).equals(original)).toBe(true);
+    const backup = path.join(r.backup?.dir ?? '', '0.orig.gz');
+    expect(gunzipSync(readFileSync(backup)).equals(original)).toBe(true);
+    // Not a zip: a rescan of the whole host must not find the vulnerable original again.
+    expect(scanFile(backup)).toMatchObject({ findings: [], errors: [] });
     // Nothing left beside the jar: no .bak, no temp file.
     expect(readdirSync(path.dirname(file))).toEqual(['log4j-core-2.14.1.jar']);
   });
@@ -359,6 +365,21 @@ describe('restore', () => {
     const [forced] = restoreFiles([file], { stateDir: state, force: true });
     expect(forced.outcome).toBe('restored');
     expect(sha256Of(file)).toBe(originalSha);
+  });
+
+  it('refuses to put back a damaged backup and leaves the file and its directory as they were', () => {
+    const file = put('d/r.jar', CORE_2_14_1());
+    const r = fixOne(file);
+    const fixedSha = sha256Of(file);
+    const backup = path.join(r.backup?.dir ?? '', '0.orig.gz');
+    const bytes = readFileSync(backup);
+    bytes[bytes.length - 12] ^= 0xff; // inside the deflate stream's end / the gzip trailer
+    writeFileSync(backup, bytes);
+    const [restored] = restoreFiles([file], { stateDir: state });
+    expect(restored.outcome).toBe('failed');
+    expect(restored.message).toMatch(/cannot restore/);
+    expect(sha256Of(file)).toBe(fixedSha);
+    expect(readdirSync(path.dirname(file))).toEqual(['r.jar']);
   });
 
   it('says when there is no backup', () => {
