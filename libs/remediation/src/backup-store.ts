@@ -22,7 +22,9 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { Gunzip, Gzip } from 'fflate';
+import { crc32 } from 'node:zlib';
+import { Gunzip } from 'fflate';
+import { ChunkedDeflate } from './zip/deflate-chunks';
 
 export interface BackupEntry {
   index: number;
@@ -93,20 +95,33 @@ function writeAll(fd: number, data: Uint8Array): void {
   for (let w = 0; w < data.length;) w += writeSync(fd, data, w, data.length - w);
 }
 
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
 /** sha256 of what `fd` holds; with `gzipTo`, its bytes gzipped into that fd on the way. */
 function hashFd(fd: number, gzipTo: number | undefined): string {
   const hash = createHash('sha256');
   // Level 1: a jar's entries are compressed already; the point is not the size.
-  const gz = gzipTo === undefined ? undefined : new Gzip({ level: 1 }, (c) => writeAll(gzipTo, c));
+  const gz = gzipTo === undefined ? undefined : new ChunkedDeflate((c) => writeAll(gzipTo, c), 1);
+  if (gzipTo !== undefined) writeAll(gzipTo, GZIP_HEADER);
   const buf = Buffer.allocUnsafe(CHUNK);
-  for (let pos = 0; ;) {
-    const n = readSync(fd, buf, 0, CHUNK, pos);
+  let crc = 0;
+  let size = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, CHUNK, size);
+    const chunk = buf.subarray(0, n);
+    hash.update(chunk);
+    crc = crc32(chunk, crc);
+    size += n;
+    // The read that returns 0 ends the stream: the final block may be empty.
+    gz?.push(chunk, n === 0);
     if (n === 0) break;
-    hash.update(buf.subarray(0, n));
-    gz?.push(buf.subarray(0, n));
-    pos += n;
   }
-  gz?.push(new Uint8Array(0), true);
+  if (gzipTo !== undefined) {
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(size % 2 ** 32, 4);
+    writeAll(gzipTo, trailer);
+  }
   return hash.digest('hex');
 }
 

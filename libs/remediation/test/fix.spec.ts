@@ -353,6 +353,25 @@ describe('restore', () => {
     expect(restoreFiles([file], { stateDir: state })[0].outcome).toBe('nothing-to-do');
   });
 
+  it('restores a war holding a stored jar (a backup fflate streaming gzip wrote broken)', async () => {
+    const war = await zipOf([
+      { name: 'META-INF/MANIFEST.MF', data: 'Manifest-Version: 1.0\r\n\r\n' },
+      {
+        name: 'WEB-INF/lib/log4j-core-2.14.1.jar',
+        data: slim('log4j-core-2.14.1.jar'),
+        compress: false,
+      },
+    ]);
+    const file = put('shop.war', war);
+    const r = fixOne(file);
+    expect(r.outcome).toBe('fixed');
+    expect(gunzipSync(readFileSync(path.join(r.backup?.dir ?? '', '0.orig.gz'))).equals(war)).toBe(
+      true,
+    );
+    expect(restoreFiles([file], { stateDir: state })[0].outcome).toBe('restored');
+    expect(readFileSync(file).equals(war)).toBe(true);
+  });
+
   it('refuses a file changed since the fix unless forced', () => {
     const file = put('r.jar', CORE_2_14_1());
     const originalSha = sha256Of(file);
@@ -373,7 +392,7 @@ describe('restore', () => {
     const fixedSha = sha256Of(file);
     const backup = path.join(r.backup?.dir ?? '', '0.orig.gz');
     const bytes = readFileSync(backup);
-    bytes[bytes.length - 12] ^= 0xff; // inside the deflate stream's end / the gzip trailer
+    bytes[bytes.length >> 1] ^= 0xff; // in the middle of the compressed data
     writeFileSync(backup, bytes);
     const [restored] = restoreFiles([file], { stateDir: state });
     expect(restored.outcome).toBe('failed');

@@ -11,7 +11,6 @@
  * `maxNestedBytes` in memory, bigger ones through temp files.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Deflate } from 'fflate';
 import {
   BufferSource,
   checkEntry,
@@ -31,6 +30,7 @@ import {
 import { crc32, deflateRawSync } from 'node:zlib';
 import { stripManifestDigests } from '../manifest-digests';
 import type { ArchivePlan } from '../plan/archive-plan';
+import { ChunkedDeflate } from './deflate-chunks';
 import { OutputFile } from './output-file';
 import {
   LOCAL_HEADER_BYTES,
@@ -249,11 +249,11 @@ function writeManifest(
   ctx.manifestsRewritten.push(join(chain, entry.name));
 }
 
-/** Deflates `from` into `to` as a stream (fflate: zlib has no synchronous streaming API). */
+/** Deflates `from` into `to` 1 MB at a time (memory stays bounded). */
 function deflateFile(from: string, to: string): number {
   const w = OutputFile.create(to, 0o600);
   try {
-    const deflater = new Deflate({ level: 6 }, (chunk) => w.write(chunk));
+    const deflater = new ChunkedDeflate((chunk) => w.write(chunk), 6);
     const fd = openSync(from, 'r');
     try {
       const size = fstatSync(fd).size;
