@@ -138,9 +138,8 @@ describe('remediation: fix and restore through the REST API with a real agent', 
       paths: [war],
     });
     expect(await ended(command.id)).toMatchObject({ kind: 'restore', state: 'succeeded' });
-    const events = await audit('restore.files');
-    process.stderr.write(`DEBUG ${JSON.stringify(events)}\n`);
     expect(await sha256(war)).toBe(original);
+    const events = await audit('restore.files');
     expect(events[0].details.files).toMatchObject([{ path: war, outcome: 'restored' }]);
     expect(agentScan(war)).toMatchObject({ status: 'vulnerable' });
   });
