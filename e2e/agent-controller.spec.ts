@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentHost } from './support/agent-process';
@@ -29,6 +29,19 @@ interface FindingDto {
   status: string;
   cves: string[];
   commandId: string;
+}
+interface HostAdvisories {
+  hostStatus: string;
+  inventorySnapshotId: string | null;
+  scanRunId: string | null;
+  packages: number;
+  jarScanProducts: number;
+  matches: Array<{
+    vendor: string;
+    product: string;
+    software: { source: string; name: string; version: string };
+    advice: string;
+  }>;
 }
 interface HostDetail {
   host: HostDto;
@@ -190,6 +203,28 @@ describe.each(['sqlite', 'postgres'] as const)('agents and controller on %s', (d
       return detail.host.status === 'clean' ? detail : undefined;
     });
     expect(clean.findings.every((f) => f.status === 'safe')).toBe(true);
+  });
+
+  it("matches the real agent's installed packages (this machine's dpkg status) and the war's log4j against the vendor advisories", async () => {
+    const installed = (await readFile('/var/lib/dpkg/status', 'utf8'))
+      .split(/\n\n+/)
+      .filter((stanza) => /^Status: \S+ \S+ installed$/m.test(stanza)).length;
+    const advice = await eventually('web-1 advisories with its inventory', async () => {
+      const res = await controller.api<HostAdvisories>(
+        'GET',
+        `/hosts/${hostIds.get('web-1')}/advisories`,
+      );
+      return res.inventorySnapshotId && res.scanRunId ? res : undefined;
+    });
+    expect(advice).toMatchObject({ hostStatus: 'vulnerable', packages: installed });
+    // The war and its log4j-core; more when a JVM on this machine runs a log4j jar (the scan
+    // looks into running JVMs too).
+    expect(advice.jarScanProducts).toBeGreaterThanOrEqual(2);
+    const log4j = advice.matches.find(
+      (m) => m.vendor === 'Apache' && m.product === 'Log4j 2.x' && m.software.source === 'jar-scan',
+    );
+    expect(log4j?.software).toMatchObject({ name: 'log4j-core', version: '2.14.1' });
+    expect(log4j?.advice).toContain('Check with the vendor');
   });
 
   it('after a controller restart the agents reconnect and results produced meanwhile arrive exactly once', async () => {

@@ -22,6 +22,8 @@ export class AgentHost {
   constructor(
     readonly name: string,
     readonly dir: string,
+    /** Another agent's machine id: a second agent on the same machine. */
+    private readonly machineId = `e2e-${name}-${path.basename(dir)}`,
   ) {}
 
   get stateDir(): string {
@@ -37,7 +39,7 @@ export class AgentHost {
       PATH: process.env['PATH'],
       LOG4FLEET_STATE_DIR: this.stateDir,
       LOG4FLEET_HOSTNAME: this.name,
-      LOG4FLEET_MACHINE_ID: `e2e-${this.name}-${path.basename(this.dir)}`,
+      LOG4FLEET_MACHINE_ID: this.machineId,
     };
   }
 
@@ -63,10 +65,24 @@ export class AgentHost {
     return hostId;
   }
 
-  async enroll(controllerUrl: string, token: string): Promise<ProcessResult> {
+  /** `extraArgs`: more options of `enroll`, e.g. --instance. */
+  async enroll(
+    controllerUrl: string,
+    token: string,
+    extraArgs: string[] = [],
+  ): Promise<ProcessResult> {
     const child = spawn(
       process.execPath,
-      [AGENT_MAIN, 'enroll', '--controller', controllerUrl, '--token', token, '--insecure'],
+      [
+        AGENT_MAIN,
+        'enroll',
+        '--controller',
+        controllerUrl,
+        '--token',
+        token,
+        '--insecure',
+        ...extraArgs,
+      ],
       {
         cwd: REPO_ROOT,
         env: this.env(),
@@ -94,6 +110,11 @@ export class AgentHost {
     this.daemon = child;
     child.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
     this.exited = collect(child);
+  }
+
+  /** How the daemon ended, once it has (it may end on its own: revoked, exit code 77). */
+  exit(): Promise<ProcessResult> | undefined {
+    return this.exited;
   }
 
   pause(): void {

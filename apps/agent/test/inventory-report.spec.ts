@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -13,13 +13,14 @@ import {
 import {
   AgentServiceClient,
   AgentServiceService,
-  type ReportInventoryRequest,
+  ReportInventoryRequest,
   type ReportInventoryResponse,
 } from '@log4fleet/contracts';
 import { collectInventory } from '@log4fleet/inventory';
 import { probeJvms } from '@log4fleet/jvm-probe';
 import pino from 'pino';
 import { collectSnapshot } from '../src/inventory/collect-snapshot';
+import { MAX_REPORT_BYTES } from '../src/inventory/fit-snapshot';
 import { fixtureInventory, fixtureJvmReport } from '../src/inventory/inventory-fixtures';
 import { InventoryReporter, retryAfterMs } from '../src/inventory/inventory-reporter';
 import { reportInventory } from '../src/inventory/report-inventory';
@@ -124,6 +125,23 @@ describe('inventory reporting', () => {
     );
     expect(s.updates?.lastUpdate?.atMs).toBeGreaterThan(0);
     expect(s.jvms).toEqual([]);
+    expect(s.packages.map((p) => `${p.manager} ${p.name} ${p.sourcePackage}`)).toEqual([
+      'dpkg liblog4j2-java apache-log4j2',
+      'dpkg openssh-server openssh',
+    ]);
+  });
+
+  it("puts this machine's installed packages (its real dpkg status) in a snapshot that fits one message", async () => {
+    const installed = readFileSync('/var/lib/dpkg/status', 'utf8')
+      .split(/\n\n+/)
+      .filter((stanza) => /^Status: \S+ \S+ installed$/m.test(stanza)).length;
+    const req = await collectSnapshot({
+      collectInventory: () => collectInventory({ agent: { version: '0.1.0' } }),
+      probeJvms: () => probeJvms({ procRoot: emptyProc }),
+    });
+    expect(req.snapshot?.packages.filter((p) => p.manager === 'dpkg')).toHaveLength(installed);
+    expect(req.snapshot?.packages.find((p) => p.name === 'dpkg')?.version).toMatch(/^\d/);
+    expect(ReportInventoryRequest.encode(req).finish().length).toBeLessThan(MAX_REPORT_BYTES);
   });
 
   it('sends one ReportInventory with the agent credential', async () => {
@@ -208,6 +226,38 @@ describe('inventory reporting', () => {
       reporter.onConnected();
       await reporter.idle();
       expect(sink.received.length).toBe(received + 1);
+    } finally {
+      sink.exhausted = null;
+      reporter.stop();
+    }
+  });
+
+  it('sends a snapshot when asked (a controller request, a processes scan), held while the controller asked to wait', async () => {
+    let now = 2_000_000;
+    const reporter = new InventoryReporter({
+      client,
+      metadata,
+      collect: () => Promise.resolve({ snapshot: undefined, collectedAtMs: now }),
+      log: pino({ level: 'silent' }),
+      now: () => now,
+    });
+    try {
+      const received = sink.received.length;
+      reporter.requestNow('controller request r1');
+      reporter.requestNow('a scan inspected the running processes');
+      await reporter.idle();
+      // The second request came during the first report: one more report, not one per request.
+      expect(sink.received.length).toBe(received + 2);
+      sink.exhausted = 'too many; retry after 600 s';
+      const attempts = sink.attempts;
+      now += 1;
+      reporter.requestNow('controller request r2');
+      await reporter.idle();
+      expect(sink.attempts).toBe(attempts + 1);
+      now += 60_000;
+      reporter.requestNow('controller request r3');
+      await reporter.idle();
+      expect(sink.attempts).toBe(attempts + 1);
     } finally {
       sink.exhausted = null;
       reporter.stop();

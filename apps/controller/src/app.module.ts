@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdvisoriesModule } from './advisories/advisories.module';
 import { AgentsModule } from './agents/agents.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -11,6 +12,7 @@ import { FleetOperationsModule } from './queues/fleet-operations.module';
 import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory/inventory.module';
+import { NetworkMapModule } from './network-map/network-map.module';
 import { HostsApiModule } from './hosts/hosts-api.module';
 import { ResultsModule } from './results/results.module';
 import { ScanModule } from './scan/scan.module';
@@ -35,6 +37,8 @@ export class AppModule {
         ResultsModule,
         HealthModule,
         InventoryModule,
+        AdvisoriesModule,
+        NetworkMapModule,
         GrpcModule,
         FleetOperationsModule,
       ],

@@ -127,6 +127,20 @@ describe('several controller processes behave as one', () => {
     );
   });
 
+  it("routes an operator's inventory refresh asked on B to the agent connected to A", async () => {
+    const [agent] = await agentsOn(a, 1, 'cluster:inventory');
+    // Let A's directory write reach Redis (batched every 50 ms).
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await api(b).post(`/hosts/${agent.hostId}/inventory/refresh`, {});
+    expect(res.status).toBe(202);
+    const refresh = res.body as { requestId: string; deliveredTo: string; reachedAgent: boolean };
+    expect(refresh).toMatchObject({ deliveredTo: 'another-process', reachedAgent: true });
+    await waitUntil(
+      () => agent.inventoryRequests.includes(refresh.requestId),
+      'the agent on A to receive the inventory request asked on B',
+    );
+  });
+
   it('delivers a command created on B in the moment before A has published that it holds the agent', async () => {
     const [agent] = await agentsOn(a, 1, 'cluster:race');
     // No wait: A's directory write (batched every 50 ms) may not be in Redis yet, so B finds

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { AGENT_REVOKED_TRAILER, CommandState, ControllerMessage } from '@log4fleet/contracts';
+import {
+  AGENT_REVOKED_TRAILER,
+  CommandState,
+  ControllerMessage,
+  ENROLL_REFUSED_TRAILER,
+} from '@log4fleet/contracts';
+import { CommandsService } from '../src/commands/commands.service';
 import { AgentStream, eventually, TestAgent } from './support/agent-client';
 import { startTestController, TestController, TestDatabase } from './support/test-controller';
 
@@ -89,6 +95,40 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent replacement on %s', (
       }
     ).items;
 
+  /** Counts the pending-command reads made for one agent, and waits for them to finish. */
+  function pendingReadsOf(agentId: string) {
+    const commands = controller.app.get(CommandsService);
+    const original = commands.pendingFor.bind(commands);
+    const reads: Array<Promise<unknown>> = [];
+    const spy = jest.spyOn(commands, 'pendingFor').mockImplementation((id) => {
+      const read = original(id);
+      if (id === agentId) reads.push(read.catch(() => undefined));
+      return read;
+    });
+    return {
+      async settled(count: number): Promise<void> {
+        await eventually(
+          () => Promise.resolve(reads.length >= count ? true : undefined),
+          'pending reads',
+        );
+        await Promise.all(reads);
+        spy.mockRestore();
+      },
+    };
+  }
+
+  async function roundTrip(stream: AgentStream): Promise<void> {
+    const acks = () => stream.received.filter((m) => m.kind?.$case === 'heartbeatAck').length;
+    const before = acks();
+    stream.send({
+      kind: {
+        $case: 'heartbeat',
+        value: { sentAtMs: Date.now(), runningCommands: 0, outboxChunks: 0 },
+      },
+    });
+    await stream.next(() => (acks() > before ? true : undefined), 'a second heartbeat ack');
+  }
+
   /** A host with an enrolled agent whose stream is open. */
   async function victim() {
     const facts = TestAgent.facts({ hostname: 'victim' });
@@ -101,12 +141,16 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent replacement on %s', (
     const { agent, facts, stream } = await victim();
     const token = await createToken();
     const attacker = newAgent();
-    await expect(
-      attacker.enroll(token.token, { ...facts, hostname: 'attacker' }),
-    ).rejects.toMatchObject({
+    const error = await attacker.enroll(token.token, { ...facts, hostname: 'attacker' }).then(
+      () => undefined,
+      (e: ServiceError) => e,
+    );
+    expect(error).toMatchObject({
       code: status.FAILED_PRECONDITION,
       details: expect.stringContaining(`host ${agent.hostId}`),
     });
+    // The agent reads why from the trailer, to tell its user what to do.
+    expect(error?.metadata.get(ENROLL_REFUSED_TRAILER)).toEqual(['active-agent']);
     // A wrong credential is no proof either.
     await expect(
       attacker.enroll(token.token, facts, `${agent.agentId}.${'0'.repeat(64)}`),
@@ -216,13 +260,16 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('agent replacement on %s', (
     await successor.enroll((await createToken({ replaceHostId: agent.hostId })).token, facts);
     for (const id of [delivered.id, queued.id])
       expect(await command(id)).toMatchObject({ state: 'queued', agentId: successor.agentId });
+    const reads = pendingReadsOf(successor.agentId);
     const next = await connected(successor);
     await next.next((m) => (commandOf(m)?.id === queued.id ? true : undefined), 'the queued scan');
     await next.next((m) => (commandOf(m)?.id === delivered.id ? true : undefined), 'the other');
+    // Both pushes of what is pending (the connect's and the one after the directory publish)
+    // have run; a heartbeat answered after them proves the stream carries all they sent.
+    await reads.settled(2);
+    await roundTrip(next);
     const pushed = next.received.map(commandOf).filter((c) => c !== undefined);
-    // Each may arrive twice (the connect's pending read and the directory publish's push race;
-    // the agent acknowledges a redelivery without running it again): both, and only these.
-    expect([...new Set(pushed.map((c) => c.id))].sort()).toEqual([delivered.id, queued.id].sort());
+    expect(pushed.map((c) => c.id).sort()).toEqual([delivered.id, queued.id].sort());
     const reassigned = await audit('command.reassigned', agent.hostId);
     expect(reassigned.map((e) => e.details['commandId']).sort()).toEqual(
       [delivered.id, queued.id].sort(),

@@ -67,6 +67,8 @@ export const INVENTORY_LIMITS = {
   addressesPerInterface: 64,
   defaultRoutes: 16,
   listening: 4096,
+  /** Established connections (network map); the agent keeps the first ones. */
+  connections: 4096,
   processesPerPort: 32,
   javaRuntimes: 64,
   runningPids: 1024,
@@ -85,6 +87,8 @@ export const INVENTORY_LIMITS = {
   /** CVE ids of one CopySummary. */
   cves: 16,
   warnings: 256,
+  /** Installed packages (dpkg, rpm): a full desktop has ~3,000, a server fewer. */
+  packages: 16384,
   shortBytes: 64,
   nameBytes: 255,
   reasonBytes: 512,

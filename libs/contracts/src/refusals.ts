@@ -6,6 +6,14 @@ import { status } from '@grpc/grpc-js';
  */
 
 /**
+ * Trailer of a refused Enroll: why, so the agent can say what to do. "active-agent": the machine
+ * is enrolled as a host whose agent is active and the enrollment proved no right to replace it;
+ * "token-for-other-host": a replacement token used on a machine other than its host's.
+ */
+export const ENROLL_REFUSED_TRAILER = 'log4fleet-enroll-refused';
+export type EnrollRefusal = 'active-agent' | 'token-for-other-host';
+
+/**
  * In the details of a RESOURCE_EXHAUSTED answer: how long the agent waits before it sends that
  * kind of report again (an inventory report over INVENTORY_REPORTS_PER_HOUR).
  */

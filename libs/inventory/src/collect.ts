@@ -5,12 +5,15 @@ import { collectNetwork } from './net/collect-network';
 import { collectJavaRuntimes } from './java/runtimes';
 import { collectUsers } from './users/collect-users';
 import { collectUpdates } from './updates/collect-updates';
+import { collectPackages, type RpmRunner } from './packages/collect-packages';
 
 export interface CollectInventoryOptions {
   /** Every file read happens under this directory instead of "/" (tests point it at fixtures). */
   root?: string;
   /** The agent's own version and when it was last updated, as the caller knows them. */
   agent?: AgentVersion;
+  /** Runs `rpm -qa`; default: the system's rpm when there is one (never under a fixture root). */
+  rpm?: RpmRunner;
 }
 
 /**
@@ -26,6 +29,7 @@ export async function collectInventory(opts: CollectInventoryOptions = {}): Prom
   const network = await collectNetwork(fs, userName);
   const java = await collectJavaRuntimes(fs);
   const updates = await collectUpdates(fs, opts.agent);
+  const packages = await collectPackages(fs, opts.rpm);
   return {
     collectedAt: new Date().toISOString(),
     root: fs.root,
@@ -34,6 +38,7 @@ export async function collectInventory(opts: CollectInventoryOptions = {}): Prom
     java,
     users,
     updates,
+    packages,
     warnings: fs.warnings,
   };
 }

@@ -8,6 +8,7 @@ export {
   parseProcNet,
   decodeProcAddress,
   isListening,
+  isEstablishedRemote,
   socketInode,
   TCP_STATE,
   type SocketRow,
@@ -33,6 +34,9 @@ export {
   LASTLOG_RECORD_SIZE,
 } from './users/logins';
 export { parseDpkgLog, parseAptHistory } from './updates/package-logs';
+export { parseDpkgStatus } from './packages/dpkg-status';
+export { parseRpmQa, RPM_QUERY_FORMAT } from './packages/rpm';
+export { collectPackages, systemRpm, type RpmRunner } from './packages/collect-packages';
 export { parseJavaRelease, type JavaRelease } from './java/release';
 export { collectJavaRuntimes } from './java/runtimes';
 export { listPids, parseStatusUids, parseEnviron, splitNul, readFdLinks } from './proc/processes';

@@ -65,10 +65,21 @@ export interface ListeningSocket {
   processes: SocketOwner[];
 }
 
+/** An established TCP connection; connections with both ends on loopback are left out. */
+export interface EstablishedConnection {
+  protocol: 'tcp' | 'tcp6';
+  local: { address: string; port: number };
+  remote: { address: string; port: number };
+  inode: number;
+  uid: number;
+  processes: SocketOwner[];
+}
+
 export interface NetworkInfo {
   interfaces: NetworkInterface[];
   defaultRoutes: DefaultRoute[];
   listening: ListeningSocket[];
+  connections: EstablishedConnection[];
 }
 
 export type JavaRuntimeSource = 'usr-lib-jvm' | 'opt' | 'java-home' | 'running';
@@ -151,6 +162,17 @@ export interface UpdatesInfo {
   agent?: AgentVersion;
 }
 
+/** A package the host's package manager installed. */
+export interface InstalledPackage {
+  manager: 'dpkg' | 'rpm';
+  name: string;
+  /** As the manager prints it: dpkg [epoch:]upstream[-revision], rpm [epoch:]version-release. */
+  version: string;
+  arch: string;
+  /** The source package, when its name differs (dpkg Source:, rpm SOURCERPM). */
+  sourcePackage?: string;
+}
+
 export interface Inventory {
   collectedAt: string;
   root: string;
@@ -159,5 +181,6 @@ export interface Inventory {
   java: JavaRuntime[];
   users: UsersInfo;
   updates: UpdatesInfo;
+  packages: InstalledPackage[];
   warnings: ParseWarning[];
 }

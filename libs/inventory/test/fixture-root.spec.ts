@@ -42,7 +42,10 @@ beforeAll(async () => {
     HEADER +
       '   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1\n' +
       '   1: 0100007F:9C40 0500000A:0016 01 00000000:00000000 00:00000000 00000000  1001        0 1002 1\n' +
-      '   2: not a row\n',
+      '   2: not a row\n' +
+      // 10.0.0.9:22 <- 10.0.0.7:51000 (established, owned by pid 4242) and loopback to loopback (left out).
+      '   3: 0900000A:0016 0700000A:C738 01 00000000:00000000 00:00000000 00000000     0        0 1004 1\n' +
+      '   4: 0100007F:9C41 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 1005 1\n',
   );
   write(
     'proc/net/udp',
@@ -60,6 +63,7 @@ beforeAll(async () => {
   mkdirSync(path.join(root, 'proc/4242/fd'));
   symlinkSync('socket:[1001]', path.join(root, 'proc/4242/fd/3'));
   symlinkSync('socket:[1003]', path.join(root, 'proc/4242/fd/4'));
+  symlinkSync('socket:[1004]', path.join(root, 'proc/4242/fd/5'));
   symlinkSync('/dev/null', path.join(root, 'proc/4242/fd/0'));
   symlinkSync('/usr/lib/jvm/temurin-11/bin/java', path.join(root, 'proc/4242/exe'));
   symlinkSync(root, path.join(root, 'proc/4242/root'));
@@ -109,6 +113,26 @@ describe('collectInventory on a fixture root', () => {
       ['udp', '0.0.0.0', 68, ['4242/java/alice']],
     ]);
     expect(inv.network.defaultRoutes).toEqual([{ iface: 'eth0', gateway: '10.0.0.1', metric: 0 }]);
+  });
+
+  it('lists established connections leaving loopback, with their owners', () => {
+    expect(
+      inv.network.connections.map((c) => [
+        `${c.local.address}:${c.local.port}`,
+        `${c.remote.address}:${c.remote.port}`,
+        c.processes.map((p) => p.pid),
+      ]),
+    ).toEqual([
+      ['127.0.0.1:40000', '10.0.0.5:22', []],
+      ['10.0.0.9:22', '10.0.0.7:51000', [4242]],
+    ]);
+  });
+
+  it('reads installed packages from var/lib/dpkg/status and never runs rpm under a fixture root', () => {
+    expect(inv.packages.map((p) => `${p.manager} ${p.name} ${p.version}`)).toEqual([
+      'dpkg liblog4j2-java 2.17.1-1~deb11u1',
+      'dpkg openssh-server 1:9.2p1-2+deb12u2',
+    ]);
   });
 
   it('lists Java runtimes once each, with versions from their release files and who runs them', () => {

@@ -40,6 +40,8 @@ export interface AgentDaemonDeps {
   backoff?: BackoffOptions;
   /** Called each time a control stream is established (e.g. to send an inventory snapshot). */
   onConnected?: () => void;
+  /** The controller asked for a fresh inventory snapshot now. */
+  onInventoryRequested?: (requestId: string) => void;
 }
 
 /** Updates kept while disconnected; beyond that the oldest go (redelivery re-acks them). */
@@ -261,6 +263,10 @@ export class AgentDaemon {
         return;
       case 'signingKeys':
         void this.deps.verifier.acceptKeys(kind.value);
+        return;
+      case 'inventoryRequest':
+        log.info({ requestId: kind.value.requestId }, 'inventory requested by the controller');
+        this.deps.onInventoryRequested?.(kind.value.requestId);
         return;
       case 'cancel': {
         if (!isCommandId(kind.value.commandId)) {

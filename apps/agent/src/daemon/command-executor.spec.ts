@@ -113,7 +113,7 @@ describe('CommandExecutor', () => {
     scan: ScanFn,
     now?: () => number,
     processScan?: ScanFn,
-    extra: { log?: pino.Logger; workerFile?: string } = {},
+    extra: { log?: pino.Logger; workerFile?: string; onProcessesInspected?: () => void } = {},
   ): CommandExecutor {
     return new CommandExecutor({
       scan,
@@ -125,6 +125,7 @@ describe('CommandExecutor', () => {
       report: (u) => updates.push(u),
       now,
       workerFile: extra.workerFile,
+      onProcessesInspected: extra.onProcessesInspected,
     });
   }
 
@@ -287,6 +288,23 @@ describe('CommandExecutor', () => {
       state: CommandState.COMMAND_STATE_SUCCEEDED,
       totalChunks: 1,
     });
+  });
+
+  it('asks for a fresh inventory after a scan that inspected running JVMs, not after a filesystem scan', async () => {
+    let asked = 0;
+    const onProcessesInspected = () => (asked += 1);
+    const ex = executor(fakeScan(1, 0, []), undefined, fakeScan(1, 0, []), {
+      onProcessesInspected,
+    });
+    ex.handle(scanCommand());
+    await settled(ex);
+    expect(asked).toBe(0);
+    const command = scanCommand({ id: '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2c' });
+    if (command.kind?.$case === 'scan') command.kind.value.processesOnly = true;
+    ex.handle(command);
+    await settled(ex);
+    expect(updates.at(-1)).toMatchObject({ state: CommandState.COMMAND_STATE_SUCCEEDED });
+    expect(asked).toBe(1);
   });
 
   it('stops a running scan on cancel and uploads nothing for it', async () => {

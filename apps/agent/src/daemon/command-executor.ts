@@ -33,6 +33,8 @@ export interface CommandExecutorDeps {
   now?: () => number;
   /** The agent's state directory (fix backups); default: the parent of workDir. */
   stateDir?: string;
+  /** Called after a scan that inspected running processes finished (default handlers only). */
+  onProcessesInspected?: () => void;
   /** The handler of each kind; by default the scan handler over scan/processScan/outbox. */
   handlers?: KindHandlers;
 }
@@ -93,6 +95,7 @@ export class CommandExecutor {
         outbox: deps.outbox,
         workDir: deps.workDir,
         workerFile: deps.workerFile,
+        onProcessesInspected: deps.onProcessesInspected,
       }),
       fix: new FixHandler({
         outbox: deps.outbox,

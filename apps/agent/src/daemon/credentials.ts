@@ -24,6 +24,8 @@ export interface Credentials {
   /** Ed25519 public key (base64) for commands that change the host. */
   commandSigningKey: string;
   enrolledAtMs: number;
+  /** enroll --instance: this agent is one more of its machine, its own host (host-facts.ts). */
+  instance?: string;
 }
 
 export function credentialsPath(stateDir: string): string {
@@ -72,5 +74,6 @@ function validateCredentials(raw: unknown, file: string): Credentials {
     heartbeatIntervalS: typeof c.heartbeatIntervalS === 'number' ? c.heartbeatIntervalS : 0,
     commandSigningKey: c.commandSigningKey ?? '',
     enrolledAtMs: c.enrolledAtMs ?? 0,
+    ...(typeof c.instance === 'string' && c.instance !== '' ? { instance: c.instance } : {}),
   };
 }

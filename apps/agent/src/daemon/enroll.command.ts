@@ -12,6 +12,7 @@ interface EnrollFlags {
   insecure?: boolean;
   force?: boolean;
   stateDir?: string;
+  instance?: string;
   timeout: string;
 }
 
@@ -52,6 +53,10 @@ export function registerEnrollCommand(program: Command): void {
       '--state-dir <dir>',
       'state directory (env LOG4FLEET_STATE_DIR, default /var/lib/log4fleet-agent)',
     )
+    .option(
+      '--instance <name>',
+      'run one more agent on this machine, as a host of its own (machine id and hostname get "/<name>"): give it its own --state-dir, and run it with that --state-dir',
+    )
     .option('--timeout <seconds>', 'give up on an unreachable controller after this long', '15')
     .action(async (flags: EnrollFlags) => {
       process.exitCode = await runEnroll(flags);
@@ -77,6 +82,7 @@ async function runEnroll(flags: EnrollFlags): Promise<number> {
       fingerprint: flags.fingerprint,
       insecure: flags.insecure === true,
       force: flags.force === true,
+      instance: flags.instance,
       agentVersion: AGENT_VERSION,
       timeoutMs: timeoutS * 1000,
     });
@@ -94,8 +100,10 @@ async function runEnroll(flags: EnrollFlags): Promise<number> {
     }
     if (result.replacedAgentId)
       process.stdout.write(`replaces agent ${result.replacedAgentId} of this host\n`);
+    const instance = result.credentials.instance;
     process.stdout.write(
-      `enrolled: agent id ${result.credentials.agentId}, host id ${result.credentials.hostId}\n`,
+      `enrolled: agent id ${result.credentials.agentId}, host id ${result.credentials.hostId}` +
+        `${instance ? ` (instance ${instance} of this machine)` : ''}\n`,
     );
     process.stdout.write(`credentials stored in ${stateDir}\n`);
     return 0;

@@ -12,7 +12,8 @@ import {
   type Credentials,
   type TlsPin,
 } from './credentials';
-import { collectHostFacts } from './host-facts';
+import { activeAgentAdvice, enrollRefusalOf, otherHostAdvice } from './enroll-refusal';
+import { collectHostFacts, parseInstanceName } from './host-facts';
 import { ensurePrivateDir, errorMessage } from './state-dir';
 
 export interface EnrollOptions {
@@ -29,8 +30,10 @@ export interface EnrollOptions {
   force: boolean;
   agentVersion: string;
   timeoutMs: number;
+  /** enroll --instance: one more agent of this machine, enrolled as a host of its own. */
+  instance?: string;
   /** Injectable for tests; defaults to the real host. */
-  hostFacts?: () => Promise<HostFacts>;
+  hostFacts?: (instance: string | undefined) => Promise<HostFacts>;
 }
 
 export interface EnrollResult {
@@ -67,13 +70,16 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const enrolled = await credentialsExist(options.stateDir);
   if (!options.force && enrolled) {
     throw new EnrollError(
-      `already enrolled: ${credentialsPath(options.stateDir)} exists; use --force to enroll again (the old identity is replaced)`,
+      `already enrolled: ${credentialsPath(options.stateDir)} exists; use --force to enroll this ` +
+        'agent again (the old identity is replaced), or give another --state-dir (with --instance) ' +
+        'to run a second agent on this machine',
       EXIT.config,
     );
   }
   const previous = enrolled ? await previousIdentity(options.stateDir, address) : undefined;
+  const instance = instanceOf(options, previous);
   const { pin, verified } = await decideTlsPin(address, options, previous?.tls);
-  const host = await (options.hostFacts ?? collectHostFacts)();
+  const host = await (options.hostFacts ?? ((i) => collectHostFacts(process.env, i)))(instance);
   const currentCredential = previous ? `${previous.agentId}.${previous.secret}` : undefined;
   const response = await callEnroll(address, pin, options, host, currentCredential);
   const credentials: Credentials = {
@@ -86,6 +92,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     heartbeatIntervalS: response.heartbeatIntervalS,
     commandSigningKey: Buffer.from(response.commandSigningKey).toString('base64'),
     enrolledAtMs: Date.now(),
+    ...(instance ? { instance } : {}),
   };
   try {
     await ensurePrivateDir(options.stateDir);
@@ -102,6 +109,29 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     fingerprintVerified: verified,
     replacedAgentId: previous?.agentId,
   };
+}
+
+/**
+ * --instance, else the instance this state directory was enrolled as: an agent enrolled again
+ * stays the host it was. Another instance in the same directory would leave that host's agent
+ * behind, so it is refused.
+ */
+function instanceOf(options: EnrollOptions, previous: Credentials | undefined): string | undefined {
+  let instance: string | undefined;
+  try {
+    instance = options.instance === undefined ? undefined : parseInstanceName(options.instance);
+  } catch (err) {
+    throw new EnrollError(errorMessage(err), EXIT.usage);
+  }
+  const stored = previous?.instance;
+  if (instance !== undefined && previous && instance !== stored)
+    throw new EnrollError(
+      `--instance ${instance}: ${credentialsPath(options.stateDir)} holds agent ${previous.agentId} ` +
+        `${stored ? `of instance ${stored}` : "of this machine's own host"}; give the new instance ` +
+        'a --state-dir of its own',
+      EXIT.usage,
+    );
+  return instance ?? stored;
 }
 
 /**
@@ -279,6 +309,11 @@ function callEnroll(
 
 function describeEnrollError(err: ServiceError, address: ControllerAddress): EnrollError {
   const code = err.code;
+  const refusal = enrollRefusalOf(err);
+  if (refusal === 'active-agent')
+    return new EnrollError(activeAgentAdvice(err.details), EXIT.config);
+  if (refusal === 'token-for-other-host')
+    return new EnrollError(otherHostAdvice(err.details), EXIT.noPerm);
   if (code === status.UNAUTHENTICATED || code === status.PERMISSION_DENIED) {
     return new EnrollError(
       `enrollment token rejected by controller ${address.target} (bad, expired, used or revoked): ${err.details}`,

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { PROTOCOL_LIMITS as L } from '@log4fleet/contracts';
-import { collectHostFacts, fqdnFromHosts, parseOsRelease } from './host-facts';
+import { collectHostFacts, fqdnFromHosts, parseInstanceName, parseOsRelease } from './host-facts';
 
 describe('host facts', () => {
   it('reads os-release(5) with and without quotes', () => {
@@ -32,6 +32,32 @@ describe('host facts', () => {
     });
     expect(facts.addresses.length).toBeLessThanOrEqual(64);
     expect(facts.addresses).not.toContain('127.0.0.1');
+  });
+});
+
+describe('enroll --instance: one more agent of a machine, a host of its own', () => {
+  it('adds the instance to the machine id and the hostname', async () => {
+    const env = { LOG4FLEET_HOSTNAME: 'node-7', LOG4FLEET_MACHINE_ID: 'abc123' };
+    expect(await collectHostFacts(env, 'team-b')).toMatchObject({
+      hostname: 'node-7/team-b',
+      machineId: 'abc123/team-b',
+    });
+    expect(await collectHostFacts(env)).toMatchObject({ hostname: 'node-7', machineId: 'abc123' });
+  });
+
+  it('keeps the instance whole when the machine id is at its limit (else it would be the machine)', async () => {
+    const long = 'f'.repeat(L.machineIdBytes);
+    const facts = await collectHostFacts({ LOG4FLEET_MACHINE_ID: long }, 'team-b');
+    expect(facts.machineId).toMatch(/^f+\/team-b$/);
+    expect(Buffer.byteLength(facts.machineId)).toBe(L.machineIdBytes);
+  });
+
+  it.each(['', 'Team', 'a b', '-x', 'x/y', 'a'.repeat(25)])('refuses %j, naming it', (name) => {
+    expect(() => parseInstanceName(name)).toThrow(`bad --instance "${name}"`);
+  });
+
+  it.each(['b', 'team-b', '2nd', 'a'.repeat(24)])('accepts %j', (name) => {
+    expect(parseInstanceName(name)).toBe(name);
   });
 });
 

@@ -7,17 +7,42 @@ import { truncateUtf8 } from './scan-mapping';
 const fact = (value: string, maxBytes: number = L.factBytes): string =>
   truncateUtf8(value, maxBytes);
 
-/** Facts the controller identifies and inventories the host by. Never throws. */
-export async function collectHostFacts(env: NodeJS.ProcessEnv = process.env): Promise<HostFacts> {
-  // Overrides for containers that share or lack /etc/machine-id, and for tests that run
-  // several agents on one machine: the controller tells hosts apart by machine id.
+/** What `enroll --instance` accepts: short, and safe inside a machine id and a hostname. */
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
+
+/** The name of `enroll --instance`, checked; throws naming the input. */
+export function parseInstanceName(input: string): string {
+  if (!INSTANCE_NAME.test(input))
+    throw new Error(
+      `bad --instance "${input}": expected 1-24 lowercase letters, digits or dashes, starting with a letter or digit`,
+    );
+  return input;
+}
+
+/**
+ * Facts the controller identifies and inventories the host by. Never throws.
+ *
+ * The controller tells hosts apart by machine id. `instance` (enroll --instance, kept in the
+ * state directory) makes one more agent of this machine its own host: "<machine id>/<instance>",
+ * hostname "<hostname>/<instance>". LOG4FLEET_MACHINE_ID and LOG4FLEET_HOSTNAME replace the
+ * machine's own values, for containers that share or lack /etc/machine-id.
+ */
+export async function collectHostFacts(
+  env: NodeJS.ProcessEnv = process.env,
+  instance?: string,
+): Promise<HostFacts> {
+  const suffix = instance ? `/${instance}` : '';
   const hostname = env['LOG4FLEET_HOSTNAME'] || os.hostname();
-  const machineId = env['LOG4FLEET_MACHINE_ID'] || (await readText('/etc/machine-id'));
+  const machineId = (env['LOG4FLEET_MACHINE_ID'] || (await readText('/etc/machine-id'))).trim();
   const osRelease = parseOsRelease(await readText('/etc/os-release'));
+  // The suffix is kept whole: cut, an instance would present its machine's own id.
+  const keep = (value: string, maxBytes: number) =>
+    fact(value, maxBytes - Buffer.byteLength(suffix)) + suffix;
   return {
-    hostname: fact(hostname),
+    hostname: keep(hostname, L.factBytes),
+    // The machine's name in DNS: an instance is reached at the same address.
     fqdn: fact(await resolveFqdn(hostname)),
-    machineId: fact(machineId.trim(), L.machineIdBytes),
+    machineId: keep(machineId, L.machineIdBytes),
     osName: fact(osRelease['NAME'] ?? os.type()),
     osVersion: fact(osRelease['VERSION_ID'] ?? osRelease['VERSION'] ?? ''),
     kernel: fact(os.release()),

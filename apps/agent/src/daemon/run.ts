@@ -81,6 +81,8 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     log: log.child({ part: 'executor' }),
     report: (update) => control.daemon?.report(update),
     workerFile: options.workerFile,
+    // The host's view of running JVMs comes from the inventory: refreshed by such a scan.
+    onProcessesInspected: () => inventory.requestNow('a scan inspected the running processes'),
   });
   outbox.onPut(() => uploader.wake());
   const heartbeatMs =
@@ -102,11 +104,12 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     outbox,
     log: log.child({ part: 'control' }),
     agentVersion: options.agentVersion,
-    hostFacts: await collectHostFacts(),
+    hostFacts: await collectHostFacts(process.env, credentials.instance),
     heartbeatMs,
     reconnectWindowMs: options.reconnectWindowMs,
     backoff: options.backoff,
     onConnected: () => inventory.onConnected(),
+    onInventoryRequested: (requestId) => inventory.requestNow(`controller request ${requestId}`),
   });
   log.info(
     {

@@ -11,6 +11,14 @@ const TRIMS: Trim[] = [
   { what: 'parse warnings', apply: (s) => void (s.warnings = s.warnings.slice(0, 16)) },
   { what: 'JVM classpaths', apply: (s) => s.jvms.forEach((j) => (j.classpath = [])) },
   {
+    what: 'established connections',
+    apply: (s) => s.network && (s.network.connections = s.network.connections.slice(0, 512)),
+  },
+  {
+    what: 'package source names',
+    apply: (s) => s.packages.forEach((p) => (p.sourcePackage = '')),
+  },
+  {
     what: 'finding evidence',
     apply: (s) =>
       s.jvms.forEach((j) => j.findings.forEach((f) => f.finding && (f.finding.evidence = []))),

@@ -45,6 +45,16 @@ export function fixtureInventory(): Inventory {
           processes: [{ pid: 4321, comm: 'java', uid: 1001, user: 'app' }],
         },
       ],
+      connections: [
+        {
+          protocol: 'tcp',
+          local: { address: '10.0.0.7', port: 51000 },
+          remote: { address: '10.0.0.9', port: 5432 },
+          inode: 4343,
+          uid: 1001,
+          processes: [{ pid: 4321, comm: 'java', uid: 1001, user: 'app' }],
+        },
+      ],
     },
     java: [
       {
@@ -120,6 +130,16 @@ export function fixtureInventory(): Inventory {
       },
       agent: { version: '0.1.0', updatedAt: '2026-11-01T00:00:00.000Z' },
     },
+    packages: [
+      {
+        manager: 'dpkg',
+        name: 'liblog4j2-java',
+        version: '2.17.1-1~deb11u1',
+        arch: 'all',
+        sourcePackage: 'apache-log4j2',
+      },
+      { manager: 'dpkg', name: 'openssl', version: '3.0.16-1~deb12u1', arch: 'amd64' },
+    ],
     warnings: [{ file: '/etc/sudoers.d/broken', line: 3, message: 'unparsable rule' }],
   };
 }

@@ -98,6 +98,37 @@ describe('toInventorySnapshot', () => {
     });
   });
 
+  it('maps installed packages and established connections', () => {
+    const s = toInventorySnapshot(fixtureInventory(), fixtureJvmReport());
+    expect(s.packages).toEqual([
+      {
+        manager: 'dpkg',
+        name: 'liblog4j2-java',
+        version: '2.17.1-1~deb11u1',
+        arch: 'all',
+        sourcePackage: 'apache-log4j2',
+      },
+      {
+        manager: 'dpkg',
+        name: 'openssl',
+        version: '3.0.16-1~deb12u1',
+        arch: 'amd64',
+        sourcePackage: '',
+      },
+    ]);
+    expect(s.network?.connections).toEqual([
+      {
+        protocol: 'tcp',
+        localAddress: '10.0.0.7',
+        localPort: 51000,
+        remoteAddress: '10.0.0.9',
+        remotePort: 5432,
+        uid: 1001,
+        processes: [{ pid: 4321, comm: 'java', uid: 1001, user: 'app' }],
+      },
+    ]);
+  });
+
   it('reports parse warnings and probe errors as warnings', () => {
     const s = toInventorySnapshot(fixtureInventory(), fixtureJvmReport());
     expect(s.warnings).toEqual([
@@ -114,7 +145,15 @@ describe('toInventorySnapshot', () => {
       port: (i % 65535) + 1,
     }));
     inv.warnings = Array.from({ length: 1000 }, () => ({ file: 'x', message: 'y' }));
+    inv.packages = Array.from({ length: INVENTORY_LIMITS.packages + 5 }, (_, i) => ({
+      manager: 'dpkg' as const,
+      name: `pkg${i}`,
+      version: 'v'.repeat(300),
+      arch: 'amd64',
+    }));
     const s = toInventorySnapshot(inv, fixtureJvmReport());
+    expect(s.packages).toHaveLength(INVENTORY_LIMITS.packages);
+    expect(Buffer.byteLength(s.packages[0].version)).toBe(255);
     expect(Buffer.byteLength(s.os!.hostname)).toBe(255);
     expect(s.network?.listening).toHaveLength(INVENTORY_LIMITS.listening);
     expect(s.warnings).toHaveLength(INVENTORY_LIMITS.warnings);

@@ -1,6 +1,8 @@
 import type {
+  Connection as ConnectionMessage,
   ConnectionIndicator as IndicatorMessage,
   CopySummary as CopySummaryMessage,
+  InstalledPackage as PackageMessage,
   InventorySnapshot,
   JvmFinding,
   ListeningPort,
@@ -12,6 +14,8 @@ import type {
 } from '@log4fleet/contracts';
 import { INVENTORY_LIMITS, PROTOCOL_LIMITS } from '@log4fleet/contracts';
 import type {
+  EstablishedConnection,
+  InstalledPackage,
   Inventory,
   ListeningSocket,
   PackageActivity,
@@ -77,6 +81,7 @@ export function toInventorySnapshot(inv: Inventory, jvms: JvmReport): InventoryS
         metric: Math.max(0, r.metric),
       })),
       listening: inv.network.listening.slice(0, L.listening).map(toListeningPort),
+      connections: inv.network.connections.slice(0, L.connections).map(toConnection),
     },
     javaRuntimes: inv.java.slice(0, L.javaRuntimes).map((j) => ({
       home: path(j.home),
@@ -94,6 +99,7 @@ export function toInventorySnapshot(inv: Inventory, jvms: JvmReport): InventoryS
       agentUpdatedAtMs: msOf(inv.updates.agent?.updatedAt),
     },
     jvms: toRunningJvms(jvms),
+    packages: inv.packages.slice(0, L.packages).map(toPackage),
     warnings: [
       ...inv.warnings.map((w) => ({
         file: path(w.file),
@@ -118,6 +124,30 @@ function toListeningPort(s: ListeningSocket): ListeningPort {
     processes: s.processes
       .slice(0, L.processesPerPort)
       .map((p) => ({ pid: p.pid, comm: short(p.comm), uid: p.uid ?? s.uid, user: short(p.user) })),
+  };
+}
+
+function toConnection(c: EstablishedConnection): ConnectionMessage {
+  return {
+    protocol: c.protocol,
+    localAddress: short(c.local.address),
+    localPort: c.local.port,
+    remoteAddress: short(c.remote.address),
+    remotePort: c.remote.port,
+    uid: c.uid,
+    processes: c.processes
+      .slice(0, L.processesPerPort)
+      .map((p) => ({ pid: p.pid, comm: short(p.comm), uid: p.uid ?? c.uid, user: short(p.user) })),
+  };
+}
+
+function toPackage(p: InstalledPackage): PackageMessage {
+  return {
+    manager: p.manager,
+    name: name(p.name),
+    version: name(p.version),
+    arch: short(p.arch),
+    sourcePackage: name(p.sourcePackage),
   };
 }
 

@@ -53,6 +53,24 @@ export class InventoryReporter {
     this.trigger();
   }
 
+  /**
+   * A fresh snapshot now: the controller asked (an operator's refresh), or a scan inspected the
+   * running JVMs, which the view of the host shows from the inventory. Coalesced with a report
+   * in progress, and held like any report while the controller asked to wait.
+   */
+  requestNow(reason: string): void {
+    if (this.stopped) return;
+    if (this.held()) {
+      this.deps.log.info(
+        { reason, heldUntil: new Date(this.holdUntil).toISOString() },
+        'inventory report asked for; held until the controller accepts reports again',
+      );
+      return;
+    }
+    this.deps.log.info({ reason }, 'inventory report asked for');
+    this.trigger();
+  }
+
   /** True while the controller asked to wait; one report is then planned for the end of the wait. */
   private held(): boolean {
     const waitMs = this.holdUntil - this.now();

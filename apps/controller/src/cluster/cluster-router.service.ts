@@ -64,7 +64,7 @@ export class ClusterRouter implements OnModuleInit, OnApplicationShutdown {
    * Between an agent's connect (when the core pushes what it missed) and the moment this
    * process's directory entry for it reaches Redis, another process that creates a command for
    * it finds no holder and leaves it queued. Once the entry is visible, push what is still
-   * pending; the agent runs a command id at most once, so a second push of one is harmless.
+   * pending; the stream skips the commands the connect already sent (ConnectSession.send).
    * All the agents are asked for at once, so their reads share statements (one agent at a time,
    * the 10,000 agents of a reconnect storm made 10,000 reads that ran on into the next campaign).
    */

@@ -1,3 +1,4 @@
+import type { EnrollRefusal } from '@log4fleet/contracts';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 
 /** An enrollment refused because it would replace a host's agent without the right to. */
@@ -6,7 +7,7 @@ export class EnrollmentRefusedException extends DomainException {
     code: DomainErrorCode,
     message: string,
     readonly hostId: string | null,
-    readonly reason: 'active-agent' | 'token-for-other-host',
+    readonly reason: EnrollRefusal,
   ) {
     super(code, message);
   }

@@ -22,6 +22,9 @@ export interface SessionDeps {
   signer: CommandSigner;
 }
 
+/** Command ids a stream remembers having sent (see ConnectSession.firstSend). */
+const SENT_COMMANDS_REMEMBERED = 4_096;
+
 const CLOSE_STATUS: Record<CloseReason, status> = {
   replaced: status.ABORTED,
   revoked: status.PERMISSION_DENIED,
@@ -37,6 +40,7 @@ export class ConnectSession implements AgentStream {
   private principal: AgentPrincipal | null = null;
   private queue: Promise<void> = Promise.resolve();
   private ended = false;
+  private readonly commandsSent = new Set<string>();
 
   constructor(
     private readonly call: ServerDuplexStream<AgentMessage, ControllerMessage>,
@@ -54,8 +58,26 @@ export class ConnectSession implements AgentStream {
 
   send(message: ControllerMessage): boolean {
     if (this.ended || !this.principal) return false;
+    if (message.kind?.$case === 'command' && !this.firstSend(message.kind.value.id)) return true;
     // Command signing: every command is signed for this agent as it is written (signing/).
     return this.call.write(this.deps.signer.sign(message, this.principal.agentId));
+  }
+
+  /**
+   * A command goes out once per stream. What is pending is pushed by the connect (open) and
+   * again by the cluster router once the directory entry is visible (for commands created by
+   * another process in between), and a command created during the connect is also pushed by
+   * its creation: whichever comes second is skipped here. Bounded: the oldest ids are
+   * forgotten (a command that old was answered long ago).
+   */
+  private firstSend(commandId: string): boolean {
+    if (this.commandsSent.has(commandId)) return false;
+    this.commandsSent.add(commandId);
+    if (this.commandsSent.size > SENT_COMMANDS_REMEMBERED) {
+      const oldest = this.commandsSent.values().next().value;
+      if (oldest !== undefined) this.commandsSent.delete(oldest);
+    }
+    return true;
   }
 
   close(reason: CloseReason, details: string): void {

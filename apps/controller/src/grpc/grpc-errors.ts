@@ -1,9 +1,10 @@
 import { loggerFor } from '../common/logger';
 
 import { Metadata, status, StatusObject } from '@grpc/grpc-js';
-import { AGENT_REVOKED_TRAILER } from '@log4fleet/contracts';
+import { AGENT_REVOKED_TRAILER, ENROLL_REFUSED_TRAILER } from '@log4fleet/contracts';
 import { AgentRevokedException } from '../agents/agent-revoked.exception';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { EnrollmentRefusedException } from '../enrollment/replacement-policy';
 
 const GRPC_STATUS: Record<DomainErrorCode, status> = {
   [DomainErrorCode.NotFound]: status.NOT_FOUND,
@@ -22,6 +23,8 @@ export function toGrpcStatus(error: unknown, context: Record<string, unknown>): 
   if (error instanceof DomainException) {
     const metadata = new Metadata();
     if (error instanceof AgentRevokedException) metadata.set(AGENT_REVOKED_TRAILER, error.reason);
+    if (error instanceof EnrollmentRefusedException)
+      metadata.set(ENROLL_REFUSED_TRAILER, error.reason);
     return { code: GRPC_STATUS[error.code], details: error.message, metadata };
   }
   logger.error(

@@ -8,7 +8,12 @@ import type {
 } from '@log4fleet/contracts';
 import { DomainException } from '../common/domain.exception';
 import { storableText } from '../common/path-text';
-import { AGENT_REPORTED_STATES, agentReportedState, PROTOCOL_LIMITS } from '@log4fleet/contracts';
+import {
+  AGENT_REPORTED_STATES,
+  agentReportedState,
+  KindResults,
+  PROTOCOL_LIMITS,
+} from '@log4fleet/contracts';
 import { CommandUpdateInput } from '../commands/commands.dto';
 import { HostFactsInput } from '../hosts/hosts.dto';
 import type { EnrollInput } from '../enrollment/enroll.service';
@@ -125,6 +130,13 @@ export function validateUpload(request: UploadResultsRequest): UploadResultsRequ
   );
   request.findings.forEach((f, i) => validateFinding(f, `findings[${i}]`));
   request.errors.forEach((e, i) => validateScanError(e, `errors[${i}]`));
+  if (request.kindResults) {
+    const bytes = KindResults.encode(request.kindResults).finish().length;
+    check(
+      bytes <= LIMITS.kindResultsBytes,
+      `kind_results is ${bytes} bytes in one chunk; at most ${LIMITS.kindResultsBytes}`,
+    );
+  }
   return { ...request, commandId: request.commandId.toLowerCase() };
 }
 

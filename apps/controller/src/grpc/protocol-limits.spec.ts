@@ -162,6 +162,15 @@ const port = (processes: number) => ({
   uid: 0,
   processes: times(processes, (i) => ({ pid: i + 1, comm: 'sshd', uid: 0, user: 'root' })),
 });
+const connection = {
+  protocol: 'tcp',
+  localAddress: '10.0.0.7',
+  localPort: 40000,
+  remoteAddress: '10.0.0.9',
+  remotePort: 5432,
+  uid: 0,
+  processes: [],
+};
 const account = (over: Partial<InventorySnapshot['accounts'][number]>) =>
   baseSnapshot({ accounts: [{ ...baseSnapshot().accounts[0], ...over }] });
 const flag = (over: Partial<MitigationFlag>) =>
@@ -178,6 +187,21 @@ const INVENTORY: Array<[string, number, (n: number) => InventorySnapshot]> = [
   ],
   ['listening', I.listening, (n) => net({ listening: times(n, () => port(0)) })],
   ['processesPerPort', I.processesPerPort, (n) => net({ listening: [port(n)] })],
+  ['connections', I.connections, (n) => net({ connections: times(n, () => connection) })],
+  [
+    'packages',
+    I.packages,
+    (n) =>
+      baseSnapshot({
+        packages: times(n, (i) => ({
+          manager: 'dpkg',
+          name: `p${i}`,
+          version: '1',
+          arch: 'all',
+          sourcePackage: '',
+        })),
+      }),
+  ],
   [
     'javaRuntimes',
     I.javaRuntimes,
@@ -279,7 +303,9 @@ describe('the protocol limits of libs/contracts, on the controller', () => {
   it('covers every limit of the contract', () => {
     const named = (rows: Array<[string, ...unknown[]]>) => rows.map(([name]) => name.split(' ')[0]);
     // cveBytes: a CVE id of a Finding is checked by its pattern (at most 17 bytes).
-    expect(new Set([...named(UPLOADS), ...named(ENROLLS), 'cveBytes'])).toEqual(
+    // kindResultsBytes: checked on the encoded kind results (a row comes with the first kind
+    // whose results carry data).
+    expect(new Set([...named(UPLOADS), ...named(ENROLLS), 'cveBytes', 'kindResultsBytes'])).toEqual(
       new Set(Object.keys(P)),
     );
     expect(new Set(named(INVENTORY))).toEqual(new Set(Object.keys(I)));

@@ -73,6 +73,45 @@ describe('diffSnapshots', () => {
     ]);
   });
 
+  it('reports packages installed, removed and upgraded, keyed by manager, name and architecture', () => {
+    const changes = diffSnapshots(
+      baseSnapshot(),
+      baseSnapshot({
+        packages: [
+          {
+            manager: 'dpkg',
+            name: 'liblog4j2-java',
+            version: '2.17.2-1',
+            arch: 'all',
+            sourcePackage: '',
+          },
+          {
+            manager: 'rpm',
+            name: 'log4j',
+            version: '2.14.1-1.el8',
+            arch: 'noarch',
+            sourcePackage: '',
+          },
+        ],
+      }),
+    );
+    expect(changes.map((c) => c.summary).sort()).toEqual([
+      'dpkg package liblog4j2-java 2.17.1-1~deb11u1 -> 2.17.2-1',
+      'dpkg package openssh-server 1:9.2p1-2 removed',
+      'rpm package log4j 2.14.1-1.el8 installed',
+    ]);
+    expect(changes.find((c) => c.kind === 'package_version_changed')?.details).toMatchObject({
+      name: 'liblog4j2-java',
+      version: '2.17.2-1',
+      previousVersion: '2.17.1-1~deb11u1',
+    });
+  });
+
+  it('takes a first package list (an agent upgraded to report packages) as a baseline, not as installs', () => {
+    expect(diffSnapshots(baseSnapshot({ packages: [] }), baseSnapshot())).toEqual([]);
+    expect(diffSnapshots(baseSnapshot(), baseSnapshot({ packages: [] }))).toEqual([]);
+  });
+
   it('reports a new listening port with its owner, and a closed one', () => {
     const before = baseSnapshot();
     const listening = [

@@ -1,4 +1,5 @@
 import type {
+  InstalledPackage,
   InventorySnapshot,
   ListeningPort,
   RunningJvm,
@@ -15,6 +16,9 @@ export const INVENTORY_CHANGE_KINDS = [
   'listening_port_opened',
   'listening_port_closed',
   'packages_updated',
+  'package_installed',
+  'package_removed',
+  'package_version_changed',
   'os_changed',
   'jvm_started',
   'jvm_stopped',
@@ -43,6 +47,7 @@ export function diffSnapshots(prev: InventorySnapshot, next: InventorySnapshot):
     ...accountChanges(prev, next),
     ...portChanges(prev, next),
     ...updateChanges(prev, next),
+    ...packageChanges(prev, next),
     ...osChanges(prev, next),
     ...jvmChanges(prev, next),
   ];
@@ -142,6 +147,47 @@ function updateChanges(prev: InventorySnapshot, next: InventorySnapshot): Invent
       },
     },
   ];
+}
+
+const packageKey = (p: InstalledPackage): string => `${p.manager} ${p.name} ${p.arch}`;
+const describePackage = (p: InstalledPackage) => ({
+  manager: p.manager,
+  name: p.name,
+  version: p.version,
+  arch: p.arch,
+});
+
+/**
+ * Packages installed, removed or changed version, keyed by manager, name and architecture. An
+ * empty list on either side means "not collected" (an agent from before package inventory, an
+ * unreadable dpkg status), not thousands of packages installed or removed: no changes then.
+ */
+function packageChanges(prev: InventorySnapshot, next: InventorySnapshot): InventoryChange[] {
+  if (prev.packages.length === 0 || next.packages.length === 0) return [];
+  const before = byKey(prev.packages, packageKey);
+  const after = byKey(next.packages, packageKey);
+  const changes: InventoryChange[] = [
+    ...added(before, after).map((p): InventoryChange => ({
+      kind: 'package_installed',
+      summary: `${p.manager} package ${p.name} ${p.version} installed`,
+      details: describePackage(p),
+    })),
+    ...added(after, before).map((p): InventoryChange => ({
+      kind: 'package_removed',
+      summary: `${p.manager} package ${p.name} ${p.version} removed`,
+      details: describePackage(p),
+    })),
+  ];
+  for (const [key, p] of after) {
+    const old = before.get(key);
+    if (!old || old.version === p.version) continue;
+    changes.push({
+      kind: 'package_version_changed',
+      summary: `${p.manager} package ${p.name} ${old.version} -> ${p.version}`,
+      details: { ...describePackage(p), previousVersion: old.version },
+    });
+  }
+  return changes;
 }
 
 function osChanges(prev: InventorySnapshot, next: InventorySnapshot): InventoryChange[] {

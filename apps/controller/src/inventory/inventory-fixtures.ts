@@ -62,6 +62,10 @@ export function baseSnapshot(overrides: Partial<InventorySnapshot> = {}): Invent
       agentVersion: '0.1.0',
     },
     jvms: [safeJvm()],
+    packages: [
+      { manager: 'dpkg', name: 'liblog4j2-java', version: '2.17.1-1~deb11u1', arch: 'all' },
+      { manager: 'dpkg', name: 'openssh-server', version: '1:9.2p1-2', arch: 'amd64' },
+    ],
     ...overrides,
   });
 }

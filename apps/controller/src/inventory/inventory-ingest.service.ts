@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { retryAfterText, type ReportInventoryResponse } from '@log4fleet/contracts';
+import { Injectable } from '@nestjs/common';
+import type { ReportInventoryResponse } from '@log4fleet/contracts';
 import { EntityManager } from 'typeorm';
 import { AgentPrincipal } from '../agents/agents.dto';
 import { AuditService } from '../audit/audit.service';
 import { HostsService } from '../hosts/hosts.service';
-import { DomainErrorCode, DomainException } from '../common/domain.exception';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import { TransactionService, isUniqueViolation } from '../database/transaction.service';
 import { diffSnapshots, InventoryChange } from './inventory-diff';
 import { parseSnapshot, toSnapshotEntity } from './inventory.mapper';
+import { InventoryRate } from './inventory-rate';
 import { InventorySnapshotsRepository } from './inventory-snapshots.repository';
 import type { ValidInventoryReport } from './inventory-validation';
 
 /** Beyond this many changes in one snapshot (a reinstalled host), the rest is one summary event. */
 export const MAX_CHANGE_EVENTS = 100;
-const HOUR_MS = 3_600_000;
 
 @Injectable()
 export class InventoryIngestService {
@@ -25,7 +22,7 @@ export class InventoryIngestService {
     private readonly snapshots: InventorySnapshotsRepository,
     private readonly audit: AuditService,
     private readonly hosts: HostsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly rate: InventoryRate,
   ) {}
 
   /**
@@ -37,7 +34,7 @@ export class InventoryIngestService {
     principal: AgentPrincipal,
     report: ValidInventoryReport,
   ): Promise<ReportInventoryResponse> {
-    await this.refuseOverRate(principal);
+    await this.rate.refuseOverRate(principal.agentId);
     const { hostname } = await this.hosts.get(principal.hostId);
     try {
       return await this.tx.run((manager) => this.store(principal, hostname, report, manager));
@@ -48,27 +45,6 @@ export class InventoryIngestService {
       if (!existing) throw error;
       return { snapshotId: existing.id, duplicate: true, changes: existing.changes };
     }
-  }
-
-  /**
-   * At most INVENTORY_REPORTS_PER_HOUR snapshots of one agent are stored in any hour (sent back
-   * to back, they are the burst): an agent could otherwise write megabytes a second. The count
-   * comes from the stored rows, so it holds across controller processes and restarts.
-   */
-  private async refuseOverRate(principal: AgentPrincipal): Promise<void> {
-    const max = this.config.limits.inventoryReportsPerHour;
-    const now = Date.now();
-    const { count, firstAt } = await this.snapshots.storedSince(
-      principal.agentId,
-      new Date(now - HOUR_MS),
-    );
-    if (count < max) return;
-    const retryAt = new Date((firstAt?.getTime() ?? now) + HOUR_MS);
-    const retryS = Math.max(1, Math.ceil((retryAt.getTime() - now) / 1000));
-    throw new DomainException(
-      DomainErrorCode.ResourceExhausted,
-      `agent ${principal.agentId} sent ${count} inventory reports in the last hour (at most ${max}, INVENTORY_REPORTS_PER_HOUR); ${retryAfterText(retryS)} (${retryAt.toISOString()})`,
-    );
   }
 
   private async store(

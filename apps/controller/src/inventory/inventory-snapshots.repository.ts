@@ -147,6 +147,45 @@ export class InventorySnapshotsRepository {
       .getManyAndCount();
   }
 
+  /**
+   * Each host's latest snapshot (id, host, time; no body), in host id order after
+   * `afterHostId`: the fleet walked page by page.
+   */
+  async latestIds(
+    afterHostId: string,
+    limit: number,
+  ): Promise<Array<{ id: string; hostId: string; hostname: string; collectedAtMs: number }>> {
+    const { rows } = await rawQuery<{
+      id: string;
+      host_id: string;
+      hostname: string;
+      collected_at_ms: string | number;
+    }>(
+      this.snapshots.manager,
+      `SELECT s.id, s.host_id, s.hostname, s.collected_at_ms FROM inventory_snapshots s
+       WHERE s.host_id > $1 AND s.collected_at_ms =
+         (SELECT MAX(l.collected_at_ms) FROM inventory_snapshots l WHERE l.host_id = s.host_id)
+       ORDER BY s.host_id, s.id LIMIT $2`,
+      [afterHostId, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      hostId: r.host_id,
+      hostname: r.hostname,
+      collectedAtMs: Number(r.collected_at_ms),
+    }));
+  }
+
+  /** Snapshot bodies by id. */
+  async bodies(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.snapshots.find({
+      where: { id: In(ids) },
+      select: { id: true, snapshot: true },
+    });
+    return new Map(rows.map((r) => [r.id, r.snapshot]));
+  }
+
   ofHost(hostId: string, ids: string[]): Promise<InventorySnapshotEntity[]> {
     return this.snapshots.findBy({ hostId, id: In(ids) });
   }

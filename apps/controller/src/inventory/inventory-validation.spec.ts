@@ -42,11 +42,63 @@ describe('validateReportInventory', () => {
             interfaces: [],
             defaultRoutes: [],
             listening: [{ protocol: 'tcp', address: '::', port: 0, uid: 0, processes: [] }],
+            connections: [],
           },
         }),
         collectedAtMs: NOW,
       },
       'network.listening[0].port 0 is not 1-65535',
+    ],
+    [
+      'too many packages',
+      {
+        snapshot: baseSnapshot({
+          packages: Array.from({ length: 16385 }, (_, i) => ({
+            manager: 'dpkg',
+            name: `p${i}`,
+            version: '1',
+            arch: 'all',
+            sourcePackage: '',
+          })),
+        }),
+        collectedAtMs: NOW,
+      },
+      'packages has 16385 entries, at most 16384 allowed',
+    ],
+    [
+      'a package of an unknown manager',
+      {
+        snapshot: baseSnapshot({
+          packages: [{ manager: 'apk', name: 'musl', version: '1', arch: '', sourcePackage: '' }],
+        }),
+        collectedAtMs: NOW,
+      },
+      'packages[0].manager "apk" is not dpkg or rpm',
+    ],
+    [
+      'a connection to port 0',
+      {
+        snapshot: baseSnapshot({
+          network: {
+            interfaces: [],
+            defaultRoutes: [],
+            listening: [],
+            connections: [
+              {
+                protocol: 'tcp',
+                localAddress: '10.0.0.7',
+                localPort: 40000,
+                remoteAddress: '10.0.0.9',
+                remotePort: 0,
+                uid: 0,
+                processes: [],
+              },
+            ],
+          },
+        }),
+        collectedAtMs: NOW,
+      },
+      'network.connections[0].remotePort 0 is not 1-65535',
     ],
     [
       'too many JVMs',

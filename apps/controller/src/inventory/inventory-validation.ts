@@ -78,6 +78,7 @@ export function validateReportInventory(
     texts(a.groups, `${f}.groups`, L.groups, L.shortBytes);
   });
   validateUpdates(s);
+  validatePackages(s);
   count(s.jvms, 'jvms', L.jvms);
   s.jvms.forEach((j, i) => validateJvm(j, `jvms[${i}]`));
   count(s.warnings, 'warnings', L.warnings);
@@ -126,6 +127,38 @@ function validateNetwork(s: InventorySnapshot): void {
       text(o.comm, `${f}.processes[${k}].comm`, L.shortBytes);
       text(o.user, `${f}.processes[${k}].user`, L.shortBytes);
     });
+  });
+  count(n.connections, 'network.connections', L.connections);
+  n.connections.forEach((c, i) => {
+    const f = `network.connections[${i}]`;
+    check(
+      c.protocol === 'tcp' || c.protocol === 'tcp6',
+      `${f}.protocol "${c.protocol}" is not tcp or tcp6`,
+    );
+    for (const port of ['localPort', 'remotePort'] as const)
+      check(c[port] >= 1 && c[port] <= 65535, `${f}.${port} ${c[port]} is not 1-65535`);
+    text(c.localAddress, `${f}.local_address`, L.shortBytes);
+    text(c.remoteAddress, `${f}.remote_address`, L.shortBytes);
+    count(c.processes, `${f}.processes`, L.processesPerPort);
+    c.processes.forEach((o, k) => {
+      text(o.comm, `${f}.processes[${k}].comm`, L.shortBytes);
+      text(o.user, `${f}.processes[${k}].user`, L.shortBytes);
+    });
+  });
+}
+
+const PACKAGE_MANAGERS = new Set(['dpkg', 'rpm']);
+
+function validatePackages(s: InventorySnapshot): void {
+  count(s.packages, 'packages', L.packages);
+  s.packages.forEach((p, i) => {
+    const f = `packages[${i}]`;
+    check(PACKAGE_MANAGERS.has(p.manager), `${f}.manager "${p.manager}" is not dpkg or rpm`);
+    check(p.name.length > 0, `${f}.name is required`);
+    text(p.name, `${f}.name`, L.nameBytes);
+    text(p.version, `${f}.version`, L.nameBytes);
+    text(p.arch, `${f}.arch`, L.shortBytes);
+    text(p.sourcePackage, `${f}.source_package`, L.nameBytes);
   });
 }
 

@@ -176,6 +176,13 @@ export interface InventoryView {
       uid: number;
       processes: Array<{ pid: number; comm: string; uid: number; user: string }>;
     }>;
+    connections: Array<{
+      protocol: string;
+      local: string;
+      remote: string;
+      uid: number;
+      processes: Array<{ pid: number; comm: string; uid: number; user: string }>;
+    }>;
   };
   javaRuntimes: Array<{ home: string; vendor: string; version: string; runningPids: number[] }>;
   accounts: Array<{
@@ -199,13 +206,21 @@ export interface InventoryView {
     agentUpdatedAt: string | null;
   };
   jvms: RunningJvmView[];
+  packages: Array<{
+    manager: string;
+    name: string;
+    version: string;
+    arch: string;
+    sourcePackage: string | null;
+  }>;
   warnings: Array<{ file: string; line: number | null; message: string }>;
 }
 
 export class InventorySnapshotDto extends InventorySnapshotSummaryDto {
   @ApiProperty({
     type: Object,
-    description: 'OS, network, Java runtimes, accounts, updates, running JVMs, parse warnings',
+    description:
+      'OS, network (listeners, established connections), Java runtimes, accounts, updates, running JVMs, installed packages, parse warnings',
   })
   inventory!: InventoryView;
 }

@@ -140,6 +140,13 @@ export function toInventoryView(s: InventorySnapshot): InventoryView {
         ...p,
         processes: p.processes.map((o) => ({ ...o })),
       })),
+      connections: (s.network?.connections ?? []).map((c) => ({
+        protocol: c.protocol,
+        local: `${c.localAddress}:${c.localPort}`,
+        remote: `${c.remoteAddress}:${c.remotePort}`,
+        uid: c.uid,
+        processes: c.processes.map((o) => ({ ...o })),
+      })),
     },
     javaRuntimes: s.javaRuntimes.map((j) => ({ ...j, runningPids: [...j.runningPids] })),
     accounts: s.accounts.map((a) => ({
@@ -163,6 +170,13 @@ export function toInventoryView(s: InventorySnapshot): InventoryView {
       agentUpdatedAt: isoOfMs(s.updates?.agentUpdatedAtMs ?? 0),
     },
     jvms: s.jvms.map(toJvmView),
+    packages: s.packages.map((p) => ({
+      manager: p.manager,
+      name: p.name,
+      version: p.version,
+      arch: p.arch,
+      sourcePackage: p.sourcePackage || null,
+    })),
     warnings: s.warnings.map((w) => ({
       file: w.file,
       line: w.line > 0 ? w.line : null,

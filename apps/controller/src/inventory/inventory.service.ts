@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { InventorySnapshot } from '@log4fleet/contracts';
 import { DomainException } from '../common/domain.exception';
 import { Page, PageQueryDto } from '../common/pagination.dto';
 import { HostsService } from '../hosts/hosts.service';
@@ -21,6 +22,21 @@ import {
 } from './inventory.mapper';
 import { InventorySnapshotEntity } from './inventory-snapshot.entity';
 import { InventorySnapshotsRepository } from './inventory-snapshots.repository';
+
+/** One host's latest snapshot, reduced by a caller's extraction. */
+export interface LatestFacts<T> {
+  hostId: string;
+  hostname: string;
+  snapshotId: string;
+  collectedAt: string;
+  facts: T;
+}
+
+/** What another feature keeps of the snapshots it read: rows never change, so by snapshot id. */
+export type FactsCache<T> = Map<string, T>;
+
+// Hosts read per statement when walking the fleet: bounds memory to this many snapshot bodies.
+const FLEET_BATCH = 200;
 
 /** Reads of the inventory history: per host, and across the fleet. */
 @Injectable()
@@ -77,6 +93,59 @@ export class InventoryService {
       page: query.page,
       pageSize: query.pageSize,
     };
+  }
+
+  /** The host's latest snapshot, parsed; null when it has none (the host must exist). */
+  async latestSnapshot(
+    hostId: string,
+  ): Promise<{ snapshotId: string; collectedAt: string; snapshot: InventorySnapshot } | null> {
+    await this.hosts.get(hostId);
+    const latest = await this.snapshots.latest(hostId);
+    if (!latest) return null;
+    return {
+      snapshotId: latest.id,
+      collectedAt: latest.collectedAt.toISOString(),
+      snapshot: parseSnapshot(latest.snapshot),
+    };
+  }
+
+  /**
+   * Every host's latest snapshot reduced by `extract`, in host id order. Bodies are read
+   * FLEET_BATCH at a time and only for snapshots not already in `cache` (snapshot rows never
+   * change); the cache keeps only what this walk saw.
+   */
+  async latestFacts<T>(
+    extract: (s: InventorySnapshot) => T,
+    cache: FactsCache<T>,
+  ): Promise<LatestFacts<T>[]> {
+    const out: LatestFacts<T>[] = [];
+    const seenHosts = new Set<string>();
+    let after = '';
+    for (;;) {
+      const page = await this.snapshots.latestIds(after, FLEET_BATCH);
+      if (page.length === 0) break;
+      after = page[page.length - 1].hostId;
+      const missing = page.filter((r) => !cache.has(r.id)).map((r) => r.id);
+      for (const [id, body] of await this.snapshots.bodies(missing))
+        cache.set(id, extract(parseSnapshot(body)));
+      for (const r of page) {
+        // Two agents of one host may share a collected_at_ms: the first (by id) stands.
+        const facts = cache.get(r.id);
+        if (seenHosts.has(r.hostId) || facts === undefined) continue;
+        seenHosts.add(r.hostId);
+        out.push({
+          hostId: r.hostId,
+          hostname: r.hostname,
+          snapshotId: r.id,
+          collectedAt: new Date(r.collectedAtMs).toISOString(),
+          facts,
+        });
+      }
+      if (page.length < FLEET_BATCH) break;
+    }
+    const live = new Set(out.map((o) => o.snapshotId));
+    for (const id of cache.keys()) if (!live.has(id)) cache.delete(id);
+    return out;
   }
 
   private async requireLatest(hostId: string): Promise<InventorySnapshotEntity> {

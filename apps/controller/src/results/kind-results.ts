@@ -1,4 +1,4 @@
-import { KindResults, PROTOCOL_LIMITS, type UploadResultsRequest } from '@log4fleet/contracts';
+import type { UploadResultsRequest } from '@log4fleet/contracts';
 import type { ResultCommand } from '../commands/commands.repository';
 import type { StoredChunk } from './result-chunks.repository';
 
@@ -89,8 +89,5 @@ export function wrongKindOfResults(
     return `command ${command.id} is a ${command.kind}: its results carry no scan findings, errors or summary`;
   if (carried !== (command.kind as string))
     return `command ${command.id} is a ${command.kind}: its results must be ${command.kind} results, not ${carried ?? 'none'}`;
-  const bytes = KindResults.encode(chunk.kindResults!).finish().length;
-  if (bytes > PROTOCOL_LIMITS.kindResultsBytes)
-    return `command ${command.id}: chunk ${chunk.sequence} carries ${bytes} bytes of ${command.kind} results, over the limit of ${PROTOCOL_LIMITS.kindResultsBytes}`;
   return null;
 }

@@ -59,6 +59,8 @@ export class SimAgent {
   private shutDown = false;
   readonly commands: string[] = [];
   readonly cancels: string[] = [];
+  /** Request ids of the inventory requests received. */
+  readonly inventoryRequests: string[] = [];
   readonly uploads: Array<{ commandId: string; duplicate: boolean }> = [];
   connections = 0;
   connectedTo: string | null = null;
@@ -168,6 +170,7 @@ export class SimAgent {
         }
         if (kind.$case === 'command') void this.execute(kind.value);
         if (kind.$case === 'cancel') this.cancels.push(kind.value.commandId);
+        if (kind.$case === 'inventoryRequest') this.inventoryRequests.push(kind.value.requestId);
       });
       call.on('error', (error: Error) => fail(error));
       call.write({

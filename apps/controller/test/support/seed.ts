@@ -25,7 +25,7 @@ export const LOG4J_2_17: Finding = {
 /** Enrolls an agent for a new host and, when findings are given, completes one scan with them. */
 export async function seedHost(
   controller: TestController,
-  options: { tags?: string[]; hostname?: string; findings?: Finding[] } = {},
+  options: { tags?: string[]; hostname?: string; addresses?: string[]; findings?: Finding[] } = {},
 ): Promise<TestAgent> {
   const auth = `Bearer ${controller.adminToken}`;
   const tokenRes = await controller
@@ -36,7 +36,10 @@ export async function seedHost(
   const agent = new TestAgent(controller.grpcAddress);
   await agent.enroll(
     (tokenRes.body as { token: string }).token,
-    TestAgent.facts(options.hostname ? { hostname: options.hostname } : {}),
+    TestAgent.facts({
+      ...(options.hostname ? { hostname: options.hostname } : {}),
+      ...(options.addresses ? { addresses: options.addresses } : {}),
+    }),
   );
   if (options.findings) {
     const scan = await controller

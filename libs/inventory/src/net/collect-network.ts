@@ -1,8 +1,21 @@
 import os from 'node:os';
-import type { ListeningSocket, NetworkInfo, NetworkInterface, SocketOwner } from '../types';
+import type {
+  EstablishedConnection,
+  ListeningSocket,
+  NetworkInfo,
+  NetworkInterface,
+  SocketOwner,
+} from '../types';
 import type { RootFs } from '../util/root-fs';
 import { listPids, parseStatusUids, readFdLinks } from '../proc/processes';
-import { isListening, parseProcNet, type SocketProtocol, socketInode } from './proc-net';
+import {
+  isEstablishedRemote,
+  isListening,
+  parseProcNet,
+  type SocketProtocol,
+  type SocketRow,
+  socketInode,
+} from './proc-net';
 import { parseDefaultRoutes } from './route';
 
 const PROTOCOLS: SocketProtocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
@@ -47,33 +60,51 @@ export async function socketOwners(
   return owners;
 }
 
-async function listeningSockets(
-  fs: RootFs,
-  userName: (uid: number) => string | undefined,
-): Promise<ListeningSocket[]> {
-  const rows = [];
+async function socketRows(fs: RootFs): Promise<SocketRow[]> {
+  const rows: SocketRow[] = [];
   for (const protocol of PROTOCOLS) {
     const file = `/proc/net/${protocol}`;
     const text = await fs.readText(file);
     if (text === undefined) continue;
     const parsed = parseProcNet(text, protocol, file);
     fs.warnings.push(...parsed.warnings);
-    rows.push(...parsed.value.filter(isListening));
+    rows.push(...parsed.value);
   }
+  return rows;
+}
+
+/** Listening sockets and established connections, with their owners matched in one pass over /proc. */
+async function sockets(
+  fs: RootFs,
+  userName: (uid: number) => string | undefined,
+): Promise<{ listening: ListeningSocket[]; connections: EstablishedConnection[] }> {
+  const rows = await socketRows(fs);
+  const listening = rows.filter(isListening);
+  const established = rows.filter(isEstablishedRemote);
   // Inode 0 means the socket is orphaned (no process holds it); there is nothing to match.
   const owners = await socketOwners(
     fs,
-    new Set(rows.map((r) => r.inode).filter((i) => i !== 0)),
+    new Set([...listening, ...established].map((r) => r.inode).filter((i) => i !== 0)),
     userName,
   );
-  return rows.map((r) => ({
-    protocol: r.protocol,
-    address: r.local.address,
-    port: r.local.port,
-    inode: r.inode,
-    uid: r.uid,
-    processes: owners.get(r.inode) ?? [],
-  }));
+  return {
+    listening: listening.map((r) => ({
+      protocol: r.protocol,
+      address: r.local.address,
+      port: r.local.port,
+      inode: r.inode,
+      uid: r.uid,
+      processes: owners.get(r.inode) ?? [],
+    })),
+    connections: established.map((r) => ({
+      protocol: r.protocol as 'tcp' | 'tcp6',
+      local: r.local,
+      remote: r.remote,
+      inode: r.inode,
+      uid: r.uid,
+      processes: owners.get(r.inode) ?? [],
+    })),
+  };
 }
 
 export async function collectNetwork(
@@ -87,6 +118,6 @@ export async function collectNetwork(
   return {
     interfaces: interfaces(),
     defaultRoutes: routes.value,
-    listening: await listeningSockets(fs, userName),
+    ...(await sockets(fs, userName)),
   };
 }

@@ -127,3 +127,16 @@ export function socketInode(linkTarget: string): number | undefined {
   const m = /^socket:\[(\d+)\]$/.exec(linkTarget);
   return m ? Number(m[1]) : undefined;
 }
+
+const isLoopback = (address: string): boolean =>
+  address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+
+/**
+ * An established TCP connection that leaves the host: the network map's input. Connections
+ * with both ends on loopback say nothing about the fleet and would crowd out the others.
+ */
+export function isEstablishedRemote(row: SocketRow): boolean {
+  if (row.protocol !== 'tcp' && row.protocol !== 'tcp6') return false;
+  if (row.state !== TCP_STATE.ESTABLISHED) return false;
+  return !(isLoopback(row.local.address) && isLoopback(row.remote.address));
+}

@@ -36,6 +36,8 @@ export interface ScanHandlerDeps {
   /** Scratch space for spooled results (inside the state directory). */
   workDir: string;
   workerFile?: string;
+  /** Called once a scan that inspected running processes has put its results in the outbox. */
+  onProcessesInspected?: () => void;
 }
 
 /**
@@ -67,12 +69,8 @@ export class ScanHandler implements KindHandler<'scan'> {
         },
         'scan started',
       );
-      const spooled = await this.scanToSpool(
-        this.scanPlan(scanCommand, log),
-        options,
-        dir,
-        run.signal,
-      );
+      const plan = this.scanPlan(scanCommand, log);
+      const spooled = await this.scanToSpool(plan, options, dir, run.signal);
       log.info(
         {
           findings: spooled.findings,
@@ -82,7 +80,15 @@ export class ScanHandler implements KindHandler<'scan'> {
         'scan finished',
       );
       run.writing();
-      return await this.writeChunks(commandId, dir, toSummaryMessage(spooled.summary), spooled);
+      const chunks = await this.writeChunks(
+        commandId,
+        dir,
+        toSummaryMessage(spooled.summary),
+        spooled,
+      );
+      if (this.deps.processScan && plan.includes(this.deps.processScan))
+        this.deps.onProcessesInspected?.();
+      return chunks;
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
