@@ -13,11 +13,13 @@ import {
   startJavaService,
 } from './support/java-service';
 import { eventually } from './support/ports';
+import { cancelVerification } from './support/verification';
 
 // The contract between the two ends, with no fake on either side: the built controller
 // (SQLite) and the bundled agent process (its real CommandExecutor and AgentDaemon over real
-// gRPC), every kind (scan, probe: add each new kind here) through every state a command can
-// end in.
+// gRPC), every kind (scan, probe, fix, restore: add each new kind here; quarantine and release
+// change this machine's firewall: e2e/containment.spec.ts runs them in network namespaces)
+// through every state a command can end in.
 
 jest.setTimeout(180_000);
 
@@ -251,5 +253,55 @@ describe('command contract: real agent executor against the real controller', ()
     expect(agent.log).not.toContain(queued.id);
     expect(agentLogged(late.id, 'probe started')).toBe(false);
     expect(await get(queued.id)).toMatchObject({ state: 'cancelled' });
+  });
+
+  const remediate = (body: object) =>
+    controller.api<CommandDto>('POST', `/hosts/${hostId}/remediate`, body);
+  it('fix and restore: queued -> delivered -> started -> succeeded, one result chunk each', async () => {
+    const war = path.join(agent.dir, 'fix/app.war');
+    await writeWar(war, '2.14.1');
+    const fix = await remediate({ paths: [war] });
+    expect(fix).toMatchObject({ kind: 'fix', state: 'queued' });
+    const fixed = await ended(fix.id);
+    expect(fixed).toMatchObject({ state: 'succeeded', totalChunks: 1 });
+    expect(Object.keys(fixed.timestamps)).toEqual(
+      expect.arrayContaining(['queued', 'delivered', 'started', 'succeeded']),
+    );
+    await cancelVerification(controller, hostId);
+    const restore = await controller.api<CommandDto>('POST', `/hosts/${hostId}/restore`, {
+      paths: [war],
+      fixCommandId: fix.id,
+    });
+    expect(await ended(restore.id)).toMatchObject({
+      kind: 'restore',
+      state: 'succeeded',
+      totalChunks: 1,
+    });
+    await cancelVerification(controller, hostId);
+  });
+
+  it('fix: failed, with the reason, when the agent cannot run it', async () => {
+    const command = await remediate({ paths: ['relative/app.war'] });
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ kind: 'fix', state: 'failed' });
+    expect(done.message).toMatch(/fix.paths\[0\].*not absolute/);
+  });
+
+  it('fix: expired when its expiry passed before it could be delivered, never run', async () => {
+    await agent.stop();
+    const command = await remediate({ paths: [path.join(agent.dir, 'fix/app.war')] });
+    const db = new Database(path.join(work, 'controller.sqlite'));
+    try {
+      db.prepare('UPDATE commands SET expires_at = ? WHERE id = ?').run(
+        new Date(Date.now() - 3_600_000).toISOString(),
+        command.id,
+      );
+    } finally {
+      db.close();
+    }
+    agent.log = '';
+    agent.startDaemon();
+    expect(await ended(command.id)).toMatchObject({ state: 'expired' });
+    expect(agent.log).not.toContain(command.id);
   });
 });

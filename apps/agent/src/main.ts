@@ -4,6 +4,7 @@ import { registerScanCommand, setProcessScanner } from './scan/scan.command';
 import { makeProcessScanner } from './scan/process-scan';
 import { registerDaemonCommands } from './daemon/daemon.command';
 import { registerProbeCommand } from './probe/probe.command';
+import { registerRemediationCommands } from './remediation/fix.command';
 
 /** Exit code for usage errors (BSD sysexits EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -19,6 +20,7 @@ function buildProgram(): Command {
   setProcessScanner(makeProcessScanner((line) => process.stderr.write(`${line}\n`)));
   registerScanCommand(program);
   registerProbeCommand(program);
+  registerRemediationCommands(program);
   registerDaemonCommands(program);
   return program;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -11,12 +12,18 @@ import {
   type AgentMessage,
   type Command,
 } from '@log4fleet/contracts';
-import type { ScanOptions, ScanSummary } from '@log4fleet/scanner';
+import { scanFile, type ScanOptions, type ScanSummary } from '@log4fleet/scanner';
 import { enroll } from '../src/daemon/enroll';
 import { startDaemon, type RunningDaemon } from '../src/daemon/run';
 import type { ScanFn } from '../src/daemon/scan-mapping';
 import { FakeController } from './support/fake-controller';
 import { waitFor } from './support/wait';
+
+const FIX_JAR = path.join(
+  __dirname,
+  '../../../libs/remediation/test/fixtures/log4j-core-2.14.1.jar',
+);
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 // Command signing, agent side, over real gRPC: the daemon refuses (FAILED with the reason)
 // every command not signed for it by the key it pinned, and follows key rotations.
@@ -406,6 +413,49 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
     controller.pushAsIs(agentId, forged);
     expect((await outcome(forged.id)).message).toMatch(/refused \(foreign\)/);
     expect(await pinnedKey()).toBe(controller.signingKey.publicKey.toString('base64'));
+  });
+
+  function fixCommand(jar: string): Command {
+    return {
+      ...scanCommand(),
+      kind: {
+        $case: 'fix',
+        value: { paths: [Buffer.from(jar)], dryRun: false, stripSignatures: false, log4j1: false },
+      },
+    };
+  }
+
+  async function vulnerableJar(): Promise<{ jar: string; sha: string }> {
+    const jar = path.join(path.dirname(stateDir), 'log4j-core-2.14.1.jar');
+    await copyFile(FIX_JAR, jar);
+    return { jar, sha: sha256(await readFile(jar)) };
+  }
+
+  it('runs a signed fix: the jar on disk loses JndiLookup', async () => {
+    const { jar, sha } = await vulnerableJar();
+    await run();
+    const command = fixCommand(jar);
+    controller.push(agentId, command);
+    expect((await outcome(command.id)).state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
+    expect(sha256(await readFile(jar))).not.toBe(sha);
+    expect(scanFile(jar).findings.map((f) => f.status)).toEqual(['mitigated']);
+    expect(
+      (await stat(path.join(stateDir, 'remediation', command.id, '0.orig.gz'))).size,
+    ).toBeGreaterThan(0);
+  });
+
+  it('an agent without a pinned key refuses an unsigned fix (it runs unsigned scans only), jar untouched', async () => {
+    const { jar, sha } = await vulnerableJar();
+    const file = path.join(stateDir, 'credentials.json');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...stored, commandSigningKey: '' }), { mode: 0o600 });
+    await run();
+    const command = fixCommand(jar);
+    controller.pushAsIs(agentId, command);
+    const result = await outcome(command.id);
+    expect(result.state).toBe(CommandState.COMMAND_STATE_FAILED);
+    expect(result.message).toMatch(/refused/);
+    expect(sha256(await readFile(jar))).toBe(sha);
   });
 
   it('an agent enrolled before signing runs unsigned scans until the controller presents a key, then pins it', async () => {

@@ -18,6 +18,7 @@ import { ResultsModule } from './results/results.module';
 import { ScanModule } from './scan/scan.module';
 import { QuarantineModule } from './quarantine/quarantine.module';
 import { ProbeModule } from './probe/probe.module';
+import { RemediationModule } from './remediation/remediation.module';
 
 @Module({})
 export class AppModule {
@@ -36,6 +37,7 @@ export class AppModule {
         ScanModule,
         QuarantineModule,
         ProbeModule,
+        RemediationModule,
         ResultsModule,
         HealthModule,
         InventoryModule,

@@ -179,6 +179,86 @@ describe('canonical encoding of a probe', () => {
   });
 });
 
+describe('canonical encoding of fix and restore', () => {
+  const fix = (
+    over: Partial<{
+      paths: Buffer[];
+      dryRun: boolean;
+      stripSignatures: boolean;
+      log4j1: boolean;
+    }> = {},
+  ): Command =>
+    scan({
+      kind: {
+        $case: 'fix',
+        value: {
+          paths: [Buffer.from('/opt/a.jar')],
+          dryRun: false,
+          stripSignatures: false,
+          log4j1: false,
+          ...over,
+        },
+      },
+    });
+  const restore = (
+    over: Partial<{ paths: Buffer[]; force: boolean; fixCommandId: string }> = {},
+  ): Command =>
+    scan({
+      kind: {
+        $case: 'restore',
+        value: { paths: [Buffer.from('/opt/a.jar')], force: false, fixCommandId: '', ...over },
+      },
+    });
+  const bytes = (c: Command): Buffer => canonicalCommandBytes({ ...c, agentId: AGENT });
+
+  it('changes with every parameter of a fix', () => {
+    const base = bytes(fix());
+    for (const v of [
+      fix({ paths: [Buffer.from('/opt/b.jar')] }),
+      fix({ paths: [Buffer.from('/opt/a.jar'), Buffer.from('/x')] }),
+      fix({ dryRun: true }),
+      fix({ stripSignatures: true }),
+      fix({ log4j1: true }),
+    ])
+      expect(bytes(v).equals(base)).toBe(false);
+    // A fix and a restore of the same path are different commands.
+    expect(bytes(restore()).equals(base)).toBe(false);
+  });
+
+  it('changes with every parameter of a restore', () => {
+    const base = bytes(restore());
+    for (const v of [
+      restore({ paths: [Buffer.from('/opt/b.jar')] }),
+      restore({ force: true }),
+      restore({ fixCommandId: '11111111-2222-4333-8444-555555555555' }),
+    ])
+      expect(bytes(v).equals(base)).toBe(false);
+  });
+
+  it('a tampered strip_signatures breaks the signature', () => {
+    const signed = signCommand(fix(), AGENT, key.privateKey);
+    const tampered: Command = {
+      ...signed,
+      kind: {
+        $case: 'fix',
+        value: {
+          paths: [Buffer.from('/opt/a.jar')],
+          dryRun: false,
+          stripSignatures: true,
+          log4j1: false,
+        },
+      },
+    };
+    expect(
+      checkCommandSignature(tampered, { agentId: AGENT, pinnedKey: key.publicKey, nowMs: NOW })
+        ?.code,
+    ).toBe('foreign');
+    expect(
+      checkCommandSignature(signed, { agentId: AGENT, pinnedKey: key.publicKey, nowMs: NOW }),
+    ).toBeNull();
+  });
+});
+
 function scanValue() {
   const kind = scan().kind;
   if (kind?.$case !== 'scan') throw new Error('scan');

@@ -11,6 +11,8 @@ import type {
   Command,
   ProbeCommand,
   QuarantineCommand,
+  FixCommand,
+  RestoreCommand,
   ScanCommand,
 } from './generated/log4fleet/agent/v1/commands';
 
@@ -29,7 +31,8 @@ import type {
  * processes_only; quarantine: mode, allowlist (each: cidr, protocol, port), resolvers,
  * probe (bool present, then address, port, protocol), deadline_s, controller_addresses;
  * release: nothing; probe: targets as a list of (str(address), u32(port)), rate_per_second,
- * max_requests, time_budget_seconds as u32). A new kind adds its own branch to `encodeParams`.
+ * max_requests, time_budget_seconds as u32; fix: paths, dry_run, strip_signatures, log4j1;
+ * restore: paths, force, fix_command_id). A new kind adds its own branch to `encodeParams`.
  *
  * A rotation statement ("log4fleet-key-rotation\0" | 0x01 | bytes(new key) |
  * u64(not_before_ms)) is signed by the key it replaces.
@@ -122,6 +125,16 @@ function encodeProbe(e: Encoder, probe: ProbeCommand): void {
   e.u32(probe.ratePerSecond).u32(probe.maxRequests).u32(probe.timeBudgetSeconds);
 }
 
+function encodeFix(e: Encoder, fix: FixCommand): void {
+  e.list(fix.paths, (p) => e.bytes(p));
+  e.bool(fix.dryRun).bool(fix.stripSignatures).bool(fix.log4j1);
+}
+
+function encodeRestore(e: Encoder, restore: RestoreCommand): void {
+  e.list(restore.paths, (p) => e.bytes(p));
+  e.bool(restore.force).str(restore.fixCommandId);
+}
+
 /**
  * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
  * proto without its branch here does not compile (its parameters would go unsigned).
@@ -138,6 +151,12 @@ function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
       return;
     case 'probe':
       encodeProbe(e, kind.value);
+      return;
+    case 'fix':
+      encodeFix(e, kind.value);
+      return;
+    case 'restore':
+      encodeRestore(e, kind.value);
       return;
     default: {
       const unknownKind: never = kind;

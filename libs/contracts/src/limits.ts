@@ -68,6 +68,19 @@ export const QUARANTINE_LIMITS = {
   hashBytes: 128,
 } as const;
 
+/**
+ * Fix and restore commands (commands.proto) and their results (results.proto): the controller
+ * refuses a request beyond them (400), the agent fails a command beyond them; the agent cuts a
+ * file's lists and strings to these when it reports.
+ */
+export const FIX_LIMITS = {
+  paths: 64,
+  pathBytes: 4096,
+  /** Copies, removed entries, signature files and processes listed per file. */
+  listItems: 500,
+  textBytes: 1024,
+} as const;
+
 export const INVENTORY_LIMITS = {
   interfaces: 256,
   addressesPerInterface: 64,

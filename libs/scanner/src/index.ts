@@ -2,3 +2,5 @@ export * from './types';
 export * from './detect';
 export * from './engine';
 export * from './walk/walker';
+export * from './zip';
+export { ScanProblem, problemFromError } from './errors';

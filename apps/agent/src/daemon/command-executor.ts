@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import {
   AGENT_STATE_WIRE,
   CommandState,
@@ -15,6 +16,7 @@ import {
   type ContainmentHandlerDeps,
 } from '../quarantine/quarantine-handler';
 import { ProbeHandler, type ProbeFn } from '../probe/probe-handler';
+import { FixHandler, RestoreHandler } from '../remediation/remediation-handlers';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import { truncateUtf8, type ScanFn } from './scan-mapping';
@@ -35,6 +37,8 @@ export interface CommandExecutorDeps {
   /** Inspection of running JVMs (same contract as scan); absent in builds without it. */
   processScan?: ScanFn;
   now?: () => number;
+  /** The agent's state directory (fix backups); default: the parent of workDir. */
+  stateDir?: string;
   /** Called after a scan that inspected running processes finished (default handlers only). */
   onProcessesInspected?: () => void;
   /** The canary probe (probe commands); default: @log4fleet/probe's runProbe. */
@@ -115,6 +119,14 @@ export class CommandExecutor {
       quarantine: containment ? new QuarantineHandler(containment) : unavailable('quarantine'),
       release: containment ? new ReleaseHandler(containment) : unavailable('release'),
       probe: new ProbeHandler({ outbox: deps.outbox, probe: deps.probe }),
+      fix: new FixHandler({
+        outbox: deps.outbox,
+        stateDir: deps.stateDir ?? dirname(deps.workDir),
+      }),
+      restore: new RestoreHandler({
+        outbox: deps.outbox,
+        stateDir: deps.stateDir ?? dirname(deps.workDir),
+      }),
     };
   }
 

@@ -89,6 +89,7 @@ export async function startDaemon(options: RunOptions): Promise<RunningDaemon> {
     outbox,
     executed,
     workDir,
+    stateDir,
     log: log.child({ part: 'executor' }),
     report: (update) => control.daemon?.report(update),
     workerFile: options.workerFile,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { REMEDIATION_KINDS } from './kinds';
 import { bulkInsert } from '../database/bulk-insert';
 import {
   lockEntities,
@@ -179,7 +180,7 @@ export class CommandsRepository {
     }>(
       manager,
       `SELECT id, host_id, succeeded_at, created_at, verification_targets FROM commands
-       WHERE kind = 'remediate' AND state = 'succeeded' AND host_id IN (${placeholders(hostIds.length)})
+       WHERE kind IN (${REMEDIATION_KINDS.map((k) => `'${k}'`).join(', ')}) AND state = 'succeeded' AND host_id IN (${placeholders(hostIds.length)})
        ORDER BY created_at`,
       hostIds,
     );

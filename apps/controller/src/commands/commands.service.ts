@@ -27,7 +27,7 @@ import {
   type ResultCommand,
 } from './commands.repository';
 import type { ProofOutcome } from '../verification/remediation-proof';
-import { VERIFIABLE_KINDS, type CommandRequest } from './kinds';
+import { REMEDIATION_KINDS, VERIFIABLE_KINDS, type CommandRequest } from './kinds';
 import { toCommandDto, toProtoCommand } from './commands.mapper';
 
 const PENDING_STATES = ['queued', 'delivered'] as const;
@@ -419,7 +419,11 @@ export class CommandsService {
   remediationsOf(hostId: string): Promise<CommandEntity[]> {
     return this.repo.manager
       .getRepository(CommandEntity)
-      .find({ where: { hostId, kind: 'remediate' }, order: { createdAt: 'DESC' }, take: 200 });
+      .find({
+        where: { hostId, kind: In([...REMEDIATION_KINDS]) },
+        order: { createdAt: 'DESC' },
+        take: 200,
+      });
   }
 
   /**

@@ -5,6 +5,12 @@ import {
   type ReleaseParams,
 } from '../quarantine/quarantine.kind';
 import { probeKind, type ProbeParams } from '../probe/probe.kind';
+import {
+  fixKind,
+  restoreKind,
+  type FixParams,
+  type RestoreParams,
+} from '../remediation/remediation.kind';
 import { scanKind, type ScanParams } from '../scan/scan.kind';
 import { checkKindsRegistered, type CommandKindDefinition } from './command-kind';
 
@@ -17,6 +23,8 @@ export interface KindParams {
   quarantine: QuarantineParams;
   release: ReleaseParams;
   probe: ProbeParams;
+  fix: FixParams;
+  restore: RestoreParams;
 }
 export type KindName = keyof KindParams;
 
@@ -32,6 +40,8 @@ export const COMMAND_KINDS: { readonly [K in KindName]: CommandKindDefinition<K,
     quarantine: quarantineKind,
     release: releaseKind,
     probe: probeKind,
+    fix: fixKind,
+    restore: restoreKind,
   };
 
 checkKindsRegistered(COMMAND_KINDS);
@@ -75,6 +85,12 @@ export const VERIFIABLE_KINDS: readonly CommandKind[] = [
   ...(Object.keys(COMMAND_KINDS) as KindName[]).filter((k) => COMMAND_KINDS[k].verifiable),
   'remediate',
 ];
+
+/**
+ * Remediations a rescan must prove (verification/remediation-proof.ts): one recorded by hand,
+ * and an agent's fix (JndiLookup removed).
+ */
+export const REMEDIATION_KINDS: readonly CommandKind[] = ['remediate', 'fix'];
 
 /** The kinds a campaign (or a schedule) may run. */
 export const CAMPAIGN_COMMAND_KINDS: readonly KindName[] = (

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository, SelectQueryBuilder } from 'typeorm';
+import { In, Repository, SelectQueryBuilder } from 'typeorm';
+import { DomainException } from '../common/domain.exception';
 import { escapeLike, jsonElementPattern } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
 import { HostEntity } from '../hosts/host.entity';
@@ -44,6 +45,18 @@ export class FindingsService {
     @InjectRepository(ScanErrorEntity) private readonly errors: Repository<ScanErrorEntity>,
     @InjectRepository(ScanRunEntity) private readonly runs: Repository<ScanRunEntity>,
   ) {}
+
+  /**
+   * The files on disk (chain[0], in the text form a command takes back) that hold these findings
+   * of this host: what a fix by finding works on. Throws naming an id that is not this host's.
+   */
+  async filesOf(hostId: string, findingIds: readonly string[]): Promise<string[]> {
+    const rows = await this.findings.find({ where: { id: In([...findingIds]), hostId } });
+    const found = new Set(rows.map((r) => r.id));
+    const missing = findingIds.find((id) => !found.has(id));
+    if (missing) throw DomainException.notFound('finding of this host', missing);
+    return [...new Set(rows.map((r) => toFindingDto(r, '').chain[0]))];
+  }
 
   async search(query: FindingQueryDto): Promise<Page<FindingDto>> {
     const qb = this.filtered(query);

@@ -24,6 +24,7 @@ import { QuarantineResults, ReleaseResults } from '../quarantine/containment-res
 import { ContainmentModule } from '../quarantine/quarantine.module';
 import { ProbeResults } from '../probe/probe-results';
 import { ProbeStoreModule } from '../probe/probe-store.module';
+import { FixResultsHandler, RestoreResultsHandler } from '../remediation/remediation-results';
 import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
@@ -49,10 +50,19 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     QuarantineResults,
     ReleaseResults,
     ProbeResults,
+    FixResultsHandler,
+    RestoreResultsHandler,
     {
       provide: KIND_RESULT_HANDLERS,
       useFactory: (...handlers: KindResultHandler[]): KindResultHandler[] => handlers,
-      inject: [ScanResults, QuarantineResults, ReleaseResults, ProbeResults],
+      inject: [
+        ScanResults,
+        QuarantineResults,
+        ReleaseResults,
+        ProbeResults,
+        FixResultsHandler,
+        RestoreResultsHandler,
+      ],
     },
   ],
   exports: [

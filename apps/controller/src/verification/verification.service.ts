@@ -1,3 +1,4 @@
+import { REMEDIATION_KINDS } from '../commands/kinds';
 import { posix } from 'node:path';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CampaignsService } from '../campaigns/campaigns.service';
@@ -64,7 +65,7 @@ export class VerificationService implements OnModuleInit {
    * nothing twice.
    */
   async request(success: VerifiableSuccess): Promise<void> {
-    if (success.kind === 'remediate')
+    if (REMEDIATION_KINDS.includes(success.kind))
       await this.commands.setVerificationTargets(
         success.commandId,
         await this.findings.remediationTargetsOf(success.hostId),

@@ -169,6 +169,10 @@ export class ZipArchive {
     readonly count: number,
     /** Bytes in front of the archive that its offsets do not count. */
     readonly shift: number,
+    /** Where the central directory starts in the source (absolute). */
+    readonly cdStart: number,
+    /** Where it ends: the end record follows (zip64 end record, locator, then EOCD). */
+    readonly cdEnd: number,
   ) {}
 
   static open(source: RandomAccessSource, maxEntries: number): ZipArchive {
@@ -194,7 +198,15 @@ export class ZipArchive {
       );
     }
     const starts = ZipArchive.indexRecords(cd, maxEntries);
-    return new ZipArchive(source, cd, starts.offsets, starts.count, shift);
+    return new ZipArchive(
+      source,
+      cd,
+      starts.offsets,
+      starts.count,
+      shift,
+      start,
+      start + cd.length,
+    );
   }
 
   private static indexRecords(
@@ -240,6 +252,13 @@ export class ZipArchive {
       pos = next;
     }
     return { offsets, count };
+  }
+
+  /** Where record i lies in `cd`: [start, end), header, name, extra field and comment. */
+  recordRange(i: number): [number, number] {
+    const at = this.starts[i];
+    const end = this.nameEnd(i) + this.cd.readUInt16LE(at + 30) + this.cd.readUInt16LE(at + 32);
+    return [at, end];
   }
 
   nameStart(i: number): number {
