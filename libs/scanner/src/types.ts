@@ -68,7 +68,6 @@ export interface Finding extends Detection {
 export type ScanErrorCode =
   | 'corrupt-archive'
   | 'truncated-archive'
-  | 'not-an-archive'
   | 'zip-bomb'
   | 'too-deep'
   | 'too-large'

@@ -139,7 +139,7 @@ describe('scan', () => {
     const single = join(dir, 'opt/a/log4j-core-2.14.1.jar');
     const r = await run(options([join(dir, 'opt'), join(dir, 'var'), missing, single]));
     expect(view(r).errors).toEqual(
-      [`${missing} io-error`, `${join(dir, 'opt/d/broken.jar')} not-an-archive`].sort(),
+      [`${missing} io-error`],
     );
     expect(r.findings.map((f) => `${f.path} ${f.version}`).sort()).toEqual([
       `${join(dir, 'opt/a/log4j-core-2.14.1.jar')} 2.14.1`,
@@ -150,7 +150,7 @@ describe('scan', () => {
     expect(r.summary).toMatchObject({
       files: 305,
       findings: 4,
-      errors: 2,
+      errors: 1,
       vulnerable: 3,
       safe: 1,
       archives: 5,
@@ -162,7 +162,7 @@ describe('scan', () => {
       archives: 5,
       bytes: r.summary.bytes,
       findings: 4,
-      errors: 2,
+      errors: 1,
     });
   });
 
@@ -269,10 +269,7 @@ describe('scan', () => {
       [`${dir}/caf\uFFFD/log4j-core-2.14.1.jar`, `${dir}/\uFFFD.jar`].sort(),
     );
     expect(r.errors.map((e) => [bytesOf(e), e.code]).sort()).toEqual(
-      [
-        [inCafe('broken.jar').toString('latin1'), 'not-an-archive'],
-        [missing.toString('latin1'), 'io-error'],
-      ].sort(),
+      [[missing.toString('latin1'), 'io-error']],
     );
   });
 

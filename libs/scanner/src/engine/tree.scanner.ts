@@ -13,15 +13,13 @@ import {
   type ScanSummary,
 } from '../types';
 import { fsPath, rootOf, type Located } from '../walk/entries';
-import { checkExcludePatterns, walk } from '../walk/walker';
+import { checkExcludePatterns, walkBatches } from '../walk/walker';
 import { explodedRootOf, scanExplodedRoot } from './exploded.scanner';
 import { log } from './scanner.logger';
 import { scanFile } from './file.scanner';
 import { WorkerPool } from './worker.pool';
 import type { WireFile } from './worker.protocol';
 
-/** Files per message to a worker: big enough that messaging costs nothing, small enough to share work. */
-const BATCH_FILES = 128;
 const PROGRESS_INTERVAL_MS = 250;
 const NICE_PRIORITY = 19;
 const MAX_NICE_PAUSE_MS = 200;
@@ -201,6 +199,7 @@ function inThreadBackend(
         const r = scanFile(f.path, {
           limits: options.limits,
           displayRaw: f.raw ? Buffer.from(f.raw) : undefined,
+          regularFile: true,
         });
         totals.archives += r.archives;
         totals.bytes += r.bytes;
@@ -244,40 +243,32 @@ async function feed(
   onError: (e: ScanError) => void,
 ): Promise<void> {
   const dirs: Array<string | Buffer> = [];
-  let batch: WireFile[] = [];
-  const push = async (f: WireFile): Promise<void> => {
-    throwIfAborted(options.signal);
-    batch.push(f);
-    if (batch.length < BATCH_FILES) return;
-    const full = batch;
-    batch = [];
-    await backend.submit(full);
-  };
+  const files: WireFile[] = [];
   for (const p of options.paths) {
     const root = rootOf(p);
     const kind = rootKind(root, onError);
     if (kind === 'file') {
       tally.files++;
-      await push(root.raw ? { path: root.path, raw: root.raw } : { path: root.path });
+      files.push(root.raw ? { path: root.path, raw: root.raw } : { path: root.path });
     } else if (kind === 'directory') {
       dirs.push(p);
     }
   }
-  if (dirs.length > 0) {
-    const seenRoots = new Set<string>();
-    const walkOpts = {
-      exclude: options.exclude,
-      includeNetworkFs: options.includeNetworkFs,
-      includePseudoFs: options.includePseudoFs ?? false,
-      oneFileSystem: options.oneFileSystem,
-    };
-    for await (const f of walk(dirs, walkOpts, onError, tally)) {
-      throwIfAborted(options.signal);
+  if (files.length > 0) await backend.submit(files);
+  if (dirs.length === 0) return;
+  const seenRoots = new Set<string>();
+  const walkOpts = {
+    exclude: options.exclude,
+    includeNetworkFs: options.includeNetworkFs,
+    includePseudoFs: options.includePseudoFs ?? false,
+    oneFileSystem: options.oneFileSystem,
+  };
+  for await (const batch of walkBatches(dirs, walkOpts, onError, tally)) {
+    throwIfAborted(options.signal);
+    for (const f of batch)
       if (!f.raw) scanExplodedOnce(f.path, seenRoots, options, onFinding, onError);
-      await push(f.raw ? { path: f.path, raw: f.raw } : { path: f.path });
-    }
+    await backend.submit(batch);
   }
-  if (batch.length > 0) await backend.submit(batch);
 }
 
 function rootKind(root: Located, onError: (e: ScanError) => void): 'file' | 'directory' | 'other' {

@@ -4,6 +4,7 @@ import type { Finding, ScanError, ScanLimits } from '../types';
 import {
   STATS_BYTES,
   statsViews,
+  packBatch,
   type BatchMessage,
   type FromWorker,
   type WireFile,
@@ -151,7 +152,7 @@ export class WorkerPool {
       while (this.pending.length > 0 && slot.inFlight.length < IN_FLIGHT_PER_WORKER) {
         const batch = this.pending.shift() as BatchMessage;
         slot.inFlight.push(batch);
-        slot.worker.postMessage(batch);
+        slot.worker.postMessage(packBatch(batch));
       }
     }
     this.wake();
