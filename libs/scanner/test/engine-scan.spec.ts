@@ -138,9 +138,7 @@ describe('scan', () => {
     const missing = join(dir, 'no/such/path');
     const single = join(dir, 'opt/a/log4j-core-2.14.1.jar');
     const r = await run(options([join(dir, 'opt'), join(dir, 'var'), missing, single]));
-    expect(view(r).errors).toEqual(
-      [`${missing} io-error`],
-    );
+    expect(view(r).errors).toEqual([`${missing} io-error`]);
     expect(r.findings.map((f) => `${f.path} ${f.version}`).sort()).toEqual([
       `${join(dir, 'opt/a/log4j-core-2.14.1.jar')} 2.14.1`,
       `${join(dir, 'opt/a/log4j-core-2.14.1.jar')} 2.14.1`,
@@ -268,9 +266,9 @@ describe('scan', () => {
     expect(r.findings.map((f) => f.path).sort()).toEqual(
       [`${dir}/caf\uFFFD/log4j-core-2.14.1.jar`, `${dir}/\uFFFD.jar`].sort(),
     );
-    expect(r.errors.map((e) => [bytesOf(e), e.code]).sort()).toEqual(
-      [[missing.toString('latin1'), 'io-error']],
-    );
+    expect(r.errors.map((e) => [bytesOf(e), e.code]).sort()).toEqual([
+      [missing.toString('latin1'), 'io-error'],
+    ]);
   });
 
   it('Low: a log4j class the detector needs but will not read is an error record naming it (exploded and in a jar)', async () => {

@@ -20,6 +20,7 @@ export interface ScanCliOptions {
   progress: boolean;
   output?: string;
   verbose?: boolean;
+  explain?: boolean;
 }
 
 export type ReportFormat = 'table' | 'jsonl' | 'sarif';

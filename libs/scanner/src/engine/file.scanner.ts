@@ -23,8 +23,9 @@ export interface ScanFileOptions {
   detector?: Detector;
   /**
    * The caller knows the path names a regular file (the walker read its type): no fstat unless
-   * the file is larger than the first read. Without it, anything else (a FIFO, a device behind
-   * a /proc/PID/fd link) is skipped unread.
+   * the file is larger than the first read, and a file gone by the time it is opened is no
+   * error. Without it, anything else (a FIFO, a device behind a /proc/PID/fd link) is skipped
+   * unread.
    */
   regularFile?: boolean;
 }
@@ -82,6 +83,8 @@ export function scanFile(filePath: string, opts: ScanFileOptions = {}): FileScan
   try {
     fd = openForScan(openPath);
   } catch (err) {
+    // A walked file deleted before its turn (a temp file, a rotated log): nothing left unread.
+    if (opts.regularFile && (err as { code?: unknown }).code === 'ENOENT') return result(ctx, 0);
     ctx.addProblem(chain, problemFromError(err, 'open the file'), 'open the file');
     return result(ctx, 0);
   }

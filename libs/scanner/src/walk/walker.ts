@@ -178,7 +178,8 @@ class Walker {
     }
     // Real directories first, so a directory also reachable by a link keeps its real path.
     for (const child of dirs) if (!this.stopped) await this.visitSpecial(task, child, 'directory');
-    for (const [child, kind] of others) if (!this.stopped) await this.visitSpecial(task, child, kind);
+    for (const [child, kind] of others)
+      if (!this.stopped) await this.visitSpecial(task, child, kind);
   }
 
   private async visitSpecial(parent: DirTask, child: Located, kind: SpecialKind): Promise<void> {
