@@ -104,7 +104,9 @@ export interface ScanLimits {
 
 export const DEFAULT_LIMITS: ScanLimits = {
   maxDepth: 8,
-  maxNestedBytes: 64 * 1024 * 1024,
+  // A bigger nested archive is inflated into a temp file: few are (a 34 MB jar in a 78 MB
+  // wheel), and each held whole in memory by each worker left the heap that much bigger.
+  maxNestedBytes: 16 * 1024 * 1024,
   maxCompressionRatio: 200,
   maxEntryBytes: 512 * 1024 * 1024,
   maxTotalInflatedBytes: 4 * 1024 * 1024 * 1024,

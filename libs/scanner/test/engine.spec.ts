@@ -146,6 +146,12 @@ describe('scanFile', () => {
     expect(scanFile(bare).findings.map((f) => f.path)).toEqual([bare]);
   });
 
+  it('a walked file deleted before it is opened is no error; a named file that is missing is one', () => {
+    const gone = join(dir, 'rotated.log.1');
+    expect(scanFile(gone, { regularFile: true })).toMatchObject({ findings: [], errors: [] });
+    expect(scanFile(gone).errors.map(brief)).toEqual([{ path: gone, code: 'io-error' }]);
+  });
+
   it('reports broken zips, and no error for files that are merely named like archives', () => {
     const cases: Array<[string, Buffer, string | undefined]> = [
       ['empty.jar', Buffer.alloc(0), undefined],
