@@ -129,7 +129,7 @@ export interface ScanOptions {
   includePseudoFs?: boolean;
   /** Do not descend into other mounts than the one each given path is on. */
   oneFileSystem: boolean;
-  /** Worker threads; 0 scans in the calling thread. Default: number of cores. */
+  /** Worker threads; 0 scans in the calling thread. Default: defaultScanThreads() (cores - 1). */
   threads: number;
   /** Lower CPU and IO priority of the scan. */
   nice: boolean;

@@ -226,7 +226,7 @@ export function registerScanCommand(program: Command): void {
     )
     .option(
       '--threads <n>',
-      'worker threads; 0 scans in the main thread (default: number of CPUs)',
+      'worker threads; 0 scans in the main thread (default: CPUs - 1, at least 1: the main thread walks the directories)',
       integerIn(0, 1024),
     )
     .option(
