@@ -21,7 +21,7 @@ Exit codes:
       limits, nesting deeper than --max-depth; encrypted entries or an unsupported compression
       method; a log4j class too large to inspect. Each is listed among the errors, with its path.
       Not errors: a file that is simply not an archive, whatever its name (tutor.bar, *.PAR);
-      a symbolic link loop (reported; what it points to was scanned); files that vanish mid-scan
+      a symbolic link loop (reported; what it points to was scanned); files that vanish mid-scan.
   64  usage error (bad option or value)
 `;
 
