@@ -64,6 +64,12 @@ class Walker {
   private readonly devsRefreshed = new Set<number>();
   private readonly visited = new VisitedDirs();
   private readonly pending: DirTask[] = [];
+  /**
+   * Directories reached through a symbolic link, entered only once every real directory has
+   * been walked: a directory reachable both ways is then reported under its real path, not
+   * under whichever link the walk happened to meet first (node_modules/@scope/x -> ../../x).
+   */
+  private readonly linked: Array<{ parent: DirTask; child: Located; st: Stats }> = [];
   private batch: Located[] = [];
   private batchChars = 0;
   private readonly full: Located[][] = [];
@@ -120,7 +126,7 @@ class Walker {
         yield ready;
         continue;
       }
-      const task = this.pending.pop();
+      const task = this.pending.pop() ?? (await this.nextLinked());
       if (!task) break;
       try {
         await this.readDirectory(task);
@@ -200,11 +206,22 @@ class Walker {
       await this.enterDirectory(parent, child, st, kind === 'symlink');
   }
 
+  /** The next directory reached through a link that no real path has walked, queued. */
+  private async nextLinked(): Promise<DirTask | undefined> {
+    for (let next = this.linked.shift(); next; next = this.linked.shift()) {
+      await this.enterDirectory(next.parent, next.child, next.st, true, true);
+      const task = this.pending.pop();
+      if (task) return task;
+    }
+    return undefined;
+  }
+
   private async enterDirectory(
     parent: DirTask,
     child: Located,
     st: Stats,
     viaLink: boolean,
+    deferred = false,
   ): Promise<void> {
     const key = devIno(st);
     if (viaLink && isAncestor(parent.ancestors, key)) {
@@ -213,6 +230,10 @@ class Walker {
         'symlink-loop',
         `${child.path}: symbolic link loop (points to a directory that contains it)`,
       );
+      return;
+    }
+    if (viaLink && !deferred) {
+      this.linked.push({ parent, child, st });
       return;
     }
     if (this.visited.has(st)) {
