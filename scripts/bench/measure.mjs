@@ -129,14 +129,38 @@ export function measure(cmd, args, { stdoutFile, timeoutMs = 600_000, cwd, env }
   });
 }
 
-/** Runs `runs` times (>= 1) and returns the run with the median wall time, plus all walls. */
-export async function measureMedian(runs, cmd, args, opts) {
+const median = (xs) => {
+  const v = xs.filter((x) => x != null && Number.isFinite(x)).sort((a, b) => a - b);
+  return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
+};
+
+/** Median of each measure of several runs (each its own median: wall, user, sys, CPU, RSS). */
+export function medians(all) {
+  const byWall = [...all].sort((a, b) => a.wall - b.wall);
+  const mid = byWall[Math.floor((byWall.length - 1) / 2)];
+  return {
+    ...mid,
+    wall: median(all.map((m) => m.wall)),
+    user: median(all.map((m) => m.user)),
+    sys: median(all.map((m) => m.sys)),
+    cpu: median(all.map((m) => m.cpu)),
+    maxRssMB: median(all.map((m) => m.maxRssMB)),
+    walls: all.map((m) => m.wall),
+    cpus: all.map((m) => m.cpu),
+  };
+}
+
+/**
+ * Runs `runs` times (>= 1) and returns the medians, plus all walls and CPU times. `before`
+ * runs ahead of each run (the cold mode drops the page cache there).
+ */
+export async function measureMedian(runs, cmd, args, opts = {}) {
   const all = [];
   for (let i = 0; i < Math.max(1, runs); i++) {
+    opts.before?.();
     const m = await measure(cmd, args, opts);
     all.push(m);
     if (m.timedOut || m.signal) break;
   }
-  const sorted = [...all].sort((a, b) => a.wall - b.wall);
-  return { ...sorted[Math.floor((sorted.length - 1) / 2)], walls: all.map((m) => m.wall) };
+  return medians(all);
 }

@@ -9,6 +9,12 @@ import { registerRemediationCommands } from './remediation/fix.command';
 /** Exit code for usage errors (BSD sysexits EX_USAGE). */
 export const EXIT_USAGE = 64;
 
+function usageHint(command?: string): string {
+  return command
+    ? `(run 'log4fleet-agent ${command} --help' for its options and exit codes)`
+    : "(run 'log4fleet-agent --help' for the commands)";
+}
+
 function buildProgram(): Command {
   const program = new Command('log4fleet-agent')
     .description(
@@ -16,12 +22,14 @@ function buildProgram(): Command {
     )
     .version(AGENT_VERSION)
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError(usageHint());
   setProcessScanner(makeProcessScanner((line) => process.stderr.write(`${line}\n`)));
   registerScanCommand(program);
   registerProbeCommand(program);
   registerRemediationCommands(program);
   registerDaemonCommands(program);
+  // A usage error prints the one line that was wrong and where to look, not the whole help.
+  for (const command of program.commands) command.showHelpAfterError(usageHint(command.name()));
   return program;
 }
 

@@ -134,6 +134,39 @@ describe('log4fleet-agent scan (built)', () => {
     }
   });
 
+  it('usage errors print the line that was wrong and where to look, not the whole help', () => {
+    const r = agent('scan', '--threads', 'abc', tree('patched'));
+    expect(r.code).toBe(64);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      "error: option '--threads <n>' argument 'abc' is invalid. expected a whole number from 0 to 1024.",
+      "(run 'log4fleet-agent scan --help' for its options and exit codes)",
+    ]);
+    const unknown = agent('scan', '--jsn', tree('patched'));
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain("error: unknown option '--jsn'");
+    expect(unknown.stderr).not.toContain('Options:');
+    const command = agent('scna');
+    expect(command.code).toBe(64);
+    expect(command.stderr).toContain("error: unknown command 'scna'");
+    expect(command.stderr).not.toContain('Commands:');
+  });
+
+  it('a file merely named like an archive (vim tutor.bar, a *.PAR scan) is no error: exit 0', () => {
+    place(tree('named'), {
+      'vim/tutor/tutor.bar': '===== Welcome to the VIM Tutor =====\n'.repeat(300),
+      'data/DTI.PAR': '# === DATA DESCRIPTION FILE ===\n'.repeat(20),
+      'lib/empty.jar': '',
+    });
+    const single = agent('scan', '--json', tree('named/vim/tutor/tutor.bar'));
+    expect(single.code).toBe(0);
+    const lines = single.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['summary']);
+    const all = agent('scan', tree('named'));
+    expect(all.code).toBe(0);
+    expect(all.stdout).not.toContain('Errors');
+    expect(all.stdout).toMatch(/Scanned 3 files .*0 errors/);
+  });
+
   it('exits 64 for --processes given a PATH: it inspects running JVMs only', () => {
     const r = agent('scan', '--processes', '/tmp');
     expect(r.code).toBe(64);
@@ -146,6 +179,24 @@ describe('log4fleet-agent scan (built)', () => {
     expect(r.stdout).toMatch(
       /Exit codes:[\s\S]*2\s+at least one vulnerable log4j-core[\s\S]*64\s+usage error/,
     );
+  });
+
+  it('says in --help what exit 3 counts, and what is not an error', () => {
+    const r = agent('scan', '--help');
+    expect(r.stdout).toMatch(
+      /\n  3 +the scan is incomplete and nothing above was found: something could not be read/,
+    );
+    expect(r.stdout).toContain('permission denied');
+    expect(r.stdout).toContain('a zip that is corrupt or truncated');
+    expect(r.stdout).toMatch(/Not errors: a file that is simply not an archive, whatever its name/);
+  });
+
+  it('documents the exit codes of enroll in its --help, 77 and 78 with what they mean', () => {
+    const r = agent('enroll', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:\n  0 +enrolled/);
+    expect(r.stdout).toMatch(/\n  77 +not permitted: the token was rejected/);
+    expect(r.stdout).toMatch(/\n  78 +configuration: this host is already enrolled/);
   });
 
   it('--json streams one parseable object per line with the documented fields, then a summary', () => {

@@ -16,6 +16,13 @@ interface JsonLine {
   version?: string;
   status?: string;
   evidence?: string[];
+  process?: { pid: number };
+  name?: string;
+  value?: string;
+  service?: string;
+  remote?: { address: string; port: number };
+  covers?: string[];
+  doesNotCover?: string[];
 }
 
 function scanProcesses(): { code: number | null; lines: JsonLine[]; stderr: string } {
@@ -99,15 +106,24 @@ describe('log4fleet-agent scan --processes (real JVMs)', () => {
     expect(stale).toMatchObject({ version: '2.14.1', status: 'vulnerable' });
   });
 
-  it('names an outbound LDAP connection of a JVM on stderr', async () => {
+  it('names an outbound LDAP connection and the flags of a JVM on stderr, and as jvm-indicator / jvm-flag records in --json', async () => {
     listener = createServer((s) => s.on('error', () => undefined));
     await new Promise<void>((resolve, reject) => {
       listener?.once('error', reject);
       listener?.listen(1389, '127.0.0.1', resolve);
     });
     jvm = await startHold(dir, ['connect:1389'], ['-Dlog4j2.formatMsgNoLookups=true']);
-    const { stderr } = scanProcesses();
+    const { stderr, lines } = scanProcesses();
     expect(stderr).toMatch(new RegExp(`indicator: JVM pid ${jvm.pid}.*LDAP`));
     expect(stderr).toMatch(new RegExp(`pid ${jvm.pid}.*log4j2.formatMsgNoLookups=true`));
+    // --json carries the same facts as typed records
+    const pid = jvm.pid;
+    expect(lines.find((l) => l.type === 'jvm-indicator' && l.process?.pid === pid)).toMatchObject({
+      service: 'LDAP',
+      remote: { address: '127.0.0.1', port: 1389 },
+    });
+    const flag = lines.find((l) => l.type === 'jvm-flag' && l.process?.pid === pid);
+    expect(flag).toMatchObject({ name: 'log4j2.formatMsgNoLookups', value: 'true' });
+    expect(flag?.doesNotCover?.length).toBeGreaterThan(0);
   });
 });

@@ -16,14 +16,26 @@ interface EnrollFlags {
   timeout: string;
 }
 
+/** `enroll --help` lists them; the README says the same. */
+export const ENROLL_EXIT_CODES = `
+Exit codes:
+  0   enrolled: credentials stored in the state directory
+  64  usage error (bad option or value, unreadable token file)
+  69  controller unreachable (address, network, TLS handshake) within --timeout
+  70  the controller answered with an unexpected failure
+  73  enrolled, but the credentials could not be written to the state directory
+  77  not permitted: the token was rejected (bad, expired, used or revoked), or the controller's
+      certificate is not the one --fingerprint names (the token was not sent)
+  78  configuration: this host is already enrolled (use --force), or the controller refused
+      the enrollment (e.g. the host has an active agent: --force from its state directory, or a
+      replacement token)
+`;
+
 export function registerEnrollCommand(program: Command): void {
   program
     .command('enroll')
-    .description(
-      "exchange a one-time enrollment token for this host's own credentials. Exit codes: 64 usage, " +
-        '69 controller unreachable, 77 token rejected or certificate not the --fingerprint, ' +
-        '78 already enrolled or refused by the controller (e.g. the host has an active agent)',
-    )
+    .description("exchange a one-time enrollment token for this host's own credentials")
+    .addHelpText('after', ENROLL_EXIT_CODES)
     .requiredOption(
       '--controller <url>',
       'controller address: grpcs://host:port, or grpc://host:port with --insecure',

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type {
   Finding as FindingMessage,
   ScanCommand,
@@ -9,6 +8,7 @@ import { PROTOCOL_LIMITS } from '@log4fleet/contracts';
 import {
   checkExcludePatterns,
   DEFAULT_LIMITS,
+  defaultScanThreads,
   type Finding,
   type ScanError,
   type ScanOptions,
@@ -38,7 +38,7 @@ export function toScanOptions(command: ScanCommand, workerFile: string | undefin
     const text = bytes.toString('utf8');
     return Buffer.from(text, 'utf8').equals(bytes) ? text : bytes;
   });
-  const threads = command.threads > 0 ? command.threads : os.availableParallelism();
+  const threads = command.threads > 0 ? command.threads : defaultScanThreads();
   return {
     paths: paths.length > 0 ? paths : ['/'],
     exclude: [...command.exclude],

@@ -15,8 +15,13 @@ Exit codes:
   0   nothing vulnerable found (and no scan errors)
   1   only mitigated or undecided log4j-core copies, or log4j 1.x / reload4j (end of life, CVEs in optional classes)
   2   at least one vulnerable log4j-core (CVE-2021-44228 / CVE-2021-45046)
-  3   scan errors (unreadable, corrupt or too deep files) and nothing above was found: the scan is incomplete
-      (symlink loops are reported but do not count: what they point to was scanned)
+  3   the scan is incomplete and nothing above was found: something could not be read or judged.
+      That is: a file or directory the scan may not read (permission denied) or that fails to read
+      (I/O error); a zip that is corrupt or truncated; a zip bomb, an entry or archive over the
+      limits, nesting deeper than --max-depth; encrypted entries or an unsupported compression
+      method; a log4j class too large to inspect. Each is listed among the errors, with its path.
+      Not errors: a file that is simply not an archive, whatever its name (tutor.bar, *.PAR);
+      a symbolic link loop (reported; what it points to was scanned); files that vanish mid-scan.
   64  usage error (bad option or value)
 `;
 

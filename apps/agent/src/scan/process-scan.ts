@@ -12,11 +12,23 @@ import {
   type ProbeError,
   type ProbeErrorCode,
   type ProcessFinding,
-  type ProcessRef,
 } from '@log4fleet/jvm-probe';
+import {
+  describeFact,
+  describeProcess,
+  flagRecord,
+  indicatorRecord,
+  processRecord,
+  type JvmFact,
+} from './jvm-facts';
 
 /** Notes that are neither findings nor errors: mitigation flags and outbound-connection indicators. */
 export type ProcessNote = (line: string) => void;
+
+/** A scan sink that also takes those facts as typed records; with it, the note is not called. */
+export interface JvmScanSink extends ScanSink {
+  jvmFact?(fact: JvmFact): void;
+}
 
 const PROBE_ERROR_CODES: Record<ProbeErrorCode, ScanErrorCode> = {
   vanished: 'io-error',
@@ -25,18 +37,10 @@ const PROBE_ERROR_CODES: Record<ProbeErrorCode, ScanErrorCode> = {
   'scan-error': 'internal',
 };
 
-function describeProcess(p: ProcessRef): string {
-  const who = p.user ?? (p.uid !== undefined ? `uid ${p.uid}` : 'unknown user');
-  const container = p.container
-    ? `, container ${p.container.runtime}:${p.container.id.slice(0, 12)}`
-    : '';
-  return `pid ${p.pid} (${who}${p.main ? `, ${p.main}` : ''}${container})`;
-}
-
 /** A JVM's copy as a scanner Finding: the evidence says which process runs it and whether it is stale. */
 export function processFindingToFinding(f: ProcessFinding): Finding {
   const { process, source, stale, ...finding } = f;
-  const running = `running in JVM ${describeProcess(process)}, ${source === 'open-file' ? 'open file' : 'on its classpath'}`;
+  const running = `running in JVM ${describeProcess(processRecord(process))}, ${source === 'open-file' ? 'open file' : 'on its classpath'}`;
   const evidence = stale
     ? [`${stale.message} (${stale.reason}: ${stale.detail})`, running]
     : [running];
@@ -56,7 +60,7 @@ export function probeErrorToScanError(e: ProbeError): ScanError {
 /** Emits a probe report through a scan sink, returning the summary a scan would return. */
 export function emitJvmReport(
   report: JvmReport,
-  sink: ScanSink,
+  sink: JvmScanSink,
   note: ProcessNote,
   startedAt: Date,
 ): ScanSummary {
@@ -66,13 +70,13 @@ export function emitJvmReport(
     sink.finding(processFindingToFinding(f));
   }
   for (const e of report.errors) sink.error(probeErrorToScanError(e));
-  for (const flag of report.flags) {
-    note(
-      `JVM ${describeProcess(flag.process)}: ${flag.name}=${flag.value} (${flag.source}): ${flag.note}`,
-    );
-  }
-  for (const ind of report.indicators) {
-    note(`indicator: JVM ${describeProcess(ind.process)} ${ind.message}`);
+  const all: JvmFact[] = [
+    ...report.flags.map(flagRecord),
+    ...report.indicators.map(indicatorRecord),
+  ];
+  for (const fact of all) {
+    if (sink.jvmFact) sink.jvmFact(fact);
+    else note(describeFact(fact));
   }
   const finishedAt = new Date();
   return {
@@ -91,7 +95,7 @@ export function emitJvmReport(
 
 /** `scan --processes`: only running JVMs, read through /proc (no attach). */
 export function makeProcessScanner(note: ProcessNote) {
-  return async (_options: ScanOptions, sink: ScanSink): Promise<ScanSummary> => {
+  return async (_options: ScanOptions, sink: JvmScanSink): Promise<ScanSummary> => {
     const startedAt = new Date();
     const report = await probeJvms();
     return emitJvmReport(report, sink, note, startedAt);

@@ -1,4 +1,5 @@
 import type { Finding, ScanError, ScanSummary } from '@log4fleet/scanner';
+import type { JvmFlagRecord, JvmIndicatorRecord } from './jvm-facts';
 
 // Test data shared by the report specs (not a spec itself).
 export function finding(overrides: Partial<Finding> = {}): Finding {
@@ -42,6 +43,45 @@ export function summary(overrides: Partial<ScanSummary> = {}): ScanSummary {
     durationMs: 1234,
     startedAt: '2026-11-28T02:00:00.000Z',
     finishedAt: '2026-11-28T02:00:01.234Z',
+    ...overrides,
+  };
+}
+
+const HOLD_PROCESS = {
+  pid: 4242,
+  user: 'app',
+  uid: 1001,
+  main: 'com.acme.Main',
+  container: null,
+};
+
+export function flagFact(overrides: Partial<JvmFlagRecord> = {}): JvmFlagRecord {
+  return {
+    type: 'jvm-flag',
+    process: HOLD_PROCESS,
+    name: 'log4j2.formatMsgNoLookups',
+    value: 'true',
+    source: 'command-line',
+    what: 'Disables ${} lookups in logged messages (log4j-core 2.10.0 and later honour it).',
+    effect: 'partial-mitigation',
+    covers: ['CVE-2021-44228 through message lookups, on log4j-core 2.10.0 to 2.14.1 only'],
+    doesNotCover: ['CVE-2021-45046 (lookups through Thread Context data in non-default patterns)'],
+    note: 'partial: 2.14.1 keeps CVE-2021-45046',
+    ...overrides,
+  };
+}
+
+export function indicatorFact(overrides: Partial<JvmIndicatorRecord> = {}): JvmIndicatorRecord {
+  return {
+    type: 'jvm-indicator',
+    process: HOLD_PROCESS,
+    service: 'LDAP',
+    protocol: 'tcp',
+    state: 'ESTABLISHED',
+    local: { address: '127.0.0.1', port: 40000 },
+    remote: { address: '127.0.0.1', port: 1389 },
+    message:
+      'JVM 4242 has an outbound LDAP connection (ESTABLISHED) to 127.0.0.1:1389: a Log4Shell callback indicator',
     ...overrides,
   };
 }

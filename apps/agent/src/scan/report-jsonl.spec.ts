@@ -1,7 +1,34 @@
-import { errorLine, findingLine, summaryLine } from './report-jsonl';
-import { finding, scanError, summary } from './report-fixtures';
+import { errorLine, factLine, findingLine, summaryLine } from './report-jsonl';
+import { finding, flagFact, indicatorFact, scanError, summary } from './report-fixtures';
 
 describe('JSON lines', () => {
+  it('writes what running JVMs showed as typed jvm-flag and jvm-indicator records', () => {
+    const flag = JSON.parse(factLine(flagFact()));
+    expect(flag).toEqual({
+      type: 'jvm-flag',
+      process: { pid: 4242, user: 'app', uid: 1001, main: 'com.acme.Main', container: null },
+      name: 'log4j2.formatMsgNoLookups',
+      value: 'true',
+      source: 'command-line',
+      what: expect.stringContaining('Disables'),
+      effect: 'partial-mitigation',
+      covers: ['CVE-2021-44228 through message lookups, on log4j-core 2.10.0 to 2.14.1 only'],
+      doesNotCover: [
+        'CVE-2021-45046 (lookups through Thread Context data in non-default patterns)',
+      ],
+      note: 'partial: 2.14.1 keeps CVE-2021-45046',
+    });
+    const ind = JSON.parse(factLine(indicatorFact()));
+    expect(ind).toMatchObject({
+      type: 'jvm-indicator',
+      service: 'LDAP',
+      protocol: 'tcp',
+      state: 'ESTABLISHED',
+      remote: { address: '127.0.0.1', port: 1389 },
+      process: { pid: 4242 },
+    });
+  });
+
   it('writes a finding as one line with every documented field', () => {
     const line = findingLine(finding());
     expect(line).not.toContain('\n');

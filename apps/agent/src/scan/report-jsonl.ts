@@ -1,4 +1,5 @@
 import type { Finding, ScanError, ScanSummary } from '@log4fleet/scanner';
+import type { JvmFact } from './jvm-facts';
 
 /** One JSON object per line: findings and errors as they arrive, then one summary line. */
 export function findingLine(f: Finding): string {
@@ -27,6 +28,11 @@ export function errorLine(e: ScanError): string {
     error: e.error,
     ...(e.pathBytesBase64 ? { pathBytesBase64: e.pathBytesBase64 } : {}),
   });
+}
+
+/** A running JVM's flag ("jvm-flag") or indicator ("jvm-indicator"): the record as it is. */
+export function factLine(fact: JvmFact): string {
+  return JSON.stringify(fact);
 }
 
 export function summaryLine(s: ScanSummary, exitCode: number): string {

@@ -1,5 +1,5 @@
 import { buildSarif } from './report-sarif';
-import { finding, scanError, summary } from './report-fixtures';
+import { finding, flagFact, indicatorFact, scanError, summary } from './report-fixtures';
 
 type Json = Record<string, unknown>;
 const LEVELS = ['none', 'note', 'warning', 'error'];
@@ -185,5 +185,32 @@ describe('buildSarif', () => {
         message: { text: '/srv/broken.jar: end of central directory not found' },
       }),
     ]);
+  });
+
+  it('carries running JVMs: outbound LDAP/RMI/DNS indicators as errors, log4j settings as notes, each with its record', () => {
+    const withFacts = buildSarif([vulnerable], [], summary(), '0.1.0', 2, [
+      flagFact(),
+      indicatorFact(),
+    ]);
+    expect(sarifProblems(JSON.parse(JSON.stringify(withFacts)))).toEqual([]);
+    const results = withFacts.runs[0].results;
+    expect(results.map((r) => [r.ruleId, r.level])).toEqual([
+      ['CVE-2021-44228', 'error'],
+      ['LOG4FLEET-JVM-FLAG', 'note'],
+      ['LOG4FLEET-JVM-OUTBOUND', 'error'],
+    ]);
+    expect(results[1].properties).toMatchObject({
+      kind: 'jvm-flag',
+      name: 'log4j2.formatMsgNoLookups',
+      covers: flagFact().covers,
+      doesNotCover: flagFact().doesNotCover,
+      process: { pid: 4242 },
+    });
+    expect(results[2].properties).toMatchObject({
+      kind: 'jvm-indicator',
+      service: 'LDAP',
+      remote: { address: '127.0.0.1', port: 1389 },
+    });
+    expect(results[2].message.text).toContain('outbound LDAP connection');
   });
 });

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { CVE, type Finding, type ScanError, type ScanSummary } from '@log4fleet/scanner';
+import { describeFact, type JvmFact } from './jvm-facts';
 
 // Only the parts of SARIF 2.1.0 this report writes.
 export interface SarifMessage {
@@ -116,6 +117,28 @@ const UNDECIDED: SarifRule = {
   defaultConfiguration: { level: 'warning' },
 };
 
+const JVM_FLAG: SarifRule = {
+  id: 'LOG4FLEET-JVM-FLAG',
+  name: 'JvmLog4jSetting',
+  shortDescription: { text: 'log4j-related setting of a running JVM' },
+  fullDescription: {
+    text: 'A running JVM sets a log4j mitigation property or environment variable; the result says what it covers and what it does not.',
+  },
+  helpUri: 'https://logging.apache.org/log4j/2.x/security.html',
+  defaultConfiguration: { level: 'note' },
+};
+
+const JVM_OUTBOUND: SarifRule = {
+  id: 'LOG4FLEET-JVM-OUTBOUND',
+  name: 'JvmOutboundLookupConnection',
+  shortDescription: { text: 'running JVM connected to an LDAP, RMI or DNS port' },
+  fullDescription: {
+    text: 'An outbound connection of a JVM to a port Log4Shell exploitation uses (LDAP 389/636/1389, RMI 1099, DNS 53): an indicator of compromise to investigate.',
+  },
+  helpUri: 'https://www.cisa.gov/news-events/cybersecurity-advisories/aa21-356a',
+  defaultConfiguration: { level: 'error' },
+};
+
 function primaryCve(cves: string[]): string | undefined {
   for (const id of SEVERITY_ORDER) if (cves.includes(id)) return id;
   return cves[0];
@@ -139,10 +162,10 @@ class RuleSet {
   readonly rules: SarifRule[] = [...SEVERITY_ORDER.map(cveRule), UNDECIDED];
   private readonly index = new Map(this.rules.map((r, i) => [r.id, i]));
 
-  indexOf(id: string): number {
+  indexOf(id: string, rule: () => SarifRule = () => cveRule(id)): number {
     const known = this.index.get(id);
     if (known !== undefined) return known;
-    this.rules.push(cveRule(id));
+    this.rules.push(rule());
     this.index.set(id, this.rules.length - 1);
     return this.rules.length - 1;
   }
@@ -172,6 +195,20 @@ function toResult(f: Finding, rules: RuleSet): SarifResult {
   };
 }
 
+/** A JVM fact as a result without a file location: the typed record is its property bag. */
+function factResult(fact: JvmFact, rules: RuleSet): SarifResult {
+  const rule = fact.type === 'jvm-flag' ? JVM_FLAG : JVM_OUTBOUND;
+  const { type: _type, ...record } = fact;
+  return {
+    ruleId: rule.id,
+    ruleIndex: rules.indexOf(rule.id, () => rule),
+    level: rule.defaultConfiguration.level,
+    message: { text: describeFact(fact) },
+    locations: [],
+    properties: { kind: fact.type, ...record },
+  };
+}
+
 function toNotification(e: ScanError): SarifNotification {
   return {
     level: 'error',
@@ -182,16 +219,24 @@ function toNotification(e: ScanError): SarifNotification {
   };
 }
 
-/** One SARIF 2.1.0 log with one run: vulnerable copies as errors, mitigated/undecided ones as warnings. */
+/**
+ * One SARIF 2.1.0 log with one run: vulnerable copies as errors, mitigated/undecided ones as
+ * warnings; running JVMs' outbound LDAP/RMI/DNS connections as errors and their log4j
+ * settings as notes (no file location: the process is in the properties).
+ */
 export function buildSarif(
   findings: Finding[],
   errors: ScanError[],
   summary: ScanSummary,
   toolVersion: string,
   exitCode: number,
+  facts: JvmFact[] = [],
 ): SarifLog {
   const rules = new RuleSet();
-  const results = findings.filter(reportable).map((f) => toResult(f, rules));
+  const results = [
+    ...findings.filter(reportable).map((f) => toResult(f, rules)),
+    ...facts.map((f) => factResult(f, rules)),
+  ];
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

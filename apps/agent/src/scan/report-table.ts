@@ -1,9 +1,16 @@
 import type { Finding, ScanError, ScanSummary, Status } from '@log4fleet/scanner';
+import { explainFact, type JvmFact } from './jvm-facts';
 import { formatBytes, formatDuration } from './progress';
 
 export interface TableStyle {
   color: boolean;
+  /** --explain: every evidence line under each finding, not only the WHY column. */
+  explain?: boolean;
 }
+
+const WHY_MAX = 72;
+/** Evidence a process finding starts with: where it runs, not why it has its status. */
+const RUNNING_IN = 'running in JVM ';
 
 const STATUS_RANK: Record<Status, number> = { vulnerable: 0, unknown: 1, mitigated: 2, safe: 3 };
 const STATUS_COLOR: Record<Status, string> = {
@@ -58,6 +65,17 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
+/**
+ * The evidence that decided a finding's status, shortened for the WHY column: a distribution's
+ * patched build says so (a Debian 1.2.17 is safe for that reason, not for its version), else
+ * the detector's most decisive line; a JVM's stale jar (restart needed) comes first.
+ */
+export function whyOf(f: Pick<Finding, 'evidence'>): string {
+  const decisive = f.evidence.filter((e) => !e.startsWith(RUNNING_IN));
+  const why = decisive.find((e) => e.startsWith('patched build')) ?? decisive[0] ?? '-';
+  return why.length <= WHY_MAX ? why : `${why.slice(0, WHY_MAX - 1)}…`;
+}
+
 export function renderFindings(findings: Finding[], style: TableStyle): string[] {
   if (findings.length === 0) return ['No log4j found.'];
   const sorted = sortFindings(findings);
@@ -67,13 +85,30 @@ export function renderFindings(findings: Finding[], style: TableStyle): string[]
     f.versionExact ? f.version : `${f.version} (?)`,
     f.status,
     f.cves.join(' ') || '-',
+    whyOf(f),
   ]);
-  return renderRows(
-    ['PATH', 'PRODUCT', 'VERSION', 'STATUS', 'CVES'],
+  const lines = renderRows(
+    ['PATH', 'PRODUCT', 'VERSION', 'STATUS', 'CVES', 'WHY'],
     rows,
     (row, col) => (col === 3 ? STATUS_COLOR[sorted[row].status] : undefined),
     style,
   );
+  if (!style.explain) return lines;
+  // Each row followed by its whole evidence, indented.
+  return [
+    lines[0],
+    ...sorted.flatMap((f, i) => [lines[i + 1], ...f.evidence.map((e) => `    ${printable(e)}`)]),
+  ];
+}
+
+/** What the scan saw in running JVMs: mitigation flags with what each covers, and indicators. */
+export function renderJvmFacts(facts: JvmFact[], style: TableStyle): string[] {
+  if (facts.length === 0) return [];
+  return [
+    '',
+    paint(`Running JVMs (${facts.length}): settings and outbound connections`, '1', style),
+    ...facts.flatMap((f) => explainFact(f).map(printable)),
+  ];
 }
 
 export function renderErrors(errors: ScanError[], style: TableStyle): string[] {
@@ -102,16 +137,18 @@ export function renderSummary(s: ScanSummary, style: TableStyle): string {
   );
 }
 
-/** The whole human report: findings table, errors table, summary line. */
+/** The whole human report: findings table, running JVMs' facts, errors table, summary line. */
 export function renderTable(
   findings: Finding[],
   errors: ScanError[],
   summary: ScanSummary,
   style: TableStyle,
+  facts: JvmFact[] = [],
 ): string {
   return (
     [
       ...renderFindings(findings, style),
+      ...renderJvmFacts(facts, style),
       ...renderErrors(errors, style),
       '',
       renderSummary(summary, style),

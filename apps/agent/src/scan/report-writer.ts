@@ -1,5 +1,6 @@
 import type { Finding, ScanError, ScanSummary } from '@log4fleet/scanner';
-import { errorLine, findingLine, summaryLine } from './report-jsonl';
+import type { JvmFact } from './jvm-facts';
+import { errorLine, factLine, findingLine, summaryLine } from './report-jsonl';
 import { buildSarif } from './report-sarif';
 import { renderTable } from './report-table';
 import type { ReportFormat } from './scan-options';
@@ -12,7 +13,15 @@ export interface ReportOutput {
 export interface Reporter {
   finding(f: Finding): void;
   error(e: ScanError): void;
+  /** A running JVM's mitigation flag or outbound-connection indicator. */
+  jvmFact(fact: JvmFact): void;
   finish(summary: ScanSummary, exitCode: number): void;
+}
+
+export interface Collected {
+  findings: Finding[];
+  errors: ScanError[];
+  facts: JvmFact[];
 }
 
 class JsonLinesReporter implements Reporter {
@@ -23,6 +32,9 @@ class JsonLinesReporter implements Reporter {
   error(e: ScanError): void {
     this.out.write(`${errorLine(e)}\n`);
   }
+  jvmFact(fact: JvmFact): void {
+    this.out.write(`${factLine(fact)}\n`);
+  }
   finish(summary: ScanSummary, exitCode: number): void {
     this.out.write(`${summaryLine(summary, exitCode)}\n`);
   }
@@ -30,32 +42,29 @@ class JsonLinesReporter implements Reporter {
 
 /** Table and SARIF need everything before they can be written. */
 class CollectingReporter implements Reporter {
-  private readonly findings: Finding[] = [];
-  private readonly errors: ScanError[] = [];
+  private readonly all: Collected = { findings: [], errors: [], facts: [] };
   constructor(
     private readonly out: ReportOutput,
-    private readonly render: (
-      findings: Finding[],
-      errors: ScanError[],
-      summary: ScanSummary,
-      exitCode: number,
-    ) => string,
+    private readonly render: (all: Collected, summary: ScanSummary, exitCode: number) => string,
   ) {}
   finding(f: Finding): void {
-    this.findings.push(f);
+    this.all.findings.push(f);
   }
   error(e: ScanError): void {
-    this.errors.push(e);
+    this.all.errors.push(e);
+  }
+  jvmFact(fact: JvmFact): void {
+    this.all.facts.push(fact);
   }
   finish(summary: ScanSummary, exitCode: number): void {
-    this.out.write(this.render(this.findings, this.errors, summary, exitCode));
+    this.out.write(this.render(this.all, summary, exitCode));
   }
 }
 
 export function createReporter(
   format: ReportFormat,
   out: ReportOutput,
-  opts: { color: boolean; toolVersion: string },
+  opts: { color: boolean; toolVersion: string; explain?: boolean },
 ): Reporter {
   switch (format) {
     case 'jsonl':
@@ -63,10 +72,18 @@ export function createReporter(
     case 'sarif':
       return new CollectingReporter(
         out,
-        (f, e, s, code) =>
-          `${JSON.stringify(buildSarif(f, e, s, opts.toolVersion, code), null, 2)}\n`,
+        (all, s, code) =>
+          `${JSON.stringify(buildSarif(all.findings, all.errors, s, opts.toolVersion, code, all.facts), null, 2)}\n`,
       );
     case 'table':
-      return new CollectingReporter(out, (f, e, s) => renderTable(f, e, s, { color: opts.color }));
+      return new CollectingReporter(out, (all, s) =>
+        renderTable(
+          all.findings,
+          all.errors,
+          s,
+          { color: opts.color, explain: opts.explain },
+          all.facts,
+        ),
+      );
   }
 }

@@ -1,7 +1,11 @@
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { checkExcludePatterns, DEFAULT_LIMITS, type ScanOptions } from '@log4fleet/scanner';
+import {
+  checkExcludePatterns,
+  DEFAULT_LIMITS,
+  defaultScanThreads,
+  type ScanOptions,
+} from '@log4fleet/scanner';
 
 /** Options of `scan` as commander parses them (after the value parsers below). */
 export interface ScanCliOptions {
@@ -20,6 +24,7 @@ export interface ScanCliOptions {
   progress: boolean;
   output?: string;
   verbose?: boolean;
+  explain?: boolean;
 }
 
 export type ReportFormat = 'table' | 'jsonl' | 'sarif';
@@ -88,7 +93,7 @@ export function toScanOptions(
     exclude: opts.exclude ?? [],
     includeNetworkFs: opts.includeNetworkFs ?? false,
     oneFileSystem: opts.oneFileSystem ?? false,
-    threads: opts.threads ?? availableParallelism(),
+    threads: opts.threads ?? defaultScanThreads(),
     nice: opts.nice ?? false,
     limits: {
       ...DEFAULT_LIMITS,

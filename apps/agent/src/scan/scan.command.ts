@@ -12,7 +12,6 @@ import {
   scan,
   type ScanError,
   type ScanOptions,
-  type ScanSink,
   type ScanSummary,
 } from '@log4fleet/scanner';
 import { AGENT_VERSION } from '../version';
@@ -27,11 +26,16 @@ import {
   toScanOptions,
   type ScanCliOptions,
 } from './scan-options';
-import { mergeSummaries } from './process-scan';
+import { describeFact, type JvmFact } from './jvm-facts';
+import { mergeSummaries, type JvmScanSink } from './process-scan';
 import { rawUserArguments, withRawBytes } from './raw-argv';
 
-/** Same contract as the scanner engine's scan(), for running JVMs instead of paths. */
-export type ProcessScanner = (options: ScanOptions, sink: ScanSink) => Promise<ScanSummary>;
+/**
+ * Same contract as the scanner engine's scan(), for running JVMs instead of paths; what it
+ * learns besides findings and errors (mitigation flags, outbound connections) goes to the
+ * sink's jvmFact.
+ */
+export type ProcessScanner = (options: ScanOptions, sink: JvmScanSink) => Promise<ScanSummary>;
 
 let processScanner: ProcessScanner | undefined;
 
@@ -142,6 +146,7 @@ async function runScan(paths: string[], opts: ScanCliOptions, cmd: Command): Pro
   const reporter = createReporter(format, out, {
     color: useColor(out),
     toolVersion: AGENT_VERSION,
+    explain: opts.explain,
   });
   const exit = new ExitCodeTracker();
   const progress =
@@ -150,7 +155,7 @@ async function runScan(paths: string[], opts: ScanCliOptions, cmd: Command): Pro
       : undefined;
   if (opts.verbose && !opts.processes) await printPlannedSkips(options);
 
-  const sink: ScanSink = {
+  const sink: JvmScanSink = {
     finding: (f) => {
       exit.onFinding(f);
       reporter.finding(f);
@@ -160,6 +165,12 @@ async function runScan(paths: string[], opts: ScanCliOptions, cmd: Command): Pro
       reporter.error(e);
     },
     progress: (p) => progress?.update(p),
+    // The table shows JVM facts in the report; JSON and SARIF carry them as records, and the
+    // person watching stderr still reads them as they come.
+    jvmFact: (fact: JvmFact) => {
+      if (format !== 'table') process.stderr.write(`${describeFact(fact)}\n`);
+      reporter.jvmFact(fact);
+    },
   };
   let summary: ScanSummary;
   try {
@@ -215,7 +226,7 @@ export function registerScanCommand(program: Command): void {
     )
     .option(
       '--threads <n>',
-      'worker threads; 0 scans in the main thread (default: number of CPUs)',
+      'worker threads; 0 scans in the main thread (default: CPUs - 1, at least 1: the main thread walks the directories)',
       integerIn(0, 1024),
     )
     .option(
@@ -228,6 +239,10 @@ export function registerScanCommand(program: Command): void {
       'with no PATH, scan the filesystem only (a full scan includes running JVMs)',
     )
     .option('--no-progress', 'no progress line on stderr')
+    .option(
+      '--explain',
+      'table: list every piece of evidence under each finding (the WHY column shows the decisive one)',
+    )
     .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .option('-v, --verbose', 'list skipped mounts on stderr')
     .addHelpText('after', EXIT_CODE_HELP)

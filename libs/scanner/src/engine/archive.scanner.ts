@@ -36,10 +36,6 @@ export function hasZipMagic(head: Buffer): boolean {
   return (a === 3 && b === 4) || (a === 5 && b === 6) || (a === 7 && b === 8);
 }
 
-function isRarMagic(head: Buffer): boolean {
-  return head.length >= 4 && head.toString('latin1', 0, 4) === 'Rar!';
-}
-
 function baseName(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
@@ -179,17 +175,8 @@ function scanNestedEntry(
   try {
     const entry = zip.entry(i);
     if (hint === 'archive') checkEntry(entry, ctx.limits, true);
-    const head = peekEntry(zip, entry, 4);
-    if (!hasZipMagic(head)) {
-      if (hint === 'archive' && !isRarMagic(head)) {
-        ctx.addError(
-          childChain,
-          'not-an-archive',
-          'Named like an archive but not a zip: no zip signature at its start.',
-        );
-      }
-      return;
-    }
+    // Not a zip (a rar, a text file named .jar): nothing to open, and not an error.
+    if (!hasZipMagic(peekEntry(zip, entry, 4))) return;
     if (depth + 1 > ctx.limits.maxDepth) {
       ctx.addError(
         childChain,

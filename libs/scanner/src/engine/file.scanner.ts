@@ -21,6 +21,13 @@ export interface ScanFileOptions {
   displayRaw?: Buffer;
   /** Replaces the log4j detector (tests). */
   detector?: Detector;
+  /**
+   * The caller knows the path names a regular file (the walker read its type): no fstat unless
+   * the file is larger than the first read, and a file gone by the time it is opened is no
+   * error. Without it, anything else (a FIFO, a device behind a /proc/PID/fd link) is skipped
+   * unread.
+   */
+  regularFile?: boolean;
 }
 
 export interface FileScanResult {
@@ -32,8 +39,12 @@ export interface FileScanResult {
   bytes: number;
 }
 
-/** A small file is read whole in the one pread that also checks its magic. */
-const HEAD_BYTES = 4096;
+/**
+ * A file up to this size is read whole in the one pread that also checks its magic: that read
+ * costs the same CPU as a 4-byte one (measured: open+read+close of 200,000 files, 1.2 s for
+ * 4 bytes or 64 KB each), and it spares most files the fstat and the tail read.
+ */
+const HEAD_BYTES = 64 * 1024;
 const HASH_CHUNK = 1024 * 1024;
 // O_NOATIME: a scan must not touch access times on production hosts (owner or root only).
 // O_NONBLOCK: opening a FIFO (e.g. a /proc/PID/fd link to a pipe) must not wait for a writer.
@@ -72,15 +83,30 @@ export function scanFile(filePath: string, opts: ScanFileOptions = {}): FileScan
   try {
     fd = openForScan(openPath);
   } catch (err) {
+    // A walked file deleted before its turn (a temp file, a rotated log): nothing left unread.
+    if (opts.regularFile && (err as { code?: unknown }).code === 'ENOENT') return result(ctx, 0);
     ctx.addProblem(chain, problemFromError(err, 'open the file'), 'open the file');
     return result(ctx, 0);
   }
   let size = 0;
+  const archiveNamed = namedLikeArchive(display);
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return result(ctx, 0);
-    size = st.size;
-    scanOpenFile(ctx, fd, size, chain, namedLikeArchive(display));
+    let head: Buffer;
+    if (opts.regularFile) {
+      // One pread: a regular file's read comes back short only at its end. Where a wrong
+      // size would matter (a zip, or a name that says archive) fstat confirms it.
+      head = headBuf.subarray(0, readSync(fd, headBuf, 0, HEAD_BYTES, 0));
+      const check = head.length === HEAD_BYTES || hasZipMagic(head) || archiveNamed;
+      size = check ? fstatSync(fd).size : head.length;
+      if (size !== head.length && head.length < HEAD_BYTES)
+        head = readAt(fd, headBuf, Math.min(size, HEAD_BYTES), 0);
+    } else {
+      const st = fstatSync(fd);
+      if (!st.isFile()) return result(ctx, 0);
+      size = st.size;
+      head = readAt(fd, headBuf, Math.min(size, HEAD_BYTES), 0);
+    }
+    scanOpenFile(ctx, fd, size, head, chain, archiveNamed);
     if (ctx.findings.length > 0) addSha256(ctx, fd, size);
   } catch (err) {
     ctx.addProblem(chain, problemFromError(err, 'read the file'), 'read the file');
@@ -121,25 +147,34 @@ function endsWithBareEocd(fd: number, size: number, head: Buffer): boolean {
   );
 }
 
+/**
+ * A file is an archive when its bytes say so: zip magic at the start, or an end-of-central-
+ * directory record at the end (bytes in front, like a launch script). A file that is not one
+ * is not an error, whatever its name (vim's tutor.bar, a *.PAR scan file): only a file that
+ * starts like a zip and cannot be read as one is.
+ */
 function scanOpenFile(
   ctx: ScanContext,
   fd: number,
   size: number,
+  head: Buffer,
   chain: string[],
   archiveNamed: boolean,
 ): void {
+  const zipAtStart = hasZipMagic(head);
   if (size < MIN_ZIP_BYTES) {
-    if (archiveNamed) reportTinyArchive(ctx, fd, size, chain);
+    if (zipAtStart)
+      ctx.addError(
+        chain,
+        'truncated-archive',
+        `Zip cut short: ${size} bytes, smaller than any complete zip.`,
+      );
     return;
   }
-  const head = readAt(fd, headBuf, Math.min(size, HEAD_BYTES), 0);
-  const zipAtStart = hasZipMagic(head);
   // The hot path: one small read tells most files apart from zips.
   if (!zipAtStart && !archiveNamed && !endsWithBareEocd(fd, size, head)) return;
   const source: RandomAccessSource =
-    size <= HEAD_BYTES && head.length === size
-      ? new BufferSource(Buffer.from(head))
-      : new FdSource(fd, size);
+    size <= head.length ? new BufferSource(Buffer.from(head)) : new FdSource(fd, size);
   if (zipAtStart) {
     scanArchive(ctx, source, chain, 0);
     return;
@@ -149,36 +184,9 @@ function scanOpenFile(
     scanArchive(ctx, source, chain, 0, true);
     return;
   }
-  if (findEndOfCentralDirectory(source) < 0) {
-    ctx.addError(
-      chain,
-      'not-an-archive',
-      'Named like an archive but not a zip: no zip signature and no end-of-central-directory record.',
-    );
-    return;
-  }
+  // Named like an archive: an EOCD anywhere in the comment range counts; none, not a zip.
+  if (findEndOfCentralDirectory(source) < 0) return;
   scanArchive(ctx, source, chain, 0);
-}
-
-function reportTinyArchive(ctx: ScanContext, fd: number, size: number, chain: string[]): void {
-  if (size === 0) {
-    ctx.addError(chain, 'truncated-archive', 'Named like an archive but empty (0 bytes).');
-    return;
-  }
-  const head = new FdSource(fd, size).read(0, 4);
-  if (head.length >= 2 && head[0] === 0x50 && head[1] === 0x4b) {
-    ctx.addError(
-      chain,
-      'truncated-archive',
-      `Zip cut short: ${size} bytes, smaller than any complete zip.`,
-    );
-    return;
-  }
-  ctx.addError(
-    chain,
-    'not-an-archive',
-    `Named like an archive but not a zip (${size} bytes, no zip signature).`,
-  );
 }
 
 /** sha256 of the outer file, streamed in 1 MB reads so memory stays bounded. */

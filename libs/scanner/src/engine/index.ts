@@ -8,7 +8,13 @@
  * - explodedRootOf / scanExplodedRoot: log4j unpacked on disk (WEB-INF/classes/org/...).
  */
 export { scanFile, type ScanFileOptions, type FileScanResult } from './file.scanner';
-export { scan, scanDirectoryTree, type ScanInternals, type TreeScanResult } from './tree.scanner';
+export {
+  defaultScanThreads,
+  scan,
+  scanDirectoryTree,
+  type ScanInternals,
+  type TreeScanResult,
+} from './tree.scanner';
 export {
   explodedRootOf,
   scanExplodedRoot,

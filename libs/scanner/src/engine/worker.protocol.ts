@@ -24,10 +24,39 @@ export function statsViews(sab: SharedArrayBuffer): { totals: Float64Array; posi
   return { totals: new Float64Array(sab, 0, 2), position: new Int32Array(sab, 16, 2) };
 }
 
+/** A batch as the main thread keeps it (to recover from a worker crash). */
 export interface BatchMessage {
   type: 'batch';
   id: number;
   files: WireFile[];
+}
+
+/**
+ * A batch on the wire: the display paths joined by NUL (no path holds one), which clones as
+ * one string instead of one object per file; exact bytes only for the few paths that need them.
+ */
+export interface WireBatch {
+  type: 'batch';
+  id: number;
+  paths: string;
+  raws?: Array<[index: number, raw: Uint8Array]>;
+}
+
+export function packBatch(batch: BatchMessage): WireBatch {
+  const raws: Array<[number, Uint8Array]> = [];
+  const paths = batch.files.map((f, i) => {
+    if (f.raw) raws.push([i, new Uint8Array(f.raw)]);
+    return f.path;
+  });
+  const wire: WireBatch = { type: 'batch', id: batch.id, paths: paths.join('\0') };
+  if (raws.length > 0) wire.raws = raws;
+  return wire;
+}
+
+export function unpackBatch(wire: WireBatch): WireFile[] {
+  const files: WireFile[] = wire.paths.split('\0').map((path) => ({ path }));
+  for (const [i, raw] of wire.raws ?? []) files[i].raw = raw;
+  return files;
 }
 
 /** Sent per file only when it has findings or errors (rare), so messages stay few. */

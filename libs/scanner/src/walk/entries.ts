@@ -18,7 +18,7 @@ export interface Ancestor {
 
 export type SpecialKind = 'directory' | 'symlink' | 'unknown';
 
-function joinDisplay(parent: string, name: string): string {
+export function joinDisplay(parent: string, name: string): string {
   return parent.endsWith('/') ? parent + name : `${parent}/${name}`;
 }
 
@@ -107,7 +107,7 @@ export function scanCodeOf(errno: string | undefined): ScanErrorCode {
   return 'io-error';
 }
 
-export function specialKind(d: Dirent<Buffer>): SpecialKind | 'file' | 'other' {
+export function specialKind(d: Dirent | Dirent<Buffer>): SpecialKind | 'file' | 'other' {
   if (d.isFile()) return 'file';
   if (d.isDirectory()) return 'directory';
   if (d.isSymbolicLink()) return 'symlink';

@@ -101,6 +101,17 @@ describe('walk', () => {
     ]);
   });
 
+  it('reports a directory reachable through links under its real path, whichever the walk meets first', async () => {
+    put(`${root}/real/deep/lib/log4j.jar`);
+    symlinkSync(`${root}/real/deep/lib`, `${root}/alias`);
+    symlinkSync('../real/deep/lib', `${root}/real/zalias`);
+    mkdirSync(`${root}/m/node_modules/@scope`, { recursive: true });
+    symlinkSync('../../../real/deep', `${root}/m/node_modules/@scope/deep`);
+    const r = await collect([root]);
+    expect(r.paths).toEqual([`${root}/real/deep/lib/log4j.jar`]);
+    expect(r.errors).toEqual([]);
+  });
+
   it('ends a symlink loop (dir/link -> ..) with one symlink-loop error naming the link', async () => {
     put(`${root}/dir/a.jar`);
     symlinkSync('..', `${root}/dir/link`);

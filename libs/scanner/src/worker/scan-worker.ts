@@ -8,8 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { scanFile } from '../engine/file.scanner';
 import {
   statsViews,
-  type BatchMessage,
+  unpackBatch,
   type FromWorker,
+  type WireBatch,
   type WorkerInit,
   type WireFile,
 } from '../engine/worker.protocol';
@@ -39,7 +40,7 @@ function scanOne(file: WireFile): void {
     throw new Error(`test crash on ${file.path}`);
   }
   const raw = file.raw ? Buffer.from(file.raw) : undefined;
-  const r = scanFile(file.path, { limits: init.limits, displayRaw: raw });
+  const r = scanFile(file.path, { limits: init.limits, displayRaw: raw, regularFile: true });
   totals[0] += r.archives;
   totals[1] += r.bytes;
   if (r.findings.length > 0 || r.errors.length > 0)
@@ -48,19 +49,20 @@ function scanOne(file: WireFile): void {
 
 let queue: Promise<void> = Promise.resolve();
 
-async function runBatch(msg: BatchMessage): Promise<void> {
+async function runBatch(msg: WireBatch): Promise<void> {
   const started = Date.now();
+  const files = unpackBatch(msg);
   Atomics.store(position, 0, msg.id);
-  for (let i = 0; i < msg.files.length; i++) {
+  for (let i = 0; i < files.length; i++) {
     Atomics.store(position, 1, i);
-    scanOne(msg.files[i]);
+    scanOne(files[i]);
   }
-  Atomics.store(position, 1, msg.files.length);
+  Atomics.store(position, 1, files.length);
   post({ type: 'done', id: msg.id });
   if (init.nice) await sleep(Math.min(MAX_NICE_PAUSE_MS, Date.now() - started));
 }
 
-port.on('message', (msg: BatchMessage) => {
+port.on('message', (msg: WireBatch) => {
   // Batches run one after the other; a throw here is a crash the main thread recovers from.
   queue = queue.then(() => runBatch(msg));
   queue.catch((err: unknown) => {

@@ -204,7 +204,7 @@ export function nestedHint(buf: Buffer, start: number, end: number): NestedHint 
   return NON_ARCHIVE_EXTENSIONS.has(ext) ? 'no' : 'maybe';
 }
 
-/** Whether a file or entry name says "I am a zip archive" (for not-an-archive errors). */
+/** Whether a file or entry name says "I am a zip archive" (such a file is checked for a zip further in). */
 export function isArchiveName(name: string): boolean {
   const slash = name.lastIndexOf('/');
   const dot = name.lastIndexOf('.');
