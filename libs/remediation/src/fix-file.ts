@@ -3,7 +3,15 @@
  * by reading it back (the planned classes are gone, it scans without new errors), then
  * rename it over the original. Any failure leaves the original untouched.
  */
-import { closeSync, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import {
   DEFAULT_LIMITS,
   FdSource,
@@ -45,6 +53,24 @@ function baseResult(given: string, target: string): FixResult {
   };
 }
 
+/** Whether the file starts with a zip signature (a prefixed executable jar does not: then true). */
+function startsLikeZip(file: string): boolean {
+  const head = Buffer.alloc(4);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const n = readSync(fd, head, 0, 4, 0);
+    if (n < 4) return false;
+    // PK\x03\x04 (a local header) or PK\x05\x06 (an empty zip); anything else with a zip inside
+    // (a launch script in front) was found by the scan, or is not a zip.
+    return head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5);
+  } catch {
+    return true;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 const fail = (r: FixResult, message: string): FixResult => ({ ...r, outcome: 'failed', message });
 
 /** Errors about the file itself (not one nested part): nothing of it could be judged. */
@@ -80,7 +106,14 @@ export function fixFile(given: string, opts: FixOptions, operationId: string): F
   result.errors = scan.errors;
   const broken = fileLevelError(scan.errors);
   if (broken && scan.findings.length === 0) return fail(result, `${broken.code}: ${broken.error}`);
-  if (scan.findings.length === 0) return { ...result, message: 'no log4j in this file' };
+  if (scan.findings.length === 0)
+    return {
+      ...result,
+      // A file that is not an archive at all is no scan error (the scanner skips it): say so.
+      message: startsLikeZip(target)
+        ? 'no log4j in this file'
+        : 'not a zip archive: nothing to fix',
+    };
   const temp = new TempFiles(opts.tempDir);
   try {
     const plan = planFix(
