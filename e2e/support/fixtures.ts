@@ -25,12 +25,15 @@ export async function writeWar(file: string, log4jVersion: string): Promise<void
   });
 }
 
-/** Files named like jars that are not zips: each is one scan error, cheap bulk for chunking. */
+/**
+ * Files that start like a zip and are cut short: each is one scan error (truncated-archive),
+ * cheap bulk for chunking. (A file that merely has a jar's name is no scan error.)
+ */
 export async function writeBrokenJars(dir: string, count: number): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
   for (let i = 0; i < count; i += 100) {
     const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) =>
-      fsp.writeFile(path.join(dir, `broken-${i + j}.jar`), `not a zip ${i + j}`),
+      fsp.writeFile(path.join(dir, `broken-${i + j}.jar`), `PK\x03\x04cut short ${i + j}`),
     );
     await Promise.all(batch);
   }

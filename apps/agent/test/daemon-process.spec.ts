@@ -148,10 +148,10 @@ describe('bundled agent processes against a real gRPC server', () => {
     const target = path.join(work, 'srv');
     await mkdir(path.join(target, 'lib'), { recursive: true });
     await copyFile(VULNERABLE_JAR, path.join(target, 'lib/log4j-core-2.14.1.jar'));
-    // 600 unreadable "jars": 600 scan errors, more than one chunk holds (500).
+    // 600 zips cut short: 600 scan errors, more than one chunk holds (500).
     await Promise.all(
       Array.from({ length: 600 }, (_, i) =>
-        writeFile(path.join(target, `broken-${i}.jar`), `not a zip ${i}`),
+        writeFile(path.join(target, `broken-${i}.jar`), `PK\x03\x04cut short ${i}`),
       ),
     );
     const agent = startAgent();
