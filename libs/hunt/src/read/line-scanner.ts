@@ -1,0 +1,206 @@
+/**
+ * Finds the lines worth analysing in a stream of text chunks, without splitting every line:
+ * a few native `Buffer.indexOf` scans per chunk for bytes that every exploit string or trace
+ * must contain, then only the lines around those bytes are decoded. Line numbers are kept by
+ * counting newlines. Memory is one chunk plus one partial line, capped at `maxLineBytes`:
+ * a longer line is analysed in overlapping windows.
+ */
+
+export interface CandidateLine {
+  /** 1-based. */
+  line: number;
+  text: string;
+  /** Text of the lines just before (same chunk, at most a few KiB), for timestamp inheritance. */
+  before: () => string[];
+  /** true when the text is one window of a line longer than `maxLineBytes`. */
+  window: boolean;
+}
+
+const NL = 10;
+const PERCENT = 0x25;
+const BACKSLASH = 0x5c;
+
+/** Bytes around the cut of a long line's window that are seen twice, so no string is cut in half unseen. */
+export const WINDOW_OVERLAP = 8192;
+
+function isCandidateDollar(buf: Buffer, p: number): boolean {
+  const n = buf[p + 1];
+  return n === 0x7b || n === PERCENT || n === BACKSLASH || n === 0x26;
+}
+
+function isCandidatePercent(buf: Buffer, p: number): boolean {
+  const a = buf[p + 1];
+  const b = buf[p + 2];
+  // %24 ($), %25 (a % layer), %uXXXX
+  return (a === 0x32 && (b === 0x34 || b === 0x35)) || a === 0x75 || a === 0x55;
+}
+
+function isCandidateBackslash(buf: Buffer, p: number): boolean {
+  let q = p + 1;
+  while (buf[q] === BACKSLASH && q - p < 16) q++;
+  const c = buf[q];
+  // \u0024, \x24, \044 / \44
+  return c === 0x75 || c === 0x78 || c === 0x58 || (c >= 0x30 && c <= 0x37);
+}
+
+type Check = (buf: Buffer, p: number) => boolean;
+
+interface Needle {
+  bytes: Buffer;
+  check?: Check;
+}
+
+/** Needles for exploit strings and for traces (see detect/traces.ts), plus any the caller adds. */
+export function defaultNeedles(extra: readonly string[] = []): Needle[] {
+  return [
+    { bytes: Buffer.from('$'), check: isCandidateDollar },
+    { bytes: Buffer.from('%'), check: isCandidatePercent },
+    { bytes: Buffer.from('\\'), check: isCandidateBackslash },
+    { bytes: Buffer.from('&#') },
+    { bytes: Buffer.from('&dollar') },
+    { bytes: Buffer.from('jndi') },
+    { bytes: Buffer.from('JNDI') },
+    { bytes: Buffer.from('Jndi') },
+    { bytes: Buffer.from('javax.naming') },
+    { bytes: Buffer.from('sun.naming') },
+    { bytes: Buffer.from('StrSubstitutor') },
+    { bytes: Buffer.from('Infinite loop') },
+    ...extra.filter((s) => s.length > 0).map((s) => ({ bytes: Buffer.from(s) })),
+  ];
+}
+
+export class LineScanner {
+  private lineNo = 1;
+  private carry: Buffer | undefined;
+  /** The partial line held in carry already had a window analysed. */
+  private carryIsWindowed = false;
+  bytes = 0;
+
+  constructor(
+    private readonly needles: Needle[],
+    private readonly maxLineBytes: number,
+    private readonly onLine: (c: CandidateLine) => void,
+  ) {}
+
+  /** Lines seen so far (the last one counted even without a final newline). */
+  get lines(): number {
+    return this.lineNo - 1 + (this.carry && this.carry.length > 0 ? 1 : 0);
+  }
+
+  feed(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let start = 0;
+    if (this.carry) {
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        this.holdPartial(Buffer.concat([this.carry, chunk]));
+        return;
+      }
+      const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
+      this.carry = undefined;
+      this.region(line, 0, line.length, this.carryIsWindowed);
+      this.carryIsWindowed = false;
+      start = nl + 1;
+    }
+    const last = chunk.lastIndexOf(NL);
+    if (last < start) {
+      this.holdPartial(Buffer.from(chunk.subarray(start)));
+      return;
+    }
+    this.region(chunk, start, last + 1, false);
+    if (last + 1 < chunk.length) this.holdPartial(Buffer.from(chunk.subarray(last + 1)));
+  }
+
+  /** The text ended: its last line may have had no newline. */
+  end(): void {
+    if (this.carry && this.carry.length > 0) {
+      const line = this.carry;
+      this.carry = undefined;
+      this.region(line, 0, line.length, this.carryIsWindowed);
+    }
+  }
+
+  /** A line longer than the cap is analysed in windows; the tail stays to overlap the next one. */
+  private holdPartial(partial: Buffer): void {
+    if (partial.length <= this.maxLineBytes) {
+      this.carry = partial;
+      return;
+    }
+    this.analyse(partial, 0, partial.length, true);
+    this.carry = Buffer.from(partial.subarray(partial.length - WINDOW_OVERLAP));
+    this.carryIsWindowed = true;
+  }
+
+  /** Complete lines in buf[from, to) (to is just after a newline, or the end of the text). */
+  private region(buf: Buffer, from: number, to: number, windowed: boolean): void {
+    const starts = this.candidateStarts(buf, from, to);
+    let pos = from;
+    for (const ls of starts) {
+      this.lineNo += countNewlines(buf, pos, ls);
+      pos = ls;
+      let le = buf.indexOf(NL, ls);
+      if (le < 0 || le >= to) le = to;
+      this.emit(buf, ls, le, from, windowed);
+    }
+    this.lineNo += countNewlines(buf, pos, to);
+    // An unterminated last line (end of text) counts as a line.
+    if (to > from && buf[to - 1] !== NL) this.lineNo++;
+  }
+
+  /** A window of an over-long line: analysed whole, line number unchanged. */
+  private analyse(buf: Buffer, from: number, to: number, windowed: boolean): void {
+    if (this.candidateStarts(buf, from, to).length > 0) this.emit(buf, from, to, from, windowed);
+  }
+
+  private emit(buf: Buffer, ls: number, le: number, from: number, windowed: boolean): void {
+    let end = le;
+    if (end > ls && buf[end - 1] === 13) end--;
+    this.onLine({
+      line: this.lineNo,
+      text: buf.toString('utf8', ls, end),
+      before: () => linesBefore(buf, ls, from),
+      window: windowed,
+    });
+  }
+
+  /** Starts of the lines in buf[from, to) that hold a needle, ascending, each once. */
+  private candidateStarts(buf: Buffer, from: number, to: number): number[] {
+    const starts: number[] = [];
+    for (const { bytes, check } of this.needles) {
+      let p = buf.indexOf(bytes, from);
+      while (p >= 0 && p < to) {
+        if (check && !check(buf, p)) {
+          p = buf.indexOf(bytes, p + 1);
+          continue;
+        }
+        const ls = Math.max(from, buf.lastIndexOf(NL, p) + 1);
+        starts.push(ls);
+        const le = buf.indexOf(NL, p);
+        if (le < 0 || le >= to) break;
+        p = buf.indexOf(bytes, le + 1);
+      }
+    }
+    if (starts.length <= 1) return starts;
+    starts.sort((a, b) => a - b);
+    return starts.filter((s, i) => i === 0 || s !== starts[i - 1]);
+  }
+}
+
+function countNewlines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let p = buf.indexOf(NL, from); p >= 0 && p < to; p = buf.indexOf(NL, p + 1)) n++;
+  return n;
+}
+
+/** Up to 64 lines / 16 KiB before ls (newest first), not before `from`. */
+function linesBefore(buf: Buffer, ls: number, from: number): string[] {
+  const out: string[] = [];
+  let end = ls - 1;
+  const floor = Math.max(from, ls - 16384);
+  while (end > floor && out.length < 64) {
+    const start = Math.max(floor, buf.lastIndexOf(NL, end - 1) + 1);
+    out.push(buf.toString('utf8', start, end));
+    end = start - 1;
+  }
+  return out;
+}
