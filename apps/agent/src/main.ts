@@ -3,18 +3,22 @@ import { AGENT_VERSION } from './version';
 import { registerScanCommand, setProcessScanner } from './scan/scan.command';
 import { makeProcessScanner } from './scan/process-scan';
 import { registerDaemonCommands } from './daemon/daemon.command';
+import { registerHuntCommand } from './hunt/hunt.command';
 
 /** Exit code for usage errors (BSD sysexits EX_USAGE). */
 export const EXIT_USAGE = 64;
 
 function buildProgram(): Command {
   const program = new Command('log4fleet-agent')
-    .description('log4fleet endpoint agent: find log4j on this host, and serve a log4fleet controller')
+    .description(
+      'log4fleet endpoint agent: find log4j on this host, and serve a log4fleet controller',
+    )
     .version(AGENT_VERSION)
     .exitOverride()
     .showHelpAfterError();
   setProcessScanner(makeProcessScanner((line) => process.stderr.write(`${line}\n`)));
   registerScanCommand(program);
+  registerHuntCommand(program);
   registerDaemonCommands(program);
   return program;
 }
@@ -25,7 +29,8 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        process.exit(0);
       process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
     }
     throw err;

@@ -9,7 +9,9 @@ export type HitKind =
   /** What a lookup that ran leaves in logs: JNDI errors, javax.naming / com.sun.jndi exceptions, remote class loading. */
   | 'trace'
   /** A string or C2 address of the admin's indicator set. */
-  | 'indicator';
+  | 'indicator'
+  /** A running JVM connected to an LDAP/RMI/DNS port (file is /proc/PID, line 0). */
+  | 'connection';
 
 /** The kinds of exploitation traces, strongest first. */
 export type TraceKind =
