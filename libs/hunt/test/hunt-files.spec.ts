@@ -55,6 +55,14 @@ describe('hunt over files', () => {
     expect(summary).toMatchObject({ files: 1, lines: 3, hits: 1, errors: 0 });
   });
 
+  it('reads empty and one-byte files', async () => {
+    writeFileSync(at('empty.log'), '');
+    writeFileSync(at('one.log'), 'x');
+    const { hits, errors, summary } = await run({ paths: [at('empty.log'), at('one.log')] });
+    expect({ hits, errors }).toEqual({ hits: [], errors: [] });
+    expect(summary).toMatchObject({ files: 2, lines: 1 });
+  });
+
   it('counts lines exactly across chunk boundaries of a multi-megabyte log', async () => {
     const lines: string[] = [];
     const expected: number[] = [];

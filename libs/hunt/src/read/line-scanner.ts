@@ -17,56 +17,53 @@ export interface CandidateLine {
 }
 
 const NL = 10;
-const PERCENT = 0x25;
-const BACKSLASH = 0x5c;
-
-/** Bytes around the cut of a long line's window that are seen twice, so no string is cut in half unseen. */
-export const WINDOW_OVERLAP = 8192;
-
-function isCandidateDollar(buf: Buffer, p: number): boolean {
-  const n = buf[p + 1];
-  return n === 0x7b || n === PERCENT || n === BACKSLASH || n === 0x26;
-}
-
-function isCandidatePercent(buf: Buffer, p: number): boolean {
-  const a = buf[p + 1];
-  const b = buf[p + 2];
-  // %24 ($), %25 (a % layer), %uXXXX
-  return (a === 0x32 && (b === 0x34 || b === 0x35)) || a === 0x75 || a === 0x55;
-}
-
-function isCandidateBackslash(buf: Buffer, p: number): boolean {
-  let q = p + 1;
-  while (buf[q] === BACKSLASH && q - p < 16) q++;
-  const c = buf[q];
-  // \u0024, \x24, \044 / \44
-  return c === 0x75 || c === 0x78 || c === 0x58 || (c >= 0x30 && c <= 0x37);
-}
-
-type Check = (buf: Buffer, p: number) => boolean;
 
 interface Needle {
   bytes: Buffer;
-  check?: Check;
 }
 
-/** Needles for exploit strings and for traces (see detect/traces.ts), plus any the caller adds. */
+/**
+ * Byte strings every exploit string or trace holds at least one of. Each is found by a native
+ * scan (memchr on its first byte, then a compare), so none may be a byte that is frequent in
+ * logs on its own (`$` in stack frames, `%` in URLs, `\` in JSON): two bytes at least, and
+ * short (node switches to a slower search from 7 bytes).
+ * - `$` before `{` or before an encoded `{`: `${`, `$%`, `$\`, `$&`
+ * - an encoded `$`: `%24`, `%25` (a `%` layer), `%u` (IIS), `%5C`/`%5c` (URL-encoded `\u0024`),
+ *   `\u0024`, `\uu` (Java allows several u), `\x24`, `\X24`, `\44`, `\044`, `&#`, `&dol` (&dollar;)
+ * - traces: `jndi`, `JNDI`, `Jndi`, `Naming` (NamingManager, NamingException), `x.nam`
+ *   (javax.naming.*), `Infini` (Infinite loop in property interpolation), `StrSub` (StrSubstitutor)
+ */
+export const NEEDLES: readonly string[] = [
+  '${',
+  '$%',
+  '$\\',
+  '$&',
+  '%24',
+  '%25',
+  '%u',
+  '%U',
+  '%5C',
+  '%5c',
+  '\\u0024',
+  '\\uu',
+  '\\x24',
+  '\\X24',
+  '\\44',
+  '\\044',
+  '&#',
+  '&dol',
+  'jndi',
+  'JNDI',
+  'Jndi',
+  'Naming',
+  'x.nam',
+  'Infini',
+  'StrSub',
+];
+
+/** The scanner's needles plus any the caller adds (indicator strings). */
 export function defaultNeedles(extra: readonly string[] = []): Needle[] {
-  return [
-    { bytes: Buffer.from('$'), check: isCandidateDollar },
-    { bytes: Buffer.from('%'), check: isCandidatePercent },
-    { bytes: Buffer.from('\\'), check: isCandidateBackslash },
-    { bytes: Buffer.from('&#') },
-    { bytes: Buffer.from('&dollar') },
-    { bytes: Buffer.from('jndi') },
-    { bytes: Buffer.from('JNDI') },
-    { bytes: Buffer.from('Jndi') },
-    { bytes: Buffer.from('javax.naming') },
-    { bytes: Buffer.from('sun.naming') },
-    { bytes: Buffer.from('StrSubstitutor') },
-    { bytes: Buffer.from('Infinite loop') },
-    ...extra.filter((s) => s.length > 0).map((s) => ({ bytes: Buffer.from(s) })),
-  ];
+  return [...NEEDLES, ...extra.filter((s) => s.length > 0)].map((s) => ({ bytes: Buffer.from(s) }));
 }
 
 export class LineScanner {
@@ -166,13 +163,9 @@ export class LineScanner {
   /** Starts of the lines in buf[from, to) that hold a needle, ascending, each once. */
   private candidateStarts(buf: Buffer, from: number, to: number): number[] {
     const starts: number[] = [];
-    for (const { bytes, check } of this.needles) {
+    for (const { bytes } of this.needles) {
       let p = buf.indexOf(bytes, from);
       while (p >= 0 && p < to) {
-        if (check && !check(buf, p)) {
-          p = buf.indexOf(bytes, p + 1);
-          continue;
-        }
         const ls = Math.max(from, buf.lastIndexOf(NL, p) + 1);
         starts.push(ls);
         const le = buf.indexOf(NL, p);

@@ -13,7 +13,7 @@ export const CHUNK_BYTES = 1024 * 1024;
 /** Magic bytes decide, not the name: rotated logs are `app.log.1.gz`, `app.log-20211210`, or renamed. */
 export function containerOf(head: Buffer): Container {
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   if (head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
   if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
   if (head.toString('latin1', 0, 4) === 'PK\x03\x04') return 'zip';
