@@ -18,6 +18,9 @@ export interface CandidateLine {
 
 const NL = 10;
 
+/** Bytes around the cut of a long line's window that are seen twice, so no string is cut in half unseen. */
+export const WINDOW_OVERLAP = 8192;
+
 interface Needle {
   bytes: Buffer;
 }
