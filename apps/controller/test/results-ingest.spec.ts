@@ -189,6 +189,25 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
     for (const { agent } of scans) expect(await findingsOf(agent.hostId)).toBe(1);
   });
 
+  it("refuses, naming the command, a scan's chunk that carries another kind's results, and stores nothing of it", async () => {
+    const { agent, commandId } = await agentWithScan();
+    const wrong: UploadResultsRequest = {
+      ...chunk(commandId),
+      kindResults: { kind: { $case: 'reserved', value: {} } },
+    };
+    const refused = await agent.upload(wrong).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ code: status.INVALID_ARGUMENT });
+    expect(String(refused)).toContain(`command ${commandId} is a scan`);
+    // The same scan's proper chunk is still taken: nothing of the refused one was kept.
+    const answer = await agent.upload(chunk(commandId));
+    expect(answer).toMatchObject({ duplicate: false, complete: true });
+    await scanIngested(controller, agent.hostId, commandId);
+    expect(await findingsOf(agent.hostId)).toBe(1);
+  });
+
   it('ingests many chunks at once; a corrupt stored chunk is set aside alone, named, and can be retried', async () => {
     await stopIngestion();
     const scans = await Promise.all([1, 2, 3, 4].map(() => agentWithScan()));

@@ -99,11 +99,19 @@ function encodeScan(e: Encoder, scan: ScanCommand): void {
     .bool(scan.processesOnly);
 }
 
+/**
+ * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
+ * proto without its branch here does not compile (its parameters would go unsigned).
+ */
 function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
   switch (kind.$case) {
     case 'scan':
       encodeScan(e, kind.value);
       return;
+    default: {
+      const unknownKind: never = kind.$case;
+      throw new Error(`no canonical encoding for command kind ${String(unknownKind)}`);
+    }
   }
 }
 

@@ -28,6 +28,8 @@ export const PROTOCOL_LIMITS = {
   errorCodeBytes: 64,
   /** Chunks of one command's results. */
   totalChunks: 100_000,
+  /** A chunk's kind_results (results of a kind other than scan), encoded: a kind splits beyond. */
+  kindResultsBytes: 1024 * 1024,
 } as const;
 
 /** inventory.proto: a snapshot over any of them is refused whole. */

@@ -1,6 +1,7 @@
 import { UploadResultsRequest } from '@log4fleet/contracts';
 import type { ResultCommand } from '../commands/commands.service';
 import { DomainException } from '../common/domain.exception';
+import { wrongKindOfResults } from './kind-results';
 import type { StoredChunk } from './result-chunks.repository';
 
 /**
@@ -16,7 +17,8 @@ export function resultsRefusal(command: ResultCommand): string | null {
 }
 
 /**
- * A chunk's total must match the one announced before: by its command's first stored chunk
+ * A chunk must be results of its command's kind (a kind with result handling, its own case of
+ * results), and its total must match the one announced before: by its command's first stored chunk
  * (`stored`), or, when none is stored, by the agent's success report (commands.total_chunks).
  * The command row is not written here: agents' reports update it meanwhile.
  */
@@ -24,11 +26,14 @@ export function checkConsistent(
   command: ResultCommand,
   chunk: UploadResultsRequest,
   stored: number | null,
+  handledKinds: ReadonlySet<string>,
 ): void {
-  if (command.kind !== 'scan')
+  if (!handledKinds.has(command.kind))
     throw DomainException.invalid(
-      `command ${command.id} is a ${command.kind}, which uploads no scan results`,
+      `command ${command.id} is a ${command.kind}, which uploads no results`,
     );
+  const wrong = wrongKindOfResults(command, chunk);
+  if (wrong) throw DomainException.invalid(wrong);
   const announced = stored ?? command.totalChunks;
   if (announced !== null && announced !== chunk.totalChunks) {
     throw DomainException.invalid(

@@ -14,6 +14,7 @@ import { TransactionService } from '../database/transaction.service';
 import { IngestQueue } from './ingest-queue.service';
 import { LimitRefusal, ResultLimits } from './result-limits.service';
 import { checkConsistent, resultsRefusal } from './result-chunk-checks';
+import { KIND_RESULT_HANDLERS, KindResultHandler, handlersByKind } from './kind-results';
 import { ChunkKey, NewChunk, ResultChunksRepository } from './result-chunks.repository';
 
 interface Upload {
@@ -44,7 +45,13 @@ export class ResultUploadsService {
     private readonly ingestQueue: IngestQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly limits: ResultLimits,
-  ) {}
+    @Inject(KIND_RESULT_HANDLERS) handlers: readonly KindResultHandler[],
+  ) {
+    this.handledKinds = new Set(handlersByKind(handlers).keys());
+  }
+
+  /** The kinds whose commands upload results (those with result handling). */
+  private readonly handledKinds: ReadonlySet<string>;
 
   /**
    * Keeps one chunk raw, keyed by (agent, command, sequence), and answers at once: a repeated
@@ -134,7 +141,7 @@ export class ResultUploadsService {
           continue;
         }
         try {
-          checkConsistent(command, chunk, mine[0]?.totalChunks ?? null);
+          checkConsistent(command, chunk, mine[0]?.totalChunks ?? null, this.handledKinds);
         } catch (error) {
           outcomes.push({ ok: false, error });
           continue;

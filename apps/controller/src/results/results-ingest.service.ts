@@ -1,12 +1,17 @@
 import { loggerFor } from '../common/logger';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { UploadResultsRequest } from '@log4fleet/contracts';
 import { CommandsService, ResultCommand, unknownCommand } from '../commands/commands.service';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { permanentDataError } from '../database/database-errors';
 import { TransactionService } from '../database/transaction.service';
 import { IngestQueue } from './ingest-queue.service';
-import { ScanResults } from '../scan/scan-results';
+import {
+  KIND_RESULT_HANDLERS,
+  KindResultChunk,
+  KindResultHandler,
+  handlersByKind,
+} from './kind-results';
 import { decodeStored, resultsRefusal } from './result-chunk-checks';
 import { ChunkKey, ResultChunksRepository, StoredChunk } from './result-chunks.repository';
 import { IngestOutcome, ResultChunksSetAside } from './result-chunks-set-aside';
@@ -20,6 +25,8 @@ export class ResultsIngestService {
   private readonly logger = loggerFor(ResultsIngestService.name);
   /** Chunks ingested per transaction: as many as the queue runs at once (QueueSettings.batchSize). */
   private readonly batcher: MicroBatcher<ChunkKey, IngestOutcome>;
+  /** Each kind's result handling (results.module.ts registers them). */
+  private readonly handlers: ReadonlyMap<string, KindResultHandler>;
 
   constructor(
     private readonly tx: TransactionService,
@@ -27,8 +34,9 @@ export class ResultsIngestService {
     private readonly setAside: ResultChunksSetAside,
     private readonly commands: CommandsService,
     ingestQueue: IngestQueue,
-    private readonly scanResults: ScanResults,
+    @Inject(KIND_RESULT_HANDLERS) handlers: readonly KindResultHandler[],
   ) {
+    this.handlers = handlersByKind(handlers);
     this.batcher = new MicroBatcher((keys) => this.ingestBatch(keys), ingestQueue.batchSize);
   }
 
@@ -114,6 +122,15 @@ export class ResultsIngestService {
     const decoded = new Map<string, UploadResultsRequest>();
     const unreadable: Array<{ chunk: StoredChunk; error: string }> = [];
     for (const c of chunks) {
+      const kind = commands.get(c.commandId)!.kind;
+      if (!this.handlers.has(kind)) {
+        // Stored by a controller that knew the kind (a rolling upgrade, a downgrade): kept, not lost.
+        unreadable.push({
+          chunk: c,
+          error: `result chunk ${c.commandId}/${c.sequence} of agent ${c.agentId} answers a ${kind} command, whose results this controller cannot handle; it is set aside, not ingested`,
+        });
+        continue;
+      }
       try {
         decoded.set(c.id, decodeStored(c, payloadOf.get(c.id)!));
       } catch (error) {
@@ -128,12 +145,21 @@ export class ResultsIngestService {
     if (chunks.length === 0) return outcomes;
     const ids = chunks.map((c) => c.id);
     const createdAt = new Date().toISOString();
-    await this.scanResults.ingest(
-      chunks.map((c) => ({ ...c, results: decoded.get(c.id)! })),
-      commands,
-      stored,
-      createdAt,
-    );
+    // Each kind's chunks to its handler, in the order kinds first appear (deterministic).
+    const byKind = new Map<string, KindResultChunk[]>();
+    for (const c of chunks) {
+      const kind = commands.get(c.commandId)!.kind;
+      const list = byKind.get(kind) ?? [];
+      list.push({
+        id: c.id,
+        commandId: c.commandId,
+        sequence: c.sequence,
+        results: decoded.get(c.id)!,
+      });
+      byKind.set(kind, list);
+    }
+    for (const [kind, list] of byKind)
+      await this.handlers.get(kind)!.ingest(list, commands, stored, createdAt);
     const marked = await this.chunks.markIngested(ids, createdAt);
     if (marked !== ids.length)
       throw new Error(

@@ -17,6 +17,7 @@ import { ResultChunksRepository } from './result-chunks.repository';
 import { ResultChunksSetAside } from './result-chunks-set-aside';
 
 import { ScanResults } from '../scan/scan-results';
+import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
   imports: [AuditModule, CommandsModule, HostsModule],
@@ -33,7 +34,14 @@ import { ScanResults } from '../scan/scan-results';
     SweepChunksJob,
     ResultLimits,
     ResultPayloadRetention,
+    // Each kind's result handling (results/kind-results.ts): a kind adds its class here and to
+    // the factory's list.
     ScanResults,
+    {
+      provide: KIND_RESULT_HANDLERS,
+      useFactory: (...handlers: KindResultHandler[]): KindResultHandler[] => handlers,
+      inject: [ScanResults],
+    },
   ],
   exports: [
     ResultsIngestService,

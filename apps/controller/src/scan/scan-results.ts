@@ -11,6 +11,7 @@ import { bulkInsert } from '../database/bulk-insert';
 import { placeholders, rawQuery } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
+import type { KindResultHandler } from '../results/kind-results';
 import { ScanRunEntity } from '../results/scan-run.entity';
 import {
   FINDING_COLUMNS,
@@ -48,7 +49,8 @@ export interface StoredScanChunk {
  * decoding, chunks set aside, marking chunks ingested).
  */
 @Injectable()
-export class ScanResults {
+export class ScanResults implements KindResultHandler {
+  readonly kind = 'scan';
   private readonly logger = loggerFor(ScanResults.name);
 
   constructor(
@@ -64,8 +66,8 @@ export class ScanResults {
    */
   async ingest(
     chunks: ScanChunk[],
-    commands: Map<string, ResultCommand>,
-    stored: Map<string, StoredScanChunk[]>,
+    commands: ReadonlyMap<string, ResultCommand>,
+    stored: ReadonlyMap<string, readonly StoredScanChunk[]>,
     createdAt: string,
   ): Promise<void> {
     const manager = this.tx.manager;
@@ -194,7 +196,7 @@ export class ScanResults {
   private async completeScans(
     runs: ScanRunEntity[],
     vulnerableOf: Map<string, boolean>,
-    commands: Map<string, ResultCommand>,
+    commands: ReadonlyMap<string, ResultCommand>,
     manager: EntityManager,
   ): Promise<void> {
     const now = new Date();
