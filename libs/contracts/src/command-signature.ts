@@ -7,7 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { CommandSigningKeys, SigningKeyRotation } from './generated/log4fleet/agent/v1/agent';
-import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/commands';
+import type { Command, HuntCommand, ScanCommand } from './generated/log4fleet/agent/v1/commands';
 
 /**
  * Command signing, shared by both ends. The controller signs, the agent verifies, over a
@@ -21,7 +21,9 @@ import type { Command, ScanCommand } from './generated/log4fleet/agent/v1/comman
  * big-endian; bool = one byte 0/1; a list = u32 count + its items. The parameters of each kind
  * are its typed message's fields in field-number order (scan: paths, exclude,
  * include_network_fs, one_file_system, max_depth, max_nested_bytes, threads, nice, processes,
- * processes_only). A new kind adds its own branch to `encodeParams`.
+ * processes_only; hunt: paths, since_ms, indicator_strings, indicator_c2, indicator_hashes,
+ * indicator_filenames, indicator_paths, config_dirs, changed_since_ms, no_jvms, max_line_bytes,
+ * max_decompressed_bytes). A new kind adds its own branch to `encodeParams`.
  *
  * A rotation statement ("log4fleet-key-rotation\0" | 0x01 | bytes(new key) |
  * u64(not_before_ms)) is signed by the key it replaces.
@@ -99,6 +101,21 @@ function encodeScan(e: Encoder, scan: ScanCommand): void {
     .bool(scan.processesOnly);
 }
 
+function encodeHunt(e: Encoder, hunt: HuntCommand): void {
+  e.list(hunt.paths, (p) => e.str(p));
+  e.u64(hunt.sinceMs);
+  e.list(hunt.indicatorStrings, (x) => e.str(x));
+  e.list(hunt.indicatorC2, (x) => e.str(x));
+  e.list(hunt.indicatorHashes, (x) => e.str(x));
+  e.list(hunt.indicatorFilenames, (x) => e.str(x));
+  e.list(hunt.indicatorPaths, (x) => e.str(x));
+  e.list(hunt.configDirs, (x) => e.str(x));
+  e.u64(hunt.changedSinceMs)
+    .bool(hunt.noJvms)
+    .u64(hunt.maxLineBytes)
+    .u64(hunt.maxDecompressedBytes);
+}
+
 /**
  * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
  * proto without its branch here does not compile (its parameters would go unsigned).
@@ -108,9 +125,14 @@ function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
     case 'scan':
       encodeScan(e, kind.value);
       return;
+    case 'hunt':
+      encodeHunt(e, kind.value);
+      return;
     default: {
-      const unknownKind: never = kind.$case;
-      throw new Error(`no canonical encoding for command kind ${String(unknownKind)}`);
+      const unknownKind: never = kind;
+      throw new Error(
+        `no canonical encoding for command kind ${String((unknownKind as { $case?: unknown }).$case)}`,
+      );
     }
   }
 }

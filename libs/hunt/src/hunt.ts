@@ -38,6 +38,18 @@ export interface HuntOptions {
   /** Files above this size are not hashed (default 256 MiB). */
   maxHashBytes?: number;
   analyze?: AnalyzeOptions;
+  /** Stops the hunt (between chunks): hunt() rejects with HuntCancelled. */
+  signal?: AbortSignal;
+}
+
+export class HuntCancelled extends Error {
+  constructor() {
+    super('hunt cancelled');
+  }
+}
+
+function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new HuntCancelled();
 }
 
 export interface HuntSink {
@@ -94,6 +106,7 @@ export async function hunt(options: HuntOptions, sink: HuntSink): Promise<HuntSu
     report.error,
   );
   for await (const file of files) {
+    checkSignal(options.signal);
     if (options.indicators)
       await fileIndicators(file, options.indicators, options.maxHashBytes, report);
     await huntFile(file, options, limits, c, report);
@@ -160,6 +173,7 @@ async function huntFile(
     c.files++;
     await scanChunks(chunks, shown, st.mtimeMs, options, limits, c, report);
   } catch (err) {
+    if (err instanceof HuntCancelled) throw err;
     if (err instanceof DecompressedTooLarge)
       report.error({
         path: shown,
@@ -225,7 +239,10 @@ async function scanChunks(
     yield* chunks;
   })();
   const source = encoding === 'utf8' ? all : utf16AsUtf8(all, encoding);
-  for await (const chunk of source) scanner.feed(chunk);
+  for await (const chunk of source) {
+    checkSignal(options.signal);
+    scanner.feed(chunk);
+  }
   scanner.end();
   c.bytes += scanner.bytes;
   c.lines += scanner.lines;

@@ -14,7 +14,7 @@ export { lineTimestamp, type LineTimestamp } from './read/timestamp';
 export { LineScanner, defaultNeedles, type CandidateLine } from './read/line-scanner';
 export { containerOf, sniffText, type Container, type TextEncoding } from './read/log-source';
 export { walkLogFiles, looksLikeLog, type LogFile } from './read/walk';
-export { hunt, type HuntOptions, type HuntSink } from './hunt';
+export { hunt, HuntCancelled, type HuntOptions, type HuntSink } from './hunt';
 export {
   IndicatorMatcher,
   loadIndicatorDir,

@@ -103,7 +103,9 @@ export type HuntErrorCode =
   | 'corrupt-compressed'
   | 'decompressed-too-large'
   | 'unsupported-compression'
-  | 'too-many-files';
+  | 'too-many-files'
+  /** More hits than a hunt sends: counted, not sent. */
+  | 'truncated';
 
 /** A file or directory the hunt could not read completely. */
 export interface HuntError {

@@ -9,6 +9,7 @@ import { invalidIdMessage, isCommandId } from './command-id';
 import type { ExecutedCommand, ExecutedLog } from './executed-log';
 import type { KindHandler, KindHandlers } from './kinds/kind-handler';
 import { ScanHandler } from './kinds/scan-handler';
+import { HuntHandler } from '../hunt/hunt-handler';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import { truncateUtf8, type ScanFn } from './scan-mapping';
@@ -90,6 +91,7 @@ export class CommandExecutor {
         workDir: deps.workDir,
         workerFile: deps.workerFile,
       }),
+      hunt: new HuntHandler({ outbox: deps.outbox }),
     };
   }
 
