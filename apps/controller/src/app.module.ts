@@ -14,6 +14,7 @@ import { InventoryModule } from './inventory/inventory.module';
 import { HostsApiModule } from './hosts/hosts-api.module';
 import { ResultsModule } from './results/results.module';
 import { ScanModule } from './scan/scan.module';
+import { HuntModule } from './hunt/hunt.module';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
         HostsApiModule,
         CommandsModule,
         ScanModule,
+        HuntModule,
         ResultsModule,
         HealthModule,
         InventoryModule,

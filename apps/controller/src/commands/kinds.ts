@@ -1,3 +1,4 @@
+import { huntKind, type HuntParams } from '../hunt/hunt.kind';
 import { scanKind, type ScanParams } from '../scan/scan.kind';
 import { checkKindsRegistered, type CommandKindDefinition } from './command-kind';
 
@@ -7,6 +8,7 @@ import { checkKindsRegistered, type CommandKindDefinition } from './command-kind
  */
 export interface KindParams {
   scan: ScanParams;
+  hunt: HuntParams;
 }
 export type KindName = keyof KindParams;
 
@@ -19,6 +21,7 @@ export type CommandRequest = { [K in KindName]: { kind: K; params: KindParams[K]
 export const COMMAND_KINDS: { readonly [K in KindName]: CommandKindDefinition<K, KindParams[K]> } =
   {
     scan: scanKind,
+    hunt: huntKind,
   };
 
 checkKindsRegistered(COMMAND_KINDS);

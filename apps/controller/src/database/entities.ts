@@ -22,6 +22,8 @@ import { SchedulePauseRetention1765100000000 } from './migrations/1765100000000-
 import { CommandSigningKeyEntity } from '../signing/command-signing-key.entity';
 import { CommandSigningKeys1765400000000 } from './migrations/1765400000000-command-signing-keys.migration';
 import { CampaignCommandKinds1765500000000 } from './migrations/1765500000000-campaign-command-kinds.migration';
+import { HuntHitEntity, HuntRunEntity } from '../hunt/hunt-hit.entity';
+import { HuntHits1765640000000 } from './migrations/1765640000000-hunt-hits.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -41,6 +43,9 @@ export const ENTITIES = [
   ScheduleEntity,
   InventorySnapshotEntity,
   CommandSigningKeyEntity,
+  // hunt kind
+  HuntHitEntity,
+  HuntRunEntity,
 ];
 
 export const MIGRATIONS = [
@@ -55,4 +60,5 @@ export const MIGRATIONS = [
   SchedulePauseRetention1765100000000,
   CommandSigningKeys1765400000000,
   CampaignCommandKinds1765500000000,
+  HuntHits1765640000000,
 ];

@@ -77,7 +77,9 @@ export function idsLockedInOrder(
   lock: boolean,
 ): string {
   const list = placeholders(count, first);
-  return lock ? `SELECT id FROM ${table} WHERE id IN (${list}) ORDER BY id FOR NO KEY UPDATE` : list;
+  return lock
+    ? `SELECT id FROM ${table} WHERE id IN (${list}) ORDER BY id FOR NO KEY UPDATE`
+    : list;
 }
 
 /** Rows per statement of updateFromValues. */

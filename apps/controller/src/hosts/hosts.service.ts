@@ -223,6 +223,34 @@ export class HostsService {
     );
   }
 
+  /**
+   * A hunt found signs of exploitation (issue 17): the host is flagged compromise-suspected
+   * (unless flagged already: the first reason stays, the timeline gets both), and the timeline
+   * (audit) records host.compromise_suspected with the evidence.
+   */
+  async flagCompromiseSuspected(
+    hostId: string,
+    reason: string,
+    actor: string,
+    details: Record<string, unknown>,
+    manager: EntityManager,
+  ): Promise<void> {
+    const host = await this.repo(manager).findOneBy({ id: hostId });
+    if (!host) return;
+    const flagReason = `compromise-suspected: ${reason}`.slice(0, 255);
+    if (!host.flagged) {
+      await this.repo(manager).update({ id: hostId }, { flagged: true, flagReason });
+      await this.audit.record(
+        { actor, action: 'host.flagged', hostId, details: { reason: flagReason, ...details } },
+        manager,
+      );
+    }
+    await this.audit.record(
+      { actor, action: 'host.compromise_suspected', hostId, details: { reason, ...details } },
+      manager,
+    );
+  }
+
   /** Moves the entity's status (the caller stores it) and records host.status_changed. */
   private async changeStatus(
     host: HostEntity,

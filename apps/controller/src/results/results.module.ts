@@ -17,10 +17,12 @@ import { ResultChunksRepository } from './result-chunks.repository';
 import { ResultChunksSetAside } from './result-chunks-set-aside';
 
 import { ScanResults } from '../scan/scan-results';
+import { HuntModule } from '../hunt/hunt.module';
+import { HuntResultsHandler } from '../hunt/hunt-results';
 import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
-  imports: [AuditModule, CommandsModule, HostsModule],
+  imports: [AuditModule, CommandsModule, HostsModule, HuntModule],
   controllers: [FindingsController, CommandResultsController],
   providers: [
     ResultsIngestService,
@@ -37,10 +39,11 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     // Each kind's result handling (results/kind-results.ts): a kind adds its class here and to
     // the factory's list.
     ScanResults,
+    HuntResultsHandler,
     {
       provide: KIND_RESULT_HANDLERS,
       useFactory: (...handlers: KindResultHandler[]): KindResultHandler[] => handlers,
-      inject: [ScanResults],
+      inject: [ScanResults, HuntResultsHandler],
     },
   ],
   exports: [
