@@ -38,7 +38,7 @@ describe('hunt kind: stored parameters to the wire', () => {
     ],
     ['noJvms only when true', { noJvms: 'yes' }, { noJvms: false }],
   ])('%s', (_what, stored, wire) => {
-    const sent = huntKind.toWire(huntKind.fromStored(stored as Record<string, unknown>));
+    const sent = huntKind.toWire(huntKind.fromStored(stored));
     expect(sent.$case).toBe('hunt');
     expect(sent.value).toMatchObject(wire);
   });
