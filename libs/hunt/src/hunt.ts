@@ -212,11 +212,21 @@ async function scanChunks(
   }
   const reference = { year: new Date(mtimeMs).getFullYear(), notAfterMs: mtimeMs };
   const indicators = options.indicators;
+  let windowLine = 0;
+  let windowSeen = new Set<string>();
   const scanner = new LineScanner(
     defaultNeedles(indicators?.needles() ?? []),
     limits.maxLineBytes,
     (cand) => {
-      const hits = lineHits(cand, indicators, options.analyze);
+      let hits = lineHits(cand, indicators, options.analyze);
+      if (cand.window) {
+        // Windows of an over-long line overlap: what the overlap holds is reported once.
+        if (cand.line !== windowLine) [windowLine, windowSeen] = [cand.line, new Set<string>()];
+        hits = hits.filter((h) => {
+          const key = `${h.kind}\0${h.decoded}`;
+          return windowSeen.has(key) ? false : Boolean(windowSeen.add(key));
+        });
+      }
       if (hits.length === 0) return;
       const own = lineTimestamp(cand.text, reference);
       if (options.sinceMs !== undefined) {

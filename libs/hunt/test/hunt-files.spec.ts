@@ -155,6 +155,21 @@ describe('hunt over files', () => {
     expect(hits[0].raw.length).toBeLessThanOrEqual(4096);
   });
 
+  it('reports a string in the overlap of two windows of a long line once', async () => {
+    // A line longer than the cap is analysed chunk by chunk (1 MiB), each window keeping the
+    // last 8 KiB of the one before: a string in those 8 KiB is seen by both windows.
+    const long = 'x'.repeat(1024 * 1024 - 4000) + ATTACK + 'y'.repeat(200_000);
+    writeFileSync(at('overlap.log'), `${long}\nnext\n`);
+    const { hits, summary } = await run({
+      paths: [at('overlap.log')],
+      limits: { maxLineBytes: 64 * 1024 },
+    });
+    expect(hits.map((h) => [h.line, h.target?.host, h.rawTruncated])).toEqual([
+      [1, 'evil.example', true],
+    ]);
+    expect(summary.lines).toBe(2);
+  });
+
   it('--since: skips files last written before it, lines stamped before it, and stack lines under them', async () => {
     mkdirSync(at('since'));
     writeFileSync(
