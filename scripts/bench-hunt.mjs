@@ -10,7 +10,8 @@
 //     app.log.gz is the same text gzip-compressed (level 6). params.json is the marker: when it
 //     differs the cache is regenerated. Deterministic (seeded PRNG).
 //  2. Measures (warm page cache) and prints: `grep -F jndi` on the plain file (the floor the issue
-//     names), `grep -c -F '${'`, `zcat | grep -F jndi` for the gzip file, then the agent
+//     names), `grep -F '${'`, `zcat | grep -F jndi` for the gzip file (grep's output to a file:
+//     to /dev/null GNU grep stops at the first match), then the agent
 //     (`node dist/apps/agent/main.js hunt --json FILE`) on the plain and the gzip file: wall s,
 //     MB/s (10^6 bytes of text), CPU s and peak RSS.
 //  3. Checks that the agent found every planted attack (count of `jndi` hits equals the number
@@ -39,7 +40,7 @@ const DIR = path.resolve(env.BENCH_HUNT_DIR ?? '/var/tmp/log4fleet-bench-hunt', 
 const AGENT = path.resolve(ROOT, env.BENCH_AGENT ?? 'dist/apps/agent/main.js');
 const RUNS = Math.max(1, Number(env.BENCH_RUNS ?? 1));
 const RSS_LIMIT_MB = 300;
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 
 const log = (s) => process.stdout.write(`${s}\n`);
 const fmt = (x, d = 2) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
@@ -96,7 +97,8 @@ function makeLine(r, i, attack) {
       : `${w()}=${w()}%20${w()}&page=${i % 50}`;
     return `${ip} - - [10/Dec/2021:12:00:${String(i % 60).padStart(2, '0')} +0000] "GET /${w()}/${w()}?${q} HTTP/1.1" 200 ${Math.floor(r() * 50000)} "https://shop.example/${w()}" "Mozilla/5.0 (X11; Linux x86_64) ${payload && attack ? payload : 'Firefox/95.0'}"`;
   }
-  if (x < 0.8)
+  // A stack frame carries no message: a planted attack goes into an application line instead.
+  if (x < 0.8 || (attack && x < 0.92))
     return `${ts} INFO  [http-nio-8080-exec-${i % 200}] ${CLASSES[i % CLASSES.length]} - ${w()} ${w()} id=${i} ${payload ?? `took ${Math.floor(r() * 900)} ms`}`;
   if (x < 0.92)
     return `\tat ${CLASSES[i % CLASSES.length]}.${w()}$${i % 7}(${w()}.java:${i % 900}) ~[app.jar:1.0]`;
@@ -199,8 +201,9 @@ async function main() {
   log(
     `\n${'row'.padEnd(34)} ${'wall s'.padStart(8)} ${'MB/s'.padStart(8)} ${'CPU s'.padStart(8)} ${'RSS MB'.padStart(8)}`,
   );
-  const floor = await row('grep -F jndi (floor)', 'grep', ['-F', '-c', 'jndi', plain], info.bytes);
-  await row("grep -F '${'", 'grep', ['-F', '-c', '${', plain], info.bytes);
+  // GNU grep stops at the first match when its output is /dev/null: it writes to a file here.
+  const floor = await row('grep -F jndi (floor)', 'grep', ['-F', 'jndi', plain], info.bytes, out);
+  await row("grep -F '${'", 'grep', ['-F', '${', plain], info.bytes, out);
   const agentPlain = await row(
     'agent hunt --json (plain)',
     process.execPath,
@@ -216,8 +219,9 @@ async function main() {
     await row(
       'zcat | grep -F jndi (gzip floor)',
       'sh',
-      ['-c', `zcat "${gz}" | grep -F -c jndi`],
+      ['-c', `zcat "${gz}" | grep -F jndi`],
       info.bytes,
+      out,
     );
     agentGz = await row(
       'agent hunt --json (gzip)',
