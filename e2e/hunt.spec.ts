@@ -263,6 +263,22 @@ describe('hunt: real agents hunting real logs, driven through the REST API', () 
     expect(group).toMatchObject({ hosts: 2 });
   });
 
+  it('configuration changed after the date is listed with the host hits, at low confidence', async () => {
+    const conf = path.join(beta.dir, 'conf');
+    await mkdir(conf, { recursive: true });
+    await writeFile(path.join(conf, 'log4j2.xml'), '<Configuration/>');
+    const command = await api<CommandDto>('POST', `/hosts/${betaId}/hunts`, {
+      paths: [path.join(beta.dir, 'logs')],
+      configDirs: [conf],
+      changedSince: '2021-12-01T00:00:00Z',
+    });
+    expect(await ended(command.id)).toMatchObject({ state: 'succeeded' });
+    const hits = await hitsOf(command.id, 3);
+    expect(hits.filter((h) => h.kind === 'changed-file')).toEqual([
+      expect.objectContaining({ file: path.join(conf, 'log4j2.xml'), confidence: 'low', line: 0 }),
+    ]);
+  });
+
   it('bad hunt parameters are a 400 naming them', async () => {
     await expect(
       api('POST', `/hosts/${alphaId}/hunts`, { paths: ['relative/logs'] }),
