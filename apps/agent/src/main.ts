@@ -5,6 +5,7 @@ import { makeProcessScanner } from './scan/process-scan';
 import { registerDaemonCommands } from './daemon/daemon.command';
 import { registerProbeCommand } from './probe/probe.command';
 import { registerRemediationCommands } from './remediation/fix.command';
+import { registerHuntCommand } from './hunt/hunt.command';
 
 /** Exit code for usage errors (BSD sysexits EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -27,6 +28,7 @@ function buildProgram(): Command {
   registerScanCommand(program);
   registerProbeCommand(program);
   registerRemediationCommands(program);
+  registerHuntCommand(program);
   registerDaemonCommands(program);
   // A usage error prints the one line that was wrong and where to look, not the whole help.
   for (const command of program.commands) command.showHelpAfterError(usageHint(command.name()));

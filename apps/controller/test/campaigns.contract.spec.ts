@@ -56,7 +56,8 @@ describe('campaigns and schedules REST contract', () => {
   it.each([
     ['no selector', {}],
     ['an empty selector', { selector: {} }],
-    ['a kind not runnable yet', { kind: 'hunt', selector: { all: true } }],
+    // hunt became a kind (issue 17): a name no kind will take.
+    ['a kind not runnable yet', { kind: 'teleport', selector: { all: true } }],
     ['an unknown field', { selector: { all: true }, shell: 'rm -rf /' }],
     ['a bad tag', { selector: { tags: ['no spaces allowed'] } }],
     ['a bad host id', { selector: { hostIds: ['not-a-uuid'] } }],
@@ -70,7 +71,11 @@ describe('campaigns and schedules REST contract', () => {
   });
 
   it.each([
-    ['a kind that is not a command kind', { kind: 'hunt' }, 'kind "hunt" is not a command kind'],
+    [
+      'a kind that is not a command kind',
+      { kind: 'teleport' },
+      'kind "teleport" is not a command kind',
+    ],
     ['params of the wrong type', { kind: 'scan', params: { paths: '/opt' } }, 'params.paths'],
     ['an unknown param', { kind: 'scan', params: { shell: 'rm -rf /' } }, 'params.property shell'],
     ['params that are not an object', { params: '/opt' }, 'params must be an object'],
@@ -91,6 +96,25 @@ describe('campaigns and schedules REST contract', () => {
       status: 400,
       message: expect.stringContaining(named),
     });
+  });
+
+  it('takes a campaign and a schedule of kind hunt, its params validated by the hunt kind', async () => {
+    const bad = await post('/campaigns', operator, {
+      selector: { all: true },
+      kind: 'hunt',
+      params: { paths: ['relative'] },
+    });
+    expect(bad.status).toBe(400);
+    expect(String((bad.body as { message: unknown }).message)).toContain(
+      'params.paths must be absolute paths',
+    );
+    const schedule = await post('/schedules', operator, {
+      everySeconds: 3600,
+      selector: { all: true },
+      kind: 'hunt',
+      params: { paths: ['/var/log'], since: '2021-12-01T00:00:00Z', indicatorC2: ['c2.example'] },
+    });
+    expect(schedule.status).toBe(201);
   });
 
   it('takes a schedule of an explicit kind scan with params, and one with the older scan field', async () => {

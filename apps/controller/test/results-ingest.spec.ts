@@ -193,7 +193,12 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('result ingestion on %s', (d
     const { agent, commandId } = await agentWithScan();
     const wrong: UploadResultsRequest = {
       ...chunk(commandId),
-      kindResults: { kind: { $case: 'reserved', value: {} } },
+      kindResults: {
+        kind: {
+          $case: 'release',
+          value: { state: 'released', code: '', reason: '', tableWasPresent: true },
+        },
+      },
     };
     const refused = await agent.upload(wrong).then(
       () => undefined,

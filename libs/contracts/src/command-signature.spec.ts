@@ -1,4 +1,8 @@
-import { Command, type QuarantineCommand } from './generated/log4fleet/agent/v1/commands';
+import {
+  Command,
+  type HuntCommand,
+  type QuarantineCommand,
+} from './generated/log4fleet/agent/v1/commands';
 import {
   canonicalCommandBytes,
   checkCommandSignature,
@@ -256,6 +260,66 @@ describe('canonical encoding of fix and restore', () => {
     expect(
       checkCommandSignature(signed, { agentId: AGENT, pinnedKey: key.publicKey, nowMs: NOW }),
     ).toBeNull();
+  });
+});
+
+describe('canonical encoding of a hunt', () => {
+  const huntValue: HuntCommand = {
+    paths: ['/var/log'],
+    sinceMs: NOW - 86_400_000,
+    indicatorStrings: ['Basic/Command'],
+    indicatorC2: ['c2.example'],
+    indicatorHashes: ['d41d8cd98f00b204e9800998ecf8427e'],
+    indicatorFilenames: ['/tmp/kinsing'],
+    indicatorPaths: ['/tmp'],
+    configDirs: ['/etc/app'],
+    changedSinceMs: NOW - 2 * 86_400_000,
+    noJvms: false,
+    maxLineBytes: 1 << 20,
+    maxDecompressedBytes: 1 << 30,
+  };
+  const hunt = (value: HuntCommand): Command => ({
+    ...scan(),
+    kind: { $case: 'hunt', value },
+    agentId: AGENT,
+  });
+
+  it('changes with every parameter (a changed parameter breaks the signature)', () => {
+    const base = canonicalCommandBytes(hunt(huntValue));
+    const changed: Array<Partial<HuntCommand>> = [
+      { paths: ['/var/lo', 'g'] },
+      { sinceMs: huntValue.sinceMs + 1 },
+      { indicatorStrings: [] },
+      { indicatorC2: ['c2.example', 'x'] },
+      { indicatorHashes: ['d41d8cd98f00b204e9800998ecf8427f'] },
+      { indicatorFilenames: ['/tmp/kinsin'] },
+      { indicatorPaths: ['/var/tmp'] },
+      { configDirs: [] },
+      { changedSinceMs: 0 },
+      { noJvms: true },
+      { maxLineBytes: 1 },
+      { maxDecompressedBytes: 2 },
+    ];
+    expect(changed).toHaveLength(Object.keys(huntValue).length);
+    for (const c of changed)
+      expect(canonicalCommandBytes(hunt({ ...huntValue, ...c })).equals(base)).toBe(false);
+    // Lists cannot trade items: the same strings split across two lists differ.
+    expect(
+      canonicalCommandBytes(
+        hunt({ ...huntValue, indicatorStrings: [], indicatorC2: ['Basic/Command', 'c2.example'] }),
+      ).equals(base),
+    ).toBe(false);
+  });
+
+  it('a signed hunt verifies, and a hunt whose parameter changed after signing is refused', () => {
+    const signed = signCommand(hunt(huntValue), AGENT, key.privateKey);
+    const ctx = { agentId: AGENT, pinnedKey: key.publicKey, nowMs: NOW };
+    expect(checkCommandSignature(signed, ctx)).toBeNull();
+    const tampered = {
+      ...signed,
+      kind: { $case: 'hunt' as const, value: { ...huntValue, noJvms: true } },
+    };
+    expect(checkCommandSignature(tampered, ctx)?.code).toBe('foreign');
   });
 });
 

@@ -12,6 +12,7 @@ import type {
   ProbeCommand,
   QuarantineCommand,
   FixCommand,
+  HuntCommand,
   RestoreCommand,
   ScanCommand,
 } from './generated/log4fleet/agent/v1/commands';
@@ -32,7 +33,9 @@ import type {
  * probe (bool present, then address, port, protocol), deadline_s, controller_addresses;
  * release: nothing; probe: targets as a list of (str(address), u32(port)), rate_per_second,
  * max_requests, time_budget_seconds as u32; fix: paths, dry_run, strip_signatures, log4j1;
- * restore: paths, force, fix_command_id). A new kind adds its own branch to `encodeParams`.
+ * restore: paths, force, fix_command_id; hunt: paths, since_ms, indicator_strings, indicator_c2, indicator_hashes,
+ * indicator_filenames, indicator_paths, config_dirs, changed_since_ms, no_jvms, max_line_bytes,
+ * max_decompressed_bytes). A new kind adds its own branch to `encodeParams`.
  *
  * A rotation statement ("log4fleet-key-rotation\0" | 0x01 | bytes(new key) |
  * u64(not_before_ms)) is signed by the key it replaces.
@@ -135,6 +138,21 @@ function encodeRestore(e: Encoder, restore: RestoreCommand): void {
   e.bool(restore.force).str(restore.fixCommandId);
 }
 
+function encodeHunt(e: Encoder, hunt: HuntCommand): void {
+  e.list(hunt.paths, (p) => e.str(p));
+  e.u64(hunt.sinceMs);
+  e.list(hunt.indicatorStrings, (x) => e.str(x));
+  e.list(hunt.indicatorC2, (x) => e.str(x));
+  e.list(hunt.indicatorHashes, (x) => e.str(x));
+  e.list(hunt.indicatorFilenames, (x) => e.str(x));
+  e.list(hunt.indicatorPaths, (x) => e.str(x));
+  e.list(hunt.configDirs, (x) => e.str(x));
+  e.u64(hunt.changedSinceMs)
+    .bool(hunt.noJvms)
+    .u64(hunt.maxLineBytes)
+    .u64(hunt.maxDecompressedBytes);
+}
+
 /**
  * A kind's parameters, in its message's field-number order. Exhaustive: a kind added to the
  * proto without its branch here does not compile (its parameters would go unsigned).
@@ -158,10 +176,14 @@ function encodeParams(e: Encoder, kind: NonNullable<Command['kind']>): void {
     case 'restore':
       encodeRestore(e, kind.value);
       return;
+    case 'hunt':
+      encodeHunt(e, kind.value);
+      return;
     default: {
       const unknownKind: never = kind;
-      const name = (unknownKind as { $case?: unknown }).$case;
-      throw new Error(`no canonical encoding for command kind ${String(name)}`);
+      throw new Error(
+        `no canonical encoding for command kind ${String((unknownKind as { $case?: unknown }).$case)}`,
+      );
     }
   }
 }

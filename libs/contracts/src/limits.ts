@@ -81,6 +81,31 @@ export const FIX_LIMITS = {
   textBytes: 1024,
 } as const;
 
+/**
+ * A hunt command's bounds and its results' (commands.proto HuntCommand, results.proto
+ * HuntResults): the controller refuses a request beyond them (400), the agent fails a command
+ * beyond them naming the field, and cuts its results' text to them.
+ */
+export const HUNT_LIMITS = {
+  paths: 64,
+  pathBytes: 4096,
+  /** Per indicator list (strings, c2, hashes, filenames). */
+  indicators: 10_000,
+  indicatorChars: 1024,
+  maxLineBytes: 16 * 1024 * 1024,
+  maxDecompressedBytes: 1024 ** 4,
+  /** Hits one command sends; more are counted (summary.hits_dropped), not sent. */
+  hits: 10_000,
+  /** A hit's raw line and decoded form, in characters. */
+  hitTextChars: 2048,
+  /** A hit's message, a file path, an error's text. */
+  textChars: 4096,
+  exfiltrations: 32,
+  obfuscations: 16,
+  errors: 1000,
+  changedFiles: 10_000,
+} as const;
+
 export const INVENTORY_LIMITS = {
   interfaces: 256,
   addressesPerInterface: 64,

@@ -17,6 +17,7 @@ import {
 } from '../quarantine/quarantine-handler';
 import { ProbeHandler, type ProbeFn } from '../probe/probe-handler';
 import { FixHandler, RestoreHandler } from '../remediation/remediation-handlers';
+import { HuntHandler } from '../hunt/hunt-handler';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import { truncateUtf8, type ScanFn } from './scan-mapping';
@@ -127,6 +128,7 @@ export class CommandExecutor {
         outbox: deps.outbox,
         stateDir: deps.stateDir ?? dirname(deps.workDir),
       }),
+      hunt: new HuntHandler({ outbox: deps.outbox }),
     };
   }
 

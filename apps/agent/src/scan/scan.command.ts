@@ -46,7 +46,7 @@ export function setProcessScanner(fn: ProcessScanner | undefined): void {
 
 export const PROCESSES_UNAVAILABLE = 'running-JVM inspection is not available in this build';
 
-interface OpenedOutput extends ReportOutput {
+export interface OpenedOutput extends ReportOutput {
   isTTY: boolean;
   close(): Promise<void>;
 }
@@ -54,7 +54,7 @@ interface OpenedOutput extends ReportOutput {
 /** Exit code when the reader of stdout went away (`scan --json | head`), as if killed by SIGPIPE. */
 export const EXIT_PIPE_CLOSED = 141;
 
-function stdoutOutput(): OpenedOutput {
+export function stdoutOutput(): OpenedOutput {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT_PIPE_CLOSED);
     throw err;
@@ -67,7 +67,7 @@ function stdoutOutput(): OpenedOutput {
 }
 
 /** Opens the report file before the scan starts, so that a bad path fails in a second, not after the scan. */
-async function openFileOutput(file: string): Promise<OpenedOutput> {
+export async function openFileOutput(file: string): Promise<OpenedOutput> {
   const stream: WriteStream = createWriteStream(file);
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());

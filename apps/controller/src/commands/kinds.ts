@@ -11,6 +11,7 @@ import {
   type FixParams,
   type RestoreParams,
 } from '../remediation/remediation.kind';
+import { huntKind, type HuntParams } from '../hunt/hunt.kind';
 import { scanKind, type ScanParams } from '../scan/scan.kind';
 import { checkKindsRegistered, type CommandKindDefinition } from './command-kind';
 
@@ -25,6 +26,7 @@ export interface KindParams {
   probe: ProbeParams;
   fix: FixParams;
   restore: RestoreParams;
+  hunt: HuntParams;
 }
 export type KindName = keyof KindParams;
 
@@ -42,6 +44,7 @@ export const COMMAND_KINDS: { readonly [K in KindName]: CommandKindDefinition<K,
     probe: probeKind,
     fix: fixKind,
     restore: restoreKind,
+    hunt: huntKind,
   };
 
 checkKindsRegistered(COMMAND_KINDS);

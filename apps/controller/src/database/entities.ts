@@ -30,6 +30,8 @@ import {
 } from '../probe/probe-run.entity';
 import { ProbeResults1765670000000 } from './migrations/1765670000000-probe-results.migration';
 import { HostTruth1765600000000 } from './migrations/1765600000000-host-truth.migration';
+import { HuntHitEntity, HuntRunEntity } from '../hunt/hunt-hit.entity';
+import { HuntHits1765640000000 } from './migrations/1765640000000-hunt-hits.migration';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema.migration';
 
 export const ENTITIES = [
@@ -53,6 +55,9 @@ export const ENTITIES = [
   ProbeRunEntity,
   ProbeFindingEntity,
   HostProbeStateEntity,
+  // hunt kind
+  HuntHitEntity,
+  HuntRunEntity,
 ];
 
 export const MIGRATIONS = [
@@ -70,4 +75,5 @@ export const MIGRATIONS = [
   HostContainment1765620000000,
   ProbeResults1765670000000,
   HostTruth1765600000000,
+  HuntHits1765640000000,
 ];

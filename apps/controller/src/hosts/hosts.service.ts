@@ -9,7 +9,7 @@ import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-colum
 import { Page } from '../common/pagination.dto';
 import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { ContainmentState, HostEntity, HostStatus } from './host.entity';
-import { HostEvent, nextHostState } from './host-state';
+import { FLAG_CLEAN_WITHOUT_REMEDIATION, HostEvent, nextHostState } from './host-state';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
 
@@ -323,6 +323,34 @@ export class HostsService {
     );
   }
 
+  /**
+   * A hunt found signs of exploitation (issue 17): the host is flagged compromise-suspected
+   * (unless flagged already: the first reason stays, the timeline gets both), and the timeline
+   * (audit) records host.compromise_suspected with the evidence.
+   */
+  async flagCompromiseSuspected(
+    hostId: string,
+    reason: string,
+    actor: string,
+    details: Record<string, unknown>,
+    manager: EntityManager,
+  ): Promise<void> {
+    const host = await this.repo(manager).findOneBy({ id: hostId });
+    if (!host) return;
+    const flagReason = `compromise-suspected: ${reason}`.slice(0, 255);
+    if (!host.flagged) {
+      await this.repo(manager).update({ id: hostId }, { flagged: true, flagReason });
+      await this.audit.record(
+        { actor, action: 'host.flagged', hostId, details: { reason: flagReason, ...details } },
+        manager,
+      );
+    }
+    await this.audit.record(
+      { actor, action: 'host.compromise_suspected', hostId, details: { reason, ...details } },
+      manager,
+    );
+  }
+
   /** Moves the entity's status (the caller stores it) and records host.status_changed. */
   private async changeStatus(
     host: HostEntity,
@@ -389,7 +417,13 @@ export class HostsService {
       host.status = next.status;
       host.statusChangedAt = at.toISOString();
     }
-    if (next.flag === 'clear' && host.flagged) {
+    // An event resolves the flag the rule raised (clean without a recorded remediation); any other
+    // flag (a hunt's compromise-suspected) stays until an admin clears it with a note.
+    if (
+      next.flag === 'clear' &&
+      host.flagged &&
+      host.flagReason === FLAG_CLEAN_WITHOUT_REMEDIATION
+    ) {
       events.push({
         actor,
         action: 'host.flag_cleared',

@@ -15,7 +15,12 @@ const scanChunk: UploadResultsRequest = {
 };
 const kindChunk: UploadResultsRequest = {
   ...scanChunk,
-  kindResults: { kind: { $case: 'reserved', value: {} } },
+  kindResults: {
+    kind: {
+      $case: 'release',
+      value: { state: 'released', code: '', reason: '', tableWasPresent: true },
+    },
+  },
 };
 
 describe('wrongKindOfResults', () => {
@@ -25,18 +30,18 @@ describe('wrongKindOfResults', () => {
       'a scan with kind results',
       'scan',
       kindChunk,
-      'is a scan: its results are findings, not reserved',
+      'is a scan: its results are findings, not release',
     ],
-    ['another kind with its own results', 'reserved', kindChunk, null],
+    ['another kind with its own results', 'release', kindChunk, null],
     [
       'another kind with no results case',
-      'reserved',
+      'release',
       scanChunk,
-      'must be reserved results, not none',
+      'must be release results, not none',
     ],
     [
       'another kind with a scan summary',
-      'reserved',
+      'release',
       { ...kindChunk, summary: undefined, errors: [{ chain: [], code: 'x', message: 'y' }] },
       'carry no scan findings, errors or summary',
     ],
@@ -44,7 +49,7 @@ describe('wrongKindOfResults', () => {
       "another kind with a third kind's results",
       'fix',
       kindChunk,
-      'must be fix results, not reserved',
+      'must be fix results, not release',
     ],
   ])('%s', (_, kind, chunk, expected) => {
     const answer = wrongKindOfResults({ id: 'c1', kind: kind as 'scan' }, chunk);

@@ -25,10 +25,19 @@ import { ContainmentModule } from '../quarantine/quarantine.module';
 import { ProbeResults } from '../probe/probe-results';
 import { ProbeStoreModule } from '../probe/probe-store.module';
 import { FixResultsHandler, RestoreResultsHandler } from '../remediation/remediation-results';
+import { HuntModule } from '../hunt/hunt.module';
+import { HuntResultsHandler } from '../hunt/hunt-results';
 import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
 
 @Module({
-  imports: [AuditModule, CommandsModule, HostsModule, ContainmentModule, ProbeStoreModule],
+  imports: [
+    AuditModule,
+    CommandsModule,
+    HostsModule,
+    ContainmentModule,
+    ProbeStoreModule,
+    HuntModule,
+  ],
   controllers: [FindingsController, CommandResultsController, ScanHistoryController],
   providers: [
     ResultsIngestService,
@@ -52,6 +61,7 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     ProbeResults,
     FixResultsHandler,
     RestoreResultsHandler,
+    HuntResultsHandler,
     {
       provide: KIND_RESULT_HANDLERS,
       useFactory: (...handlers: KindResultHandler[]): KindResultHandler[] => handlers,
@@ -62,6 +72,7 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
         ProbeResults,
         FixResultsHandler,
         RestoreResultsHandler,
+        HuntResultsHandler,
       ],
     },
   ],

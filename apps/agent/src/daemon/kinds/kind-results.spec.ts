@@ -5,7 +5,12 @@ import { Outbox } from '../outbox';
 import { putKindResults } from './kind-results';
 
 const CMD = '0b0e6c1e-0000-4000-8000-00000000000c';
-const part = { kind: { $case: 'reserved' as const, value: {} } };
+const part = {
+  kind: {
+    $case: 'release' as const,
+    value: { state: 'released', code: '', reason: '', tableWasPresent: true },
+  },
+};
 
 describe('putKindResults', () => {
   let dir: string;
@@ -22,8 +27,8 @@ describe('putKindResults', () => {
     const entries = await outbox.list();
     const chunks = await Promise.all(entries.map((e) => outbox.read(e)));
     expect(chunks.map((c) => [c?.sequence, c?.totalChunks, c?.kindResults?.kind?.$case])).toEqual([
-      [0, 2, 'reserved'],
-      [1, 2, 'reserved'],
+      [0, 2, 'release'],
+      [1, 2, 'release'],
     ]);
     expect(chunks.every((c) => c?.findings.length === 0 && c.summary === undefined)).toBe(true);
   });
