@@ -1,6 +1,6 @@
 import type { ProbeResults } from '@log4fleet/contracts';
-import { TestAgent } from './support/agent-client';
-import { seedHost } from './support/seed';
+import { eventually, TestAgent } from './support/agent-client';
+import { LOG4J_2_14, LOG4J_2_17, scanIngested, seedHost } from './support/seed';
 import { startTestController, type TestController } from './support/test-controller';
 import type { TestDatabase } from './support/test-storage';
 
@@ -345,5 +345,69 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('probe kind (%s)', (database
       probeConfirmation: { result: 'no-callback', commandId: clean },
     });
     expect(Number.isNaN(Date.parse(shown.probeConfirmation.at!))).toBe(false);
+  });
+
+  it('a scan never clears exploitable; a clean probe puts a host whose findings hold a vulnerable copy back to vulnerable', async () => {
+    const other = await seedHost(c, { hostname: 'web-2', findings: [LOG4J_2_14] });
+    try {
+      const status = async () =>
+        (
+          (await c.http().get(`/api/v1/hosts/${other.hostId}`).set('Authorization', viewer))
+            .body as { host: { status: string } }
+        ).host.status;
+      const probeOther = async (findings: ReturnType<typeof finding>[]) => {
+        const res = await post(`/hosts/${other.hostId}/probe`, operator, {
+          targets: [{ port: 8080 }],
+        });
+        expect(res.status).toBe(201);
+        const id = (res.body as { id: string }).id;
+        await other.upload({
+          commandId: id,
+          sequence: 0,
+          totalChunks: 1,
+          findings: [],
+          errors: [],
+          kindResults: {
+            kind: { $case: 'probe', value: part({ targets: [target(8080)], findings }) },
+          },
+        });
+        await eventually(async () => {
+          const runs = (
+            (
+              await c
+                .http()
+                .get(`/api/v1/hosts/${other.hostId}/probes`)
+                .set('Authorization', viewer)
+            ).body as HostProbes
+          ).runs;
+          return runs.some((r) => r.commandId === id && r.verdict !== '') ? true : undefined;
+        }, `probe ${id} ingested`);
+      };
+      const scanOther = async (found: typeof LOG4J_2_14) => {
+        const res = await post(`/hosts/${other.hostId}/scans`, operator, {});
+        const id = (res.body as { id: string }).id;
+        await other.upload({
+          commandId: id,
+          sequence: 0,
+          totalChunks: 1,
+          findings: [found],
+          errors: [],
+        });
+        await scanIngested(c, other.hostId, id);
+      };
+      expect(await status()).toBe('vulnerable');
+      await probeOther([finding(8080, 'User-Agent')]);
+      expect(await status()).toBe('exploitable');
+      await scanOther(LOG4J_2_14);
+      expect(await status()).toBe('exploitable');
+      await probeOther([]);
+      expect(await status()).toBe('vulnerable');
+      // And a clean scan of an exploitable host does not clear it either.
+      await probeOther([finding(8080, 'User-Agent')]);
+      await scanOther(LOG4J_2_17);
+      expect(await status()).toBe('exploitable');
+    } finally {
+      other.close();
+    }
   });
 });
