@@ -1,12 +1,13 @@
 import type { ProbeResults } from '@log4fleet/contracts';
-import { TestAgent } from './support/agent-client';
-import { seedHost } from './support/seed';
+import { eventually, TestAgent } from './support/agent-client';
+import { LOG4J_2_14, LOG4J_2_17, scanIngested, seedHost } from './support/seed';
 import { startTestController, type TestController } from './support/test-controller';
 import type { TestDatabase } from './support/test-storage';
 
 // The probe kind's controller side over a real database: REST (roles, validation, targets that
 // are not the host's own), campaigns, and the ingestion of probe results from a real gRPC
-// upload into the host-level record (exploitable with evidence, confirmed clean, superseded).
+// upload into the host-level record (exploitable with evidence, confirmed clean, superseded)
+// and into the host's status by its state rule (probe-callback, probe-clean).
 
 interface HostProbes {
   state: {
@@ -181,10 +182,26 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('probe kind (%s)', (database
     expect(ok.body).toMatchObject({ kind: 'probe' });
   });
 
-  it('a callback in the results marks the host exploitable with the evidence; the host status is not touched', async () => {
-    const hostBefore = (
-      await c.http().get(`/api/v1/hosts/${agent.hostId}`).set('Authorization', viewer)
-    ).body as { host: { status: string } };
+  const hostNow = async () =>
+    (
+      (await c.http().get(`/api/v1/hosts/${agent.hostId}`).set('Authorization', viewer)).body as {
+        host: { status: string; flagged: boolean; flagReason: string | null };
+      }
+    ).host;
+  const statusChanges = async () =>
+    (
+      (
+        await c
+          .http()
+          .get(`/api/v1/audit?hostId=${agent.hostId}&action=host.status_changed`)
+          .set('Authorization', viewer)
+      ).body as {
+        items: Array<{ details: { from: string; to: string; event: string; commandId: string } }>;
+      }
+    ).items;
+
+  it('a callback in the results marks the host exploitable with the evidence, its status too', async () => {
+    expect((await hostNow()).status).not.toBe('exploitable');
     const id = await requestProbe({ targets: [{ port: 8080 }] });
     await upload(id, [
       part({
@@ -216,7 +233,16 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('probe kind (%s)', (database
       probe: { exploitable: boolean };
     };
     expect(detail.probe.exploitable).toBe(true);
-    expect(detail.host.status).toBe(hostBefore.host.status);
+    expect(detail.host.status).toBe('exploitable');
+    expect(await statusChanges()).toContainEqual(
+      expect.objectContaining({
+        details: expect.objectContaining({
+          to: 'exploitable',
+          event: 'probe-callback',
+          commandId: id,
+        }),
+      }),
+    );
   });
 
   it('a newer probe with no callback on that port confirms it clean; an older one finishing late changes nothing', async () => {
@@ -228,10 +254,27 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('probe kind (%s)', (database
       confirmedCleanCommandId: newer,
       evidence: [],
     });
+    // No vulnerable finding and no remediation on record: clean, flagged (who fixed it?).
+    expect(await hostNow()).toMatchObject({
+      status: 'clean',
+      flagged: true,
+      flagReason: 'clean without a recorded remediation',
+    });
+    expect(await statusChanges()).toContainEqual(
+      expect.objectContaining({
+        details: expect.objectContaining({
+          from: 'exploitable',
+          to: 'clean',
+          event: 'probe-clean',
+          commandId: newer,
+        }),
+      }),
+    );
 
     await upload(older, [part({ targets: [target(8080)], findings: [finding(8080, 'Referer')] })]);
     const after = await verdictOf(older);
     expect(after.state).toMatchObject({ exploitable: false, lastCommandId: newer });
+    expect((await hostNow()).status).toBe('clean');
     const audit = await c
       .http()
       .get(`/api/v1/audit?hostId=${agent.hostId}&action=probe.completed`)
@@ -254,5 +297,117 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('probe kind (%s)', (database
         summary: undefined,
       }),
     ).rejects.toThrow(/must be probe results, not none/);
+  });
+
+  it("after a remediation a probe with no callback is the second method's confirmation, beside the rescan's verdict", async () => {
+    type Remediation = {
+      commandId: string;
+      verification: string;
+      probeConfirmation: { result: string; commandId: string | null; at: string | null };
+    };
+    const remediations = async () =>
+      (
+        await c
+          .http()
+          .get(`/api/v1/hosts/${agent.hostId}/remediations`)
+          .set('Authorization', viewer)
+      ).body as Remediation[];
+    const callback = await requestProbe({ targets: [{ port: 8080 }] });
+    await upload(callback, [
+      part({ targets: [target(8080)], findings: [finding(8080, 'X-Forwarded-For')] }),
+    ]);
+    await verdictOf(callback);
+    expect((await hostNow()).status).toBe('exploitable');
+
+    // A remediation does not clear what a running service showed: the host stays exploitable.
+    const recorded = await post(`/hosts/${agent.hostId}/remediations`, operator, {
+      method: 'upgraded',
+      note: 'log4j-core 2.17.1 in the service',
+    });
+    expect(recorded.status).toBe(201);
+    const remediationId = (recorded.body as { commandId: string }).commandId;
+    expect((recorded.body as { hostStatus: string }).hostStatus).toBe('exploitable');
+    expect((await remediations())[0]).toMatchObject({
+      commandId: remediationId,
+      verification: 'pending',
+      probeConfirmation: { result: 'none', commandId: null, at: null },
+    });
+
+    const clean = await requestProbe({ targets: [{ port: 8080 }] });
+    await upload(clean, [part({ targets: [target(8080)] })]);
+    await verdictOf(clean);
+    // The remediation awaits its rescan: remediated, not clean, and no flag raised.
+    expect(await hostNow()).toMatchObject({ status: 'remediated' });
+    const [shown] = await remediations();
+    expect(shown).toMatchObject({
+      commandId: remediationId,
+      verification: 'pending',
+      probeConfirmation: { result: 'no-callback', commandId: clean },
+    });
+    expect(Number.isNaN(Date.parse(shown.probeConfirmation.at!))).toBe(false);
+  });
+
+  it('a scan never clears exploitable; a clean probe puts a host whose findings hold a vulnerable copy back to vulnerable', async () => {
+    const other = await seedHost(c, { hostname: 'web-2', findings: [LOG4J_2_14] });
+    try {
+      const status = async () =>
+        (
+          (await c.http().get(`/api/v1/hosts/${other.hostId}`).set('Authorization', viewer))
+            .body as { host: { status: string } }
+        ).host.status;
+      const probeOther = async (findings: ReturnType<typeof finding>[]) => {
+        const res = await post(`/hosts/${other.hostId}/probe`, operator, {
+          targets: [{ port: 8080 }],
+        });
+        expect(res.status).toBe(201);
+        const id = (res.body as { id: string }).id;
+        await other.upload({
+          commandId: id,
+          sequence: 0,
+          totalChunks: 1,
+          findings: [],
+          errors: [],
+          kindResults: {
+            kind: { $case: 'probe', value: part({ targets: [target(8080)], findings }) },
+          },
+        });
+        await eventually(async () => {
+          const runs = (
+            (
+              await c
+                .http()
+                .get(`/api/v1/hosts/${other.hostId}/probes`)
+                .set('Authorization', viewer)
+            ).body as HostProbes
+          ).runs;
+          return runs.some((r) => r.commandId === id && r.verdict !== '') ? true : undefined;
+        }, `probe ${id} ingested`);
+      };
+      const scanOther = async (found: typeof LOG4J_2_14) => {
+        const res = await post(`/hosts/${other.hostId}/scans`, operator, {});
+        const id = (res.body as { id: string }).id;
+        await other.upload({
+          commandId: id,
+          sequence: 0,
+          totalChunks: 1,
+          findings: [found],
+          errors: [],
+        });
+        await scanIngested(c, other.hostId, id);
+      };
+      expect(await status()).toBe('vulnerable');
+      await probeOther([finding(8080, 'User-Agent')]);
+      expect(await status()).toBe('exploitable');
+      await scanOther(LOG4J_2_14);
+      expect(await status()).toBe('exploitable');
+      await probeOther([]);
+      expect(await status()).toBe('vulnerable');
+      // And a clean scan of an exploitable host does not clear it either.
+      await probeOther([finding(8080, 'User-Agent')]);
+      await scanOther(LOG4J_2_17);
+      expect(await status()).toBe('exploitable');
+    } finally {
+      other.close();
+    }
   });
 });

@@ -21,6 +21,17 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
   });
 
+  it('reads the auto-quarantine policy: off by default, a mode, a malformed value named', () => {
+    expect(loadConfig(insecure).autoQuarantine).toBe('off');
+    expect(loadConfig({ ...insecure, AUTO_QUARANTINE: 'isolate' }).autoQuarantine).toBe('isolate');
+    expect(loadConfig({ ...insecure, AUTO_QUARANTINE: 'egress-block' }).autoQuarantine).toBe(
+      'egress-block',
+    );
+    expect(() => loadConfig({ ...insecure, AUTO_QUARANTINE: 'yes' })).toThrow(
+      'AUTO_QUARANTINE must be one of off, isolate, egress-block, got "yes"',
+    );
+  });
+
   it('reads SQLite durability and names a bad value', () => {
     expect(loadConfig({ ...insecure, SQLITE_SYNCHRONOUS: 'FULL' }).database).toMatchObject({
       synchronous: 'full',

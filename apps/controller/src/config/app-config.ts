@@ -62,6 +62,11 @@ export interface AppConfig {
    * (VERIFICATION_SCAN_PATHS, comma-separated absolute paths); absent: the scan's default, "/".
    */
   verificationScanPaths?: string[];
+  /**
+   * The optional policy of issue 15 (AUTO_QUARANTINE): when a scan makes a host `vulnerable`,
+   * quarantine it in this mode (quarantine/auto-quarantine.service.ts); 'off' (the default): never.
+   */
+  autoQuarantine: AutoQuarantine;
   logLevel: LogLevel;
   /** "worker" runs the queues only (no REST, no gRPC); "all" runs everything. */
   role: 'all' | 'worker';
@@ -79,6 +84,9 @@ export interface QueueEnvSettings {
   lockDurationMs?: number;
   reconcileEveryMs?: number;
 }
+
+export const AUTO_QUARANTINE = ['off', 'isolate', 'egress-block'] as const;
+export type AutoQuarantine = (typeof AUTO_QUARANTINE)[number];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -154,6 +162,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): AppConfig {
       retentionEveryS: readInt('RETENTION_EVERY_S', 3600, 60, 7 * 86_400),
     },
     ...readVerificationScanPaths(env.VERIFICATION_SCAN_PATHS, problems),
+    autoQuarantine: readAutoQuarantine(env.AUTO_QUARANTINE, problems),
     logLevel: readLogLevel(env.LOG_LEVEL, problems),
     role: readRole(roleArgument(argv, problems) ?? env.ROLE, problems),
     queues: {},
@@ -230,6 +239,14 @@ function readLogLevel(raw: string | undefined, problems: string[]): LogLevel {
   const level = LOG_LEVELS.find((l) => l === raw);
   if (!level) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
   return level ?? 'info';
+}
+
+function readAutoQuarantine(raw: string | undefined, problems: string[]): AutoQuarantine {
+  if (raw === undefined || raw === '') return 'off';
+  const mode = AUTO_QUARANTINE.find((m) => m === raw);
+  if (!mode)
+    problems.push(`AUTO_QUARANTINE must be one of ${AUTO_QUARANTINE.join(', ')}, got "${raw}"`);
+  return mode ?? 'off';
 }
 
 /** `--role <role>` or `--role=<role>` on main.js's command line; it wins over ROLE. */

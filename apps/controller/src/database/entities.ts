@@ -29,6 +29,7 @@ import {
   ProbeRunEntity,
 } from '../probe/probe-run.entity';
 import { ProbeResults1765670000000 } from './migrations/1765670000000-probe-results.migration';
+import { HostExploitable1765680000000 } from './migrations/1765680000000-host-exploitable.migration';
 import { HostTruth1765600000000 } from './migrations/1765600000000-host-truth.migration';
 import { HuntHitEntity, HuntRunEntity } from '../hunt/hunt-hit.entity';
 import { HuntHits1765640000000 } from './migrations/1765640000000-hunt-hits.migration';
@@ -74,6 +75,7 @@ export const MIGRATIONS = [
   CampaignCommandKinds1765500000000,
   HostContainment1765620000000,
   ProbeResults1765670000000,
+  HostExploitable1765680000000,
   HostTruth1765600000000,
   HuntHits1765640000000,
 ];

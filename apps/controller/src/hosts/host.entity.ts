@@ -9,6 +9,7 @@ export const HOST_STATUSES = [
   'remediated',
   'verified',
   'released',
+  'exploitable',
 ] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 

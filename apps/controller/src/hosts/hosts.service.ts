@@ -9,7 +9,12 @@ import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-colum
 import { Page } from '../common/pagination.dto';
 import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { ContainmentState, HostEntity, HostStatus } from './host.entity';
-import { FLAG_CLEAN_WITHOUT_REMEDIATION, HostEvent, nextHostState } from './host-state';
+import {
+  FLAG_CLEAN_WITHOUT_REMEDIATION,
+  HostEvent,
+  HostRecords,
+  nextHostState,
+} from './host-state';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
 
@@ -351,6 +356,35 @@ export class HostsService {
     );
   }
 
+  /**
+   * A probe's verdict moves the host by its state rule (host-state.ts): `probe-callback`, or
+   * `probe-clean` with what the host's records say. In the caller's unit of work (the probe's
+   * ingestion), the host row locked on PostgreSQL; host.status_changed and flag events audited.
+   * Returns the host's status after it.
+   */
+  async applyProbe(
+    hostId: string,
+    event: 'probe-callback' | 'probe-clean',
+    state: { records: HostRecords; remediationPending: boolean },
+    context: { actor: string; commandId: string },
+    manager: EntityManager,
+  ): Promise<HostStatus> {
+    const host = (await this.forVerdicts([hostId], manager)).get(hostId);
+    if (!host) throw DomainException.notFound('host', hostId);
+    const events = this.applyHostEvent(
+      host,
+      event,
+      state.remediationPending,
+      context,
+      new Date(),
+      state.records,
+    );
+    if (events.length === 0) return host.status;
+    await this.saveVerdicts([host], manager);
+    await this.audit.recordMany(events, manager);
+    return host.status;
+  }
+
   /** Moves the entity's status (the caller stores it) and records host.status_changed. */
   private async changeStatus(
     host: HostEntity,
@@ -408,10 +442,11 @@ export class HostsService {
     remediationPending: boolean,
     context: { actor: string; scanRunId?: string; commandId?: string },
     at: Date,
+    records?: HostRecords,
   ): AuditRecord[] {
     const { actor, ...ids } = context;
     const events: AuditRecord[] = [];
-    const next = nextHostState(host.status, event, remediationPending);
+    const next = nextHostState(host.status, event, remediationPending, records);
     if (next.status !== host.status) {
       events.push(statusChanged(host.id, host.status, next.status, actor, { ...ids, event }));
       host.status = next.status;

@@ -64,12 +64,15 @@ export class NetworkMapService {
     };
   }
 
-  /** Each host whose status is "vulnerable": what it exposes and which hosts reach it. */
+  /**
+   * Each host whose status is "vulnerable" or "exploitable" (a probe's callback: worse, not
+   * better): what it exposes and which hosts reach it.
+   */
   async vulnerableReachability(maxHops: number): Promise<VulnerableReachabilityDto> {
     const { graph } = await this.graph();
     const node = (id: string) => graph.hosts.get(id)!;
     const hosts = [...graph.hosts.values()]
-      .filter((h) => h.status === 'vulnerable')
+      .filter((h) => h.status === 'vulnerable' || h.status === 'exploitable')
       .map((h) => ({
         hostId: h.hostId,
         hostname: h.hostname,

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import type { ResultCommand } from '../commands/commands.repository';
 import { loggerFor } from '../common/logger';
 import { TransactionService } from '../database/transaction.service';
+import { HostsService } from '../hosts/hosts.service';
 import { completedBy, type KindResultChunk, type KindResultHandler } from '../results/kind-results';
 import type { StoredChunk } from '../results/result-chunks.repository';
 import { ProbeRepository } from './probe.repository';
@@ -17,7 +18,8 @@ const AUDIT_EVIDENCE = 20;
  * The probe kind's result handling: each part adds to its command's probe run and findings; a
  * probe whose every part arrived gets its verdict (probe-rules.ts), updates the host-level
  * probe record (exploitable with evidence, or confirmed clean) and is audited with what was
- * probed and what called back. The host's scan-derived status is not touched here.
+ * probed and what called back. The host's status follows its one rule (hosts/host-state.ts):
+ * a callback is the `probe-callback` event, a probe that clears the record `probe-clean`.
  */
 @Injectable()
 export class ProbeResults implements KindResultHandler {
@@ -28,6 +30,7 @@ export class ProbeResults implements KindResultHandler {
     private readonly tx: TransactionService,
     private readonly repo: ProbeRepository,
     private readonly audit: AuditService,
+    private readonly hosts: HostsService,
   ) {}
 
   async ingest(
@@ -107,6 +110,23 @@ export class ProbeResults implements KindResultHandler {
     ];
     if (!next) return events;
     await this.repo.saveHostRecord(command.hostId, next, at);
+    const context = { actor: command.agentId, commandId: command.id };
+    if (next.exploitable && verdict === 'exploitable')
+      await this.hosts.applyProbe(
+        command.hostId,
+        'probe-callback',
+        { records: 'clean', remediationPending: false },
+        context,
+        this.tx.manager,
+      );
+    else if (!next.exploitable && verdict === 'no-callback')
+      await this.hosts.applyProbe(
+        command.hostId,
+        'probe-clean',
+        await this.repo.hostRecords(command.hostId),
+        context,
+        this.tx.manager,
+      );
     if (next.exploitable && !current?.exploitable) {
       this.logger.warn(
         { hostId: command.hostId, commandId: command.id, callbacks: findings.length },

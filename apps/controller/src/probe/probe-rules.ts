@@ -1,7 +1,7 @@
 /**
  * What a probe means for its host (issue 18), as pure functions: the verdict of one probe, and
- * the host-level record the probes keep. Kept apart from the host's scan-derived status; the
- * lead folds `exploitable` into the host state rule.
+ * the host-level record the probes keep. The host's status follows from it by the host state
+ * rule (hosts/host-state.ts: the probe-callback and probe-clean events, probe-results.ts).
  */
 
 export type ProbeVerdict = 'exploitable' | 'no-callback' | 'inconclusive';

@@ -52,8 +52,8 @@ export class ProbeFindingEntity {
 }
 
 /**
- * The host-level record of the probes (kept apart from the host's scan-derived status, which
- * another rule owns): whether a running service was shown to perform JNDI lookups of user
+ * The host-level record of the probes (the host's status follows it through the host state
+ * rule's probe events, hosts/host-state.ts): whether a running service was shown to perform JNDI lookups of user
  * input, with the evidence, and the newest conclusive probe that decided it.
  */
 @Entity('host_probe_states')

@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { ProbeResults } from '@log4fleet/contracts';
 import { ProbeTargetResult, ProbeCallback } from '@log4fleet/contracts';
 import { In } from 'typeorm';
+import { REMEDIATION_KINDS } from '../commands/kinds';
 import { timeOrderedUuid } from '../common/time-ordered-id';
+import { rawQuery } from '../database/raw-query';
+import type { HostRecords } from '../hosts/host-state';
+import { VULNERABLE_PRODUCT } from '../scan/scan-rows';
 import { TransactionService } from '../database/transaction.service';
 import { HostProbeStateEntity, ProbeFindingEntity, ProbeRunEntity } from './probe-run.entity';
 import type { HostProbeRecord, ProbeEvidence, ProbeVerdict } from './probe-rules';
@@ -134,6 +138,46 @@ export class ProbeRepository {
       confirmedCleanCommandId: r.confirmedCleanCommandId,
       confirmedCleanAt: date(r.confirmedCleanAt),
       updatedAt: at,
+    });
+  }
+
+  /**
+   * What the host's own records say for the state rule's `probe-clean` (hosts/host-state.ts):
+   * whether its current findings hold a vulnerable log4j-core, whether a remediation awaits its
+   * rescan, whether its newest settled remediation was verified.
+   */
+  async hostRecords(
+    hostId: string,
+  ): Promise<{ records: HostRecords; remediationPending: boolean }> {
+    const { rows: vulnerable } = await rawQuery(
+      this.m,
+      `SELECT 1 AS one FROM findings WHERE host_id = $1 AND current = TRUE AND product = $2
+       AND status = 'vulnerable' LIMIT 1`,
+      [hostId, VULNERABLE_PRODUCT],
+    );
+    const { rows: remediations } = await rawQuery<{ state: string }>(
+      this.m,
+      `SELECT state FROM commands WHERE host_id = $1 AND kind IN (${REMEDIATION_KINDS.map((k) => `'${k}'`).join(', ')})
+       AND state IN ('succeeded', 'verified', 'failed') ORDER BY created_at DESC`,
+      [hostId],
+    );
+    return {
+      records:
+        vulnerable.length > 0
+          ? 'vulnerable'
+          : remediations[0]?.state === 'verified'
+            ? 'verified'
+            : 'clean',
+      remediationPending: remediations.some((r) => r.state === 'succeeded'),
+    };
+  }
+
+  /** A host's newest completed probes with a conclusive verdict (exploitable, no-callback), newest command first. */
+  conclusiveRunsOfHost(hostId: string, limit: number): Promise<ProbeRunEntity[]> {
+    return this.m.getRepository(ProbeRunEntity).find({
+      where: { hostId, verdict: In(['exploitable', 'no-callback']) },
+      order: { commandCreatedAt: 'DESC' },
+      take: limit,
     });
   }
 

@@ -16,6 +16,8 @@ export interface ContainmentRequest {
   reason?: string;
   ticket?: string;
   expiresInSeconds?: number;
+  /** The command's id, when the caller derives it (a policy acting once per cause). */
+  commandId?: string;
 }
 
 const CONTAINMENT_KINDS: ReadonlySet<string> = new Set(['quarantine', 'release']);
@@ -44,6 +46,7 @@ export class ContainmentService implements OnModuleInit {
   async request(req: ContainmentRequest): Promise<CommandDto> {
     const created = await this.commands.createRow(req.hostId, req.request, req.actor, {
       expiresInSeconds: req.expiresInSeconds,
+      ...(req.commandId ? { commandId: req.commandId } : {}),
     });
     if (!created.entity) return created.dto;
     const mode = req.request.kind === 'quarantine' ? req.request.params.mode : undefined;

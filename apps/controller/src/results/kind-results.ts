@@ -17,6 +17,12 @@ export interface KindResultChunk {
  * calls `ingest` inside its transaction (TransactionService's ambient manager), with the chunks
  * of one kind only. A handler is registered once, in results.module.ts (KIND_RESULT_HANDLERS).
  */
+/**
+ * Hands over work to run once the ingestion's transaction committed (a policy acting on a new
+ * verdict must not act on one that rolls back); its failure is logged, never undoes the ingestion.
+ */
+export type AfterCommit = (work: () => Promise<void>) => void;
+
 export interface KindResultHandler {
   /** The command kind whose results this handles (commands/kinds.ts). */
   readonly kind: string;
@@ -29,6 +35,7 @@ export interface KindResultHandler {
     commands: ReadonlyMap<string, ResultCommand>,
     stored: ReadonlyMap<string, readonly StoredChunk[]>,
     createdAt: string,
+    afterCommit: AfterCommit,
   ): Promise<void>;
 }
 

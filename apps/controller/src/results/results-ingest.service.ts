@@ -7,6 +7,7 @@ import { permanentDataError } from '../database/database-errors';
 import { TransactionService } from '../database/transaction.service';
 import { IngestQueue } from './ingest-queue.service';
 import {
+  AfterCommit,
   KIND_RESULT_HANDLERS,
   KindResultChunk,
   KindResultHandler,
@@ -63,7 +64,27 @@ export class ResultsIngestService {
     }
   }
 
-  private ingestBatch(keys: ChunkKey[]): Promise<Array<Settled<IngestOutcome>>> {
+  /** One transaction for the batch; then the handlers' after-commit work, one after the other. */
+  private async ingestBatch(keys: ChunkKey[]): Promise<Array<Settled<IngestOutcome>>> {
+    const after: Array<() => Promise<void>> = [];
+    const outcomes = await this.ingestBatchInTransaction(keys, (work) => after.push(work));
+    for (const work of after) {
+      try {
+        await work();
+      } catch (error) {
+        this.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'after-commit work of an ingestion failed',
+        );
+      }
+    }
+    return outcomes;
+  }
+
+  private ingestBatchInTransaction(
+    keys: ChunkKey[],
+    afterCommit: AfterCommit,
+  ): Promise<Array<Settled<IngestOutcome>>> {
     return this.tx.run(async () => {
       const outcomes: Array<Settled<IngestOutcome> | undefined> = keys.map(() => undefined);
       const commands = await this.commands.forResults(keys.map((k) => k.commandId));
@@ -106,6 +127,7 @@ export class ResultsIngestService {
           todo.map((t) => t.row),
           commands,
           stored,
+          afterCommit,
         );
         for (const t of todo) outcomes[t.index] = { ok: true, value: ingested.get(t.row.id)! };
       }
@@ -117,6 +139,7 @@ export class ResultsIngestService {
     chunks: StoredChunk[],
     commands: Map<string, ResultCommand>,
     stored: Map<string, StoredChunk[]>,
+    afterCommit: AfterCommit,
   ): Promise<Map<string, IngestOutcome>> {
     const payloadOf = await this.chunks.payloads(chunks.map((c) => c.id));
     const decoded = new Map<string, UploadResultsRequest>();
@@ -159,7 +182,7 @@ export class ResultsIngestService {
       byKind.set(kind, list);
     }
     for (const [kind, list] of byKind)
-      await this.handlers.get(kind)!.ingest(list, commands, stored, createdAt);
+      await this.handlers.get(kind)!.ingest(list, commands, stored, createdAt, afterCommit);
     const marked = await this.chunks.markIngested(ids, createdAt);
     if (marked !== ids.length)
       throw new Error(

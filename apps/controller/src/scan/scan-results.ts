@@ -11,7 +11,11 @@ import { bulkInsert } from '../database/bulk-insert';
 import { placeholders, rawQuery } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
-import type { KindResultHandler } from '../results/kind-results';
+import type { AfterCommit, KindResultHandler } from '../results/kind-results';
+import {
+  AutoQuarantineService,
+  type BecameVulnerable,
+} from '../quarantine/auto-quarantine.service';
 import { ScanRunEntity } from '../results/scan-run.entity';
 import { HostEvent } from '../hosts/host-state';
 import {
@@ -68,6 +72,7 @@ export class ScanResults implements KindResultHandler {
     private readonly hosts: HostsService,
     private readonly audit: AuditService,
     private readonly inventory: ScanInventory,
+    private readonly autoQuarantine: AutoQuarantineService,
   ) {}
 
   /**
@@ -79,6 +84,7 @@ export class ScanResults implements KindResultHandler {
     commands: ReadonlyMap<string, ResultCommand>,
     stored: ReadonlyMap<string, readonly StoredScanChunk[]>,
     createdAt: string,
+    afterCommit: AfterCommit,
   ): Promise<void> {
     const manager = this.tx.manager;
     const { runs, fresh } = await this.scanRunsFor(
@@ -161,7 +167,10 @@ export class ScanResults implements KindResultHandler {
     for (const run of runs.values()) if (!fresh.has(run.id)) await this.saveRun(run, manager);
     if (applied) {
       await this.inventory.write(applied, manager);
-      await this.completeScans(completed, applied, manager);
+      const vulnerable = await this.completeScans(completed, applied, manager);
+      // The AUTO_QUARANTINE policy acts once the verdicts are committed (off: nothing to do).
+      if (vulnerable.length > 0 && this.autoQuarantine.enabled)
+        afterCommit(() => this.autoQuarantine.onBecameVulnerable(vulnerable));
     }
   }
 
@@ -228,13 +237,14 @@ export class ScanResults implements KindResultHandler {
    * The last chunk of these commands is in, and their hosts' inventories took them in (in the
    * order the commands were created): the remediations each run proves or not
    * (verification/remediation-proof.ts), then the host's state by its rule (hosts/host-state.ts),
-   * the audit.
+   * the audit. Returns the hosts these scans made `vulnerable` (from another status).
    */
   private async completeScans(
     completed: ScanRunEntity[],
     applied: Applied,
     manager: EntityManager,
-  ): Promise<void> {
+  ): Promise<BecameVulnerable[]> {
+    const becameVulnerable = new Map<string, string>();
     const now = new Date();
     const hostIds = [...new Set(completed.map((r) => r.hostId))];
     const pending = new Map<string, PendingRemediation[]>();
@@ -290,6 +300,7 @@ export class ScanResults implements KindResultHandler {
             : 'scan-clean',
       );
       if (!late) host.lastScanAt = now.toISOString();
+      const before = host.status;
       for (const event of hostEvents)
         events.push(
           ...this.hosts.applyHostEvent(
@@ -300,6 +311,9 @@ export class ScanResults implements KindResultHandler {
             now,
           ),
         );
+      if (host.status === 'vulnerable' && before !== 'vulnerable')
+        becameVulnerable.set(host.id, run.id);
+      else if (host.status !== 'vulnerable') becameVulnerable.delete(host.id);
       changed.add(host);
       this.logger.debug(
         { hostId: host.id, scanRunId: run.id, status: host.status, findings: run.findingsCount },
@@ -310,5 +324,6 @@ export class ScanResults implements KindResultHandler {
     await this.audit.recordMany(events, manager);
     for (const s of settle)
       await this.commands.settleRemediation(s.hostId, s.id, s.proof, s.runId, s.actor);
+    return [...becameVulnerable].map(([hostId, scanRunId]) => ({ hostId, scanRunId }));
   }
 }

@@ -59,6 +59,22 @@ export class RemediationTargetsDto {
   @ApiProperty({ description: 'Whether one was found in a running JVM' }) processes!: boolean;
 }
 
+export const PROBE_CONFIRMATIONS = ['none', 'callback', 'no-callback'] as const;
+export type ProbeConfirmation = (typeof PROBE_CONFIRMATIONS)[number];
+
+export class ProbeConfirmationDto {
+  @ApiProperty({
+    enum: PROBE_CONFIRMATIONS,
+    description:
+      'The newest conclusive canary probe created after the remediation: no-callback confirms it by a second method, callback says a service still looks up user input, none: no such probe (inconclusive probes do not count)',
+  })
+  result!: ProbeConfirmation;
+  @ApiProperty({ nullable: true, type: String, description: "The probe's command id" })
+  commandId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'When that probe completed' })
+  at!: string | null;
+}
+
 export class RemediationStatusDto {
   @ApiProperty({ description: "The remediation's command id (kind remediate)" }) commandId!: string;
   @ApiProperty() hostId!: string;
@@ -85,4 +101,9 @@ export class RemediationStatusDto {
   })
   targets!: RemediationTargetsDto | null;
   @ApiProperty() verificationCampaignId!: string;
+  @ApiProperty({
+    type: ProbeConfirmationDto,
+    description: "The second method beside the rescan's verdict (verification)",
+  })
+  probeConfirmation!: ProbeConfirmationDto;
 }

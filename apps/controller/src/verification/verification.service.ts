@@ -10,9 +10,11 @@ import { APP_CONFIG } from '../config/config.module';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
 import { JobName, jobId } from '../queues/queue-names';
+import { ProbeQueries } from '../probe/probe-queries.service';
 import { QueuesService } from '../queues/queues.service';
 import { FindingsService } from '../results/findings.service';
 import {
+  ProbeConfirmationDto,
   RecordRemediationDto,
   RemediationDto,
   RemediationStatusDto,
@@ -53,6 +55,7 @@ export class VerificationService implements OnModuleInit {
     private readonly queues: QueuesService,
     private readonly tx: TransactionService,
     private readonly findings: FindingsService,
+    private readonly probes: ProbeQueries,
   ) {}
 
   onModuleInit(): void {
@@ -117,10 +120,18 @@ export class VerificationService implements OnModuleInit {
     };
   }
 
-  /** A host's remediations with where they must be verified and what verified them (or why not). */
+  /**
+   * A host's remediations with where they must be verified and what verified them (or why not),
+   * and beside it the newest conclusive probe after each (the second method).
+   */
   async list(hostId: string): Promise<RemediationStatusDto[]> {
     await this.hosts.require(hostId);
-    return (await this.commands.remediationsOf(hostId)).map((c) => ({
+    const remediations = await this.commands.remediationsOf(hostId);
+    const probes = await this.probes.confirmationsAfter(
+      hostId,
+      remediations.map((c) => c.succeededAt ?? c.createdAt),
+    );
+    return remediations.map((c, i) => ({
       commandId: c.id,
       hostId: c.hostId,
       recordedBy: c.createdBy,
@@ -132,6 +143,7 @@ export class VerificationService implements OnModuleInit {
         ? (JSON.parse(c.verificationTargets) as RemediationTargets)
         : null,
       verificationCampaignId: verificationCampaignId(c.id),
+      probeConfirmation: probeConfirmation(probes[i]),
     }));
   }
 
@@ -171,6 +183,17 @@ export class VerificationService implements OnModuleInit {
       'verification campaign created',
     );
   }
+}
+
+function probeConfirmation(
+  probe: { verdict: string; commandId: string; completedAt: Date } | null,
+): ProbeConfirmationDto {
+  if (!probe) return { result: 'none', commandId: null, at: null };
+  return {
+    result: probe.verdict === 'exploitable' ? 'callback' : 'no-callback',
+    commandId: probe.commandId,
+    at: probe.completedAt.toISOString(),
+  };
 }
 
 function verificationOf(state: string, note: string | null): RemediationVerification {
