@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { FileFix, UploadResultsRequest } from '@log4fleet/contracts';
+import { CommandState, type FileFix, type UploadResultsRequest } from '@log4fleet/contracts';
 import { eventually, type TestAgent } from './support/agent-client';
 import { LOG4J_2_14, seedHost } from './support/seed';
 import { startTestController, type TestController } from './support/test-controller';
@@ -189,6 +189,53 @@ describe('remediation kinds (SQLite)', () => {
     });
     const host = await c.http().get(`/api/v1/hosts/${agent.hostId}`).set('Authorization', operator);
     expect((host.body as { host: { status: string } }).host.status).toBe('remediated');
+  });
+
+  it('queues the verification rescan after a fix that changed files, none after a dry run', async () => {
+    const stream = agent.connect();
+    const finish = async (dryRun: boolean): Promise<string> => {
+      const created = await post(`/hosts/${agent.hostId}/remediate`, operator, {
+        paths: ['/opt/app.jar'],
+        dryRun,
+      });
+      const commandId = (created.body as { id: string }).id;
+      for (const state of [
+        CommandState.COMMAND_STATE_DELIVERED,
+        CommandState.COMMAND_STATE_STARTED,
+        CommandState.COMMAND_STATE_SUCCEEDED,
+      ])
+        stream.send({
+          kind: {
+            $case: 'update',
+            value: { commandId, state, message: '', atMs: Date.now(), totalChunks: 1 },
+          },
+        });
+      await eventually(async () => {
+        const res = await c
+          .http()
+          .get(`/api/v1/commands/${commandId}`)
+          .set('Authorization', operator);
+        return (res.body as { state: string }).state === 'succeeded' ? true : undefined;
+      }, `${commandId} succeeded`);
+      return commandId;
+    };
+    const verifyCampaigns = async (): Promise<string[]> => {
+      const res = await c
+        .http()
+        .get('/api/v1/campaigns')
+        .query({ kind: 'verify' })
+        .set('Authorization', operator);
+      return (res.body as { items: Array<{ name: string }> }).items.map((x) => x.name);
+    };
+    const dry = await finish(true);
+    const real = await finish(false);
+    // The real fix's rescan comes; by then the dry run's would have come too (queued first).
+    await eventually(
+      async () => ((await verifyCampaigns()).some((n) => n.includes(real)) ? true : undefined),
+      'the verification campaign of the fix',
+    );
+    expect((await verifyCampaigns()).some((n) => n.includes(dry))).toBe(false);
+    stream.close();
   });
 
   it("refuses a fix's chunk that carries restore results", async () => {

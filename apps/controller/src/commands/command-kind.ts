@@ -19,6 +19,11 @@ export interface CommandKindDefinition<K extends string, P> {
    */
   readonly verifiable: boolean;
   /**
+   * For a verifiable kind: whether a success of a command with these parameters changed the host
+   * (a fix's dry run changed nothing: there is nothing to verify). Absent: every success did.
+   */
+  changesHost?(params: P): boolean;
+  /**
    * The class (class-validator) that validates the parameters a campaign or a schedule is given
    * (a REST body's `params`); what it accepts is stored as given and read back by fromStored.
    */

@@ -48,6 +48,7 @@ export const fixKind: CommandKindDefinition<'fix', FixParams> = {
   inCampaigns: true,
   inSchedules: false,
   verifiable: true,
+  changesHost: (params) => !params.dryRun,
   paramsDto: FixParamsDto,
   fromStored: (payload) => fixParams(payload),
   toWire: (params) => ({

@@ -1,4 +1,4 @@
-import { REMEDIATION_KINDS } from '../commands/kinds';
+import { kindDefinition, REMEDIATION_KINDS } from '../commands/kinds';
 import { posix } from 'node:path';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CampaignsService } from '../campaigns/campaigns.service';
@@ -68,6 +68,14 @@ export class VerificationService implements OnModuleInit {
    * nothing twice.
    */
   async request(success: VerifiableSuccess): Promise<void> {
+    const definition = kindDefinition(success.kind);
+    if (definition?.changesHost) {
+      const command = await this.commands.get(success.commandId);
+      if (!definition.changesHost(definition.fromStored(command.payload))) {
+        this.logger.info(success, 'the command changed nothing on the host: nothing to verify');
+        return;
+      }
+    }
     if (REMEDIATION_KINDS.includes(success.kind))
       await this.commands.setVerificationTargets(
         success.commandId,
