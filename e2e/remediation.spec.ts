@@ -90,14 +90,16 @@ describe('remediation: fix and restore through the REST API with a real agent', 
     return JSON.parse(res.stdout.split('\n')[0]) as { status: string; chain: string[] };
   };
 
-  it('dry run: the command succeeds, nothing changes on disk', async () => {
+  let dryRunId = '';
+
+  it('dry run: the command succeeds, nothing changes on disk, no verification rescan', async () => {
     const command = await controller.api<CommandDto>('POST', `/hosts/${hostId}/remediate`, {
       paths: [war],
       dryRun: true,
     });
     expect(await ended(command.id)).toMatchObject({ kind: 'fix', state: 'succeeded' });
     expect(await sha256(war)).toBe(original);
-    await cancelVerification(controller, hostId);
+    dryRunId = command.id;
   });
 
   it('fix: the war is fixed on disk, a 2.17.0 refused with the reason, the host remediated', async () => {
@@ -131,6 +133,13 @@ describe('remediation: fix and restore through the REST API with a real agent', 
     const host = await controller.api<{ host: { status: string } }>('GET', `/hosts/${hostId}`);
     expect(['remediated', 'verified']).toContain(host.host.status);
     await cancelVerification(controller, hostId);
+    // The fix's rescan was queued; the dry run before it changed nothing: no rescan for it.
+    const verify = await controller.api<{ items: Array<{ name: string }> }>(
+      'GET',
+      '/campaigns?kind=verify',
+    );
+    expect(verify.items.some((c) => c.name.includes(command.id))).toBe(true);
+    expect(verify.items.filter((c) => c.name.includes(dryRunId))).toEqual([]);
   });
 
   it('restore: the original bytes are back', async () => {
