@@ -102,6 +102,16 @@ describe('remediation kinds (SQLite)', () => {
     });
   });
 
+  it('stores a restore naming a fix in any case with its canonical lowercase id (the agent takes no other form)', async () => {
+    const fixId = randomUUID();
+    const res = await post(`/hosts/${agent.hostId}/restore`, operator, {
+      paths: ['/opt/app.jar'],
+      fixCommandId: fixId.toUpperCase(),
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ kind: 'restore', payload: { fixCommandId: fixId } });
+  });
+
   it('fixes the files that hold findings of this host, and 404s a finding of another host', async () => {
     const findings = await c
       .http()

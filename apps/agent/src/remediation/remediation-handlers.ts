@@ -1,5 +1,6 @@
 import type { FixCommand, RestoreCommand } from '@log4fleet/contracts';
 import { fixFiles, restoreFiles } from '@log4fleet/remediation';
+import { invalidIdMessage, isCommandId } from '../daemon/command-id';
 import type { KindHandler, KindRun } from '../daemon/kinds/kind-handler';
 import { putKindResults } from '../daemon/kinds/kind-results';
 import type { Outbox } from '../daemon/outbox';
@@ -10,8 +11,6 @@ export interface RemediationHandlerDeps {
   /** The agent's state directory: backups go to <stateDir>/remediation/<command id>/. */
   stateDir: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Stops between files once the command is cancelled: a file is fixed whole or not at all. */
 function stopIfCancelled(run: KindRun): void {
@@ -62,10 +61,9 @@ export class RestoreHandler implements KindHandler<'restore'> {
 
   async run(params: RestoreCommand, run: KindRun): Promise<number> {
     const paths = checkPaths(params.paths, 'restore');
-    if (params.fixCommandId !== '' && !UUID.test(params.fixCommandId))
-      throw new Error(
-        `restore.fix_command_id ${JSON.stringify(params.fixCommandId)} is not a command id`,
-      );
+    // It names a backup directory: the agent's one check of command ids.
+    if (params.fixCommandId !== '' && !isCommandId(params.fixCommandId))
+      throw new Error(invalidIdMessage('restore.fix_command_id', params.fixCommandId));
     run.started();
     const results = [];
     for (const p of paths) {

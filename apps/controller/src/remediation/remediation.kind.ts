@@ -34,7 +34,8 @@ export function restoreParams(given: Partial<Record<keyof RestoreParams, unknown
   return {
     paths: strings(given.paths),
     force: given.force === true,
-    fixCommandId: typeof given.fixCommandId === 'string' ? given.fixCommandId : '',
+    // Ids are accepted in any case; the agent takes them in their canonical lowercase form.
+    fixCommandId: typeof given.fixCommandId === 'string' ? given.fixCommandId.toLowerCase() : '',
   };
 }
 
