@@ -32,7 +32,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
     });
 
     /** Audit events written with the manager of the unit of work the caller runs in. */
-    const ambientAudit = () => new AuditService(ds.getRepository(AuditEventEntity));
+    const ambientAudit = () => new AuditService(ds.getRepository(AuditEventEntity), tx);
 
     const actors = async (prefix: string): Promise<string[]> =>
       (
@@ -44,10 +44,10 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       ).rows.map((r) => r.actor);
 
     it('commits every unit that succeeded and rolls back only the one that threw', async () => {
-      const audit = new AuditService(ds.getRepository(AuditEventEntity));
+      const audit = new AuditService(ds.getRepository(AuditEventEntity), tx);
       const unit = (i: number) =>
-        tx.run(async (manager) => {
-          await audit.record({ actor: `unit-${i}`, action: 'test.unit' }, manager);
+        tx.run(async () => {
+          await audit.record({ actor: `unit-${i}`, action: 'test.unit' });
           if (i === 3) throw new Error('unit 3 fails after writing');
           return i;
         });
@@ -69,7 +69,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
     it('ambient transaction: code called inside a unit writes in it without being passed its manager; one unit that throws rolls back alone', async () => {
       // A repository's statement, taking its manager from the unit of work it runs in.
       const write = (actor: string) =>
-        ambientAudit().recordMany([{ actor, action: 'test.ambient' }], tx.manager);
+        ambientAudit().recordMany([{ actor, action: 'test.ambient' }]);
       const unit = (i: number) =>
         tx.run(async (manager) => {
           expect(tx.manager).toBe(manager);
@@ -92,7 +92,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
 
     it('ambient transaction: a unit opened inside a unit joins it (no deadlock on SQLite) and shares its fate', async () => {
       const write = (actor: string) =>
-        ambientAudit().recordMany([{ actor, action: 'test.nested' }], tx.manager);
+        ambientAudit().recordMany([{ actor, action: 'test.nested' }]);
       const joined = await tx.run(async (outer) => {
         await write('nested-outer');
         return tx.run(async (inner) => {
@@ -123,9 +123,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
       let opened: Promise<void> | undefined;
       await tx.run(() => {
         opened = new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() =>
-          tx.run(() =>
-            ambientAudit().recordMany([{ actor: 'left-behind', action: 'test.left' }], tx.manager),
-          ),
+          tx.run(() => ambientAudit().recordMany([{ actor: 'left-behind', action: 'test.left' }])),
         );
         return Promise.resolve();
       });
@@ -148,7 +146,7 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])(
     });
 
     it('writes many audit events recorded at once, each promise settling after its row exists', async () => {
-      const audit = new AuditService(ds.getRepository(AuditEventEntity));
+      const audit = new AuditService(ds.getRepository(AuditEventEntity), tx);
       const n = 1234;
       await Promise.all(
         Array.from({ length: n }, (_, i) =>

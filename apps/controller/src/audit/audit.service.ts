@@ -1,20 +1,29 @@
 import { timeOrderedUuid } from '../common/time-ordered-id';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { toJson } from '../common/json-column';
-import { bulkInsert } from '../database/bulk-insert';
+import { tableRows } from '../database/table-rows';
+import { TransactionService } from '../database/transaction.service';
 import { Page } from '../common/pagination.dto';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditEventDto, AuditQueryDto, AuditRecord } from './audit.dto';
 import { toAuditEventDto } from './audit.mapper';
 
-const AUDIT_COLUMNS = ['id', 'at', 'actor', 'action', 'host_id', 'details'];
+/** audit_events as events are appended (id and time taken when the row is built). */
+const AUDIT_ROWS = tableRows<AuditRecord>('audit_events', [
+  ['id', () => timeOrderedUuid()],
+  ['at', () => new Date().toISOString()],
+  ['actor', (e) => e.actor.slice(0, 128)],
+  ['action', (e) => e.action],
+  ['host_id', (e) => e.hostId ?? null],
+  ['details', (e) => toJson(e.details ?? {})],
+]);
 /** Events written per multi-row INSERT when many arrive at once (10,000 agents reporting). */
 const MAX_BATCH = 500;
 
 interface Waiting {
-  row: unknown[];
+  event: AuditRecord;
   done: (error?: unknown) => void;
 }
 
@@ -25,20 +34,21 @@ export class AuditService {
 
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+    private readonly tx: TransactionService,
   ) {}
 
   /**
-   * Appends one event; pass the manager of an open transaction to commit it with the change it
-   * records. Without one, events recorded in the same turn of the event loop are written by one
-   * multi-row INSERT (measured: one INSERT per event was a tenth of the controller's time in a
-   * 10,000-host campaign); the promise settles once the event's row is written.
+   * Appends one event. In a unit of work (TransactionService.run) it is written in that
+   * transaction, so it commits or rolls back with the change it records. Outside one, events
+   * recorded in the same turn of the event loop are written by one multi-row INSERT (measured:
+   * one INSERT per event was a tenth of the controller's time in a 10,000-host campaign); the
+   * promise settles once the event's row is written.
    */
-  async record(event: AuditRecord, manager?: EntityManager): Promise<void> {
-    const row = auditRow(event);
-    if (manager) return bulkInsert(manager, 'audit_events', AUDIT_COLUMNS, [row]);
+  async record(event: AuditRecord): Promise<void> {
+    if (this.tx.inTransaction) return AUDIT_ROWS.insert(this.tx.manager, [event]);
     return new Promise((resolve, reject) => {
       this.waiting.push({
-        row,
+        event,
         done: (error) =>
           error
             ? reject(error instanceof Error ? error : new Error('audit write failed'))
@@ -51,21 +61,18 @@ export class AuditService {
     });
   }
 
-  /** Appends events in the open transaction of `manager` (multi-row INSERTs). */
-  async recordMany(events: readonly AuditRecord[], manager: EntityManager): Promise<void> {
-    if (events.length > 0)
-      await bulkInsert(manager, 'audit_events', AUDIT_COLUMNS, events.map(auditRow));
+  /** Appends events (multi-row INSERTs), in the unit of work running now if there is one. */
+  async recordMany(events: readonly AuditRecord[]): Promise<void> {
+    if (events.length > 0) await AUDIT_ROWS.insert(this.tx.manager, events);
   }
 
   private async flush(): Promise<void> {
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, MAX_BATCH);
       try {
-        await bulkInsert(
+        await AUDIT_ROWS.insert(
           this.events.manager,
-          'audit_events',
-          AUDIT_COLUMNS,
-          batch.map((w) => w.row),
+          batch.map((w) => w.event),
         );
         for (const w of batch) w.done();
       } catch (error) {
@@ -116,15 +123,4 @@ export class AuditService {
     });
     return rows.map(toAuditEventDto);
   }
-}
-
-function auditRow(event: AuditRecord): unknown[] {
-  return [
-    timeOrderedUuid(),
-    new Date().toISOString(),
-    event.actor.slice(0, 128),
-    event.action,
-    event.hostId ?? null,
-    toJson(event.details ?? {}),
-  ];
 }

@@ -115,21 +115,18 @@ export class CampaignsService {
     };
     await this.tx.run(async (manager) => {
       await this.repo.insertWithTargets(campaign, hostIds, manager);
-      await this.audit.record(
-        {
-          actor,
-          action: 'campaign.created',
-          details: {
-            campaignId: campaign.id,
-            targets: hostIds.length,
-            selector: spec.selector,
-            kind: spec.kind,
-            canarySize,
-            scheduleId: spec.scheduleId,
-          },
+      await this.audit.record({
+        actor,
+        action: 'campaign.created',
+        details: {
+          campaignId: campaign.id,
+          targets: hostIds.length,
+          selector: spec.selector,
+          kind: spec.kind,
+          canarySize,
+          scheduleId: spec.scheduleId,
         },
-        manager,
-      );
+      });
     });
     try {
       await this.runner.start(campaign);

@@ -110,7 +110,6 @@ export class CommandCreation {
         hostId: c.hostId,
         details: { commandId: c.id, kind: c.kind, agentId: c.agentId },
       })),
-      manager,
     );
     return outcomes;
   }

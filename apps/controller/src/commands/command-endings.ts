@@ -54,15 +54,12 @@ export class CommandEndings {
         };
     const moved = await repo.update({ id, state: 'succeeded' }, patch);
     if (!moved.affected) return;
-    await this.audit.record(
-      {
-        actor,
-        action: verified ? 'command.verified' : 'command.verification_failed',
-        hostId,
-        details: { commandId: id, from: 'succeeded', scanRunId },
-      },
-      manager,
-    );
+    await this.audit.record({
+      actor,
+      action: verified ? 'command.verified' : 'command.verification_failed',
+      hostId,
+      details: { commandId: id, from: 'succeeded', scanRunId },
+    });
   }
 
   /**
@@ -87,15 +84,12 @@ export class CommandEndings {
         { state: 'failed', failedAt: new Date(), message: reason },
       );
       if (!result.affected) return false;
-      await this.audit.record(
-        {
-          actor: 'system',
-          action: 'command.failed',
-          hostId: row.hostId,
-          details: { commandId, from: row.state, message: reason },
-        },
-        manager,
-      );
+      await this.audit.record({
+        actor: 'system',
+        action: 'command.failed',
+        hostId: row.hostId,
+        details: { commandId, from: row.state, message: reason },
+      });
       return true;
     });
   }
@@ -130,15 +124,12 @@ export class CommandEndings {
             { state: to, [column]: now },
           );
           if (!result.affected) continue;
-          await this.audit.record(
-            {
-              actor,
-              action: `command.${to}`,
-              hostId: row.hostId,
-              details: { ...context, commandId: row.id, from: row.state },
-            },
-            manager,
-          );
+          await this.audit.record({
+            actor,
+            action: `command.${to}`,
+            hostId: row.hostId,
+            details: { ...context, commandId: row.id, from: row.state },
+          });
           count++;
         }
         return count;

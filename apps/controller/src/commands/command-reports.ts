@@ -122,7 +122,7 @@ export class CommandReports {
       }
       remaining = later;
     }
-    await this.audit.recordMany(events, manager);
+    await this.audit.recordMany(events);
     return outcomes;
   }
 }

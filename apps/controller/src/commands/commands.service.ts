@@ -254,15 +254,12 @@ export class CommandsService {
     for (const row of rows) {
       const affected = await this.repo.reassign(row.id, row.state, toAgentId, manager);
       if (!affected) continue;
-      await this.audit.record(
-        {
-          actor: 'system',
-          action: 'command.reassigned',
-          hostId,
-          details: { commandId: row.id, fromAgentId: row.agent_id, toAgentId, from: row.state },
-        },
-        manager,
-      );
+      await this.audit.record({
+        actor: 'system',
+        action: 'command.reassigned',
+        hostId,
+        details: { commandId: row.id, fromAgentId: row.agent_id, toAgentId, from: row.state },
+      });
       moved++;
     }
     return moved;
@@ -372,15 +369,12 @@ export class CommandsService {
       succeededAt: now,
     });
     await manager.getRepository(CommandEntity).insert(entity);
-    await this.audit.record(
-      {
-        actor,
-        action: 'remediation.recorded',
-        hostId,
-        details: { commandId: entity.id, manual: true, ...remediation },
-      },
-      manager,
-    );
+    await this.audit.record({
+      actor,
+      action: 'remediation.recorded',
+      hostId,
+      details: { commandId: entity.id, manual: true, ...remediation },
+    });
     return entity;
   }
 
@@ -417,13 +411,11 @@ export class CommandsService {
 
   /** A host's remediations (kind remediate), newest first. */
   remediationsOf(hostId: string): Promise<CommandEntity[]> {
-    return this.repo.manager
-      .getRepository(CommandEntity)
-      .find({
-        where: { hostId, kind: In([...REMEDIATION_KINDS]) },
-        order: { createdAt: 'DESC' },
-        take: 200,
-      });
+    return this.repo.manager.getRepository(CommandEntity).find({
+      where: { hostId, kind: In([...REMEDIATION_KINDS]) },
+      order: { createdAt: 'DESC' },
+      take: 200,
+    });
   }
 
   /**

@@ -58,6 +58,15 @@ export class TransactionService {
     return this.current() !== undefined;
   }
 
+  /**
+   * Whether row locks taken now hold until a commit: in a unit of work on PostgreSQL. SQLite has
+   * one writer anyway (and no FOR UPDATE); outside a transaction a lock would end with its
+   * statement. Repositories read this instead of taking a lock flag from their callers.
+   */
+  get locksRows(): boolean {
+    return this.isPostgres && this.inTransaction;
+  }
+
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const current = this.current();
     if (current) return work(current.manager);

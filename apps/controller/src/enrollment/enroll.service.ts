@@ -100,23 +100,20 @@ export class EnrollService {
       );
       const agent = await this.agents.createForHost(host.id, input.agentVersion, manager);
       const reassigned = await this.commands.reassignPending(host.id, agent.agentId);
-      await this.audit.record(
-        {
-          actor: agent.agentId,
-          action: 'agent.enrolled',
-          hostId: host.id,
-          details: {
-            tokenId: token.id,
-            tokenName: token.name,
-            hostCreated: created,
-            hostname: host.hostname,
-            revokedAgents: agent.revokedAgentIds,
-            ...(agent.revokedAgentIds.length > 0 ? { replacedWith: proof } : {}),
-            reassignedCommands: reassigned,
-          },
+      await this.audit.record({
+        actor: agent.agentId,
+        action: 'agent.enrolled',
+        hostId: host.id,
+        details: {
+          tokenId: token.id,
+          tokenName: token.name,
+          hostCreated: created,
+          hostname: host.hostname,
+          revokedAgents: agent.revokedAgentIds,
+          ...(agent.revokedAgentIds.length > 0 ? { replacedWith: proof } : {}),
+          reassignedCommands: reassigned,
         },
-        manager,
-      );
+      });
       return { host, agent, reassigned };
     });
   }

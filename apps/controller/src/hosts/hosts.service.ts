@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
+import { TransactionService } from '../database/transaction.service';
 import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { ContainmentState, HostEntity, HostStatus } from './host.entity';
 import {
@@ -47,6 +48,7 @@ export class HostsService {
   constructor(
     @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
     private readonly audit: AuditService,
+    private readonly tx: TransactionService,
   ) {}
 
   async get(id: string): Promise<HostDto> {
@@ -115,7 +117,7 @@ export class HostsService {
 
   /** An admin clears the host's flag, with a note (audited); a host not flagged is a 409. */
   async clearFlag(id: string, note: string, actor: string): Promise<HostDto> {
-    return this.hosts.manager.transaction(async (manager) => {
+    return this.tx.run(async (manager) => {
       const host = await this.require(id, manager);
       if (!host.flagged)
         throw new DomainException(DomainErrorCode.Conflict, `host ${id} is not flagged`);
@@ -127,10 +129,12 @@ export class HostsService {
         throw new DomainException(DomainErrorCode.Conflict, `host ${id} is not flagged`);
       host.flagged = false;
       host.flagReason = null;
-      await this.audit.record(
-        { actor, action: 'host.flag_cleared', hostId: id, details: { reason, note } },
-        manager,
-      );
+      await this.audit.record({
+        actor,
+        action: 'host.flag_cleared',
+        hostId: id,
+        details: { reason, note },
+      });
       return toHostDto(host);
     });
   }
@@ -257,7 +261,7 @@ export class HostsService {
   ): Promise<void> {
     const next = nextHostState(host.status, 'remediation-recorded', true).status;
     if (next === host.status) return;
-    await this.changeStatus(host, next, actor, { commandId }, new Date(), manager);
+    await this.changeStatus(host, next, actor, { commandId }, new Date());
     await this.repo(manager).update(
       { id: host.id },
       { status: host.status, statusChangedAt: host.statusChangedAt },
@@ -295,7 +299,7 @@ export class HostsService {
           : undefined;
     const next = event ? nextHostState(host.status, event, false).status : undefined;
     if (next && next !== host.status)
-      await this.changeStatus(host, next, actor, { commandId: change.commandId }, at, manager);
+      await this.changeStatus(host, next, actor, { commandId: change.commandId }, at);
     host.containment = change.state;
     if (change.mode !== undefined) host.containmentMode = change.mode;
     if (change.commandId !== undefined) host.containmentCommandId = change.commandId;
@@ -313,19 +317,16 @@ export class HostsService {
         containmentDetail: host.containmentDetail,
       },
     );
-    await this.audit.record(
-      {
-        actor,
-        action: `containment.${change.state}`,
-        hostId,
-        details: {
-          commandId: host.containmentCommandId,
-          mode: host.containmentMode,
-          ...change.detail,
-        },
+    await this.audit.record({
+      actor,
+      action: `containment.${change.state}`,
+      hostId,
+      details: {
+        commandId: host.containmentCommandId,
+        mode: host.containmentMode,
+        ...change.detail,
       },
-      manager,
-    );
+    });
   }
 
   /**
@@ -345,15 +346,19 @@ export class HostsService {
     const flagReason = `compromise-suspected: ${reason}`.slice(0, 255);
     if (!host.flagged) {
       await this.repo(manager).update({ id: hostId }, { flagged: true, flagReason });
-      await this.audit.record(
-        { actor, action: 'host.flagged', hostId, details: { reason: flagReason, ...details } },
-        manager,
-      );
+      await this.audit.record({
+        actor,
+        action: 'host.flagged',
+        hostId,
+        details: { reason: flagReason, ...details },
+      });
     }
-    await this.audit.record(
-      { actor, action: 'host.compromise_suspected', hostId, details: { reason, ...details } },
-      manager,
-    );
+    await this.audit.record({
+      actor,
+      action: 'host.compromise_suspected',
+      hostId,
+      details: { reason, ...details },
+    });
   }
 
   /**
@@ -381,7 +386,7 @@ export class HostsService {
     );
     if (events.length === 0) return host.status;
     await this.saveVerdicts([host], manager);
-    await this.audit.recordMany(events, manager);
+    await this.audit.recordMany(events);
     return host.status;
   }
 
@@ -392,12 +397,11 @@ export class HostsService {
     actor: string,
     context: Record<string, unknown>,
     at: Date,
-    manager: EntityManager,
   ): Promise<void> {
     const event = statusChanged(host.id, host.status, to, actor, context);
     host.status = to;
     host.statusChangedAt = at;
-    await this.audit.record(event, manager);
+    await this.audit.record(event);
   }
 
   /**

@@ -83,7 +83,7 @@ export class InventoryIngestService {
     );
     await this.snapshots.insert(entity, manager);
     if (!(await this.snapshots.hasNewer(principal.hostId, report.collectedAtMs, manager))) {
-      await this.recordChanges(principal, id, entity.collectedAt, changes, manager);
+      await this.recordChanges(principal, id, entity.collectedAt, changes);
     }
     return { snapshotId: id, duplicate: false, changes: changes.length };
   }
@@ -93,36 +93,29 @@ export class InventoryIngestService {
     snapshotId: string,
     collectedAt: Date,
     changes: InventoryChange[],
-    manager: EntityManager,
   ): Promise<void> {
     const context = { snapshotId, collectedAt: collectedAt.toISOString() };
     for (const change of changes.slice(0, MAX_CHANGE_EVENTS)) {
-      await this.audit.record(
-        {
-          actor: principal.agentId,
-          action: `inventory.${change.kind}`,
-          hostId: principal.hostId,
-          details: { summary: change.summary, ...change.details, ...context },
-        },
-        manager,
-      );
+      await this.audit.record({
+        actor: principal.agentId,
+        action: `inventory.${change.kind}`,
+        hostId: principal.hostId,
+        details: { summary: change.summary, ...change.details, ...context },
+      });
     }
     const rest = changes.slice(MAX_CHANGE_EVENTS);
     if (rest.length === 0) return;
     const byKind: Record<string, number> = {};
     for (const c of rest) byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
-    await this.audit.record(
-      {
-        actor: principal.agentId,
-        action: 'inventory.changes_truncated',
-        hostId: principal.hostId,
-        details: {
-          summary: `${rest.length} more changes not recorded one by one`,
-          notRecorded: byKind,
-          ...context,
-        },
+    await this.audit.record({
+      actor: principal.agentId,
+      action: 'inventory.changes_truncated',
+      hostId: principal.hostId,
+      details: {
+        summary: `${rest.length} more changes not recorded one by one`,
+        notRecorded: byKind,
+        ...context,
       },
-      manager,
-    );
+    });
   }
 }

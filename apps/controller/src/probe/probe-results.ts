@@ -52,7 +52,7 @@ export class ProbeResults implements KindResultHandler {
       .sort((x, y) => (x.createdAt < y.createdAt ? -1 : x.createdAt > y.createdAt ? 1 : 0));
     const events: AuditRecord[] = [];
     for (const command of done) events.push(...(await this.complete(command, at)));
-    if (events.length > 0) await this.audit.recordMany(events, this.tx.manager);
+    if (events.length > 0) await this.audit.recordMany(events);
   }
 
   private async complete(command: ResultCommand, at: Date): Promise<AuditRecord[]> {

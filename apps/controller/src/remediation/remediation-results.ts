@@ -94,7 +94,7 @@ export class FixResultsHandler implements KindResultHandler {
         'host remediated by a fix: verification rescan decides',
       );
     }
-    await this.audit.recordMany(events, manager);
+    await this.audit.recordMany(events);
   }
 }
 
@@ -139,6 +139,6 @@ export class RestoreResultsHandler implements KindResultHandler {
         },
       });
     }
-    await this.audit.recordMany(events, this.tx.manager);
+    await this.audit.recordMany(events);
   }
 }

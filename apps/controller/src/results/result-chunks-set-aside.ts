@@ -47,7 +47,6 @@ export class ResultChunksSetAside {
           error,
         },
       })),
-      this.tx.manager,
     );
     for (const { chunk, error } of unreadable)
       this.logger.error(

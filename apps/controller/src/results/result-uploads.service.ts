@@ -88,7 +88,7 @@ export class ResultUploadsService {
       return uploads.map(() => ({ ok: false, error }));
     }
     const refusals: LimitRefusal[] = [];
-    const { outcomes, pending } = await this.tx.run(async (manager) => {
+    const { outcomes, pending } = await this.tx.run(async () => {
       refusals.length = 0;
       const outcomes: Array<Settled<UploadResultsResponse>> = [];
       const pending: ChunkKey[] = [];
@@ -177,7 +177,7 @@ export class ResultUploadsService {
         pending.push(key);
       }
       await this.chunks.insertMany(rows);
-      await this.audit.recordMany(lateResults, manager);
+      await this.audit.recordMany(lateResults);
       return { outcomes, pending };
     });
     await this.ingestQueue.enqueueSafely(pending);

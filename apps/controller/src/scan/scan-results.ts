@@ -321,7 +321,7 @@ export class ScanResults implements KindResultHandler {
       );
     }
     await this.hosts.saveVerdicts([...changed], manager);
-    await this.audit.recordMany(events, manager);
+    await this.audit.recordMany(events);
     for (const s of settle)
       await this.commands.settleRemediation(s.hostId, s.id, s.proof, s.runId, s.actor);
     return [...becameVulnerable].map(([hostId, scanRunId]) => ({ hostId, scanRunId }));
