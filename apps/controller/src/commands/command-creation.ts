@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
 import { AgentsService } from '../agents/agents.service';
 import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
@@ -7,6 +7,7 @@ import { toJson } from '../common/json-column';
 import { Settled } from '../common/micro-batcher';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { TransactionService } from '../database/transaction.service';
 import { CommandEntity } from './command.entity';
 import { CommandDto } from './commands.dto';
 import { toCommandDto } from './commands.mapper';
@@ -20,7 +21,16 @@ export interface CreateOptions {
   expiresInSeconds?: number;
 }
 
-/** Creates command rows, of any kind, many at once (a campaign's batch is a few statements). */
+export interface ManualRemediation {
+  method: string;
+  note: string;
+  ticket?: string;
+}
+
+/**
+ * Creates command rows, of any kind, many at once (a campaign's batch is a few statements), and
+ * the rows of remediations done by hand.
+ */
 @Injectable()
 export class CommandCreation {
   constructor(
@@ -28,6 +38,7 @@ export class CommandCreation {
     private readonly agents: AgentsService,
     private readonly audit: AuditService,
     private readonly repo: CommandsRepository,
+    private readonly tx: TransactionService,
   ) {}
 
   /**
@@ -40,17 +51,16 @@ export class CommandCreation {
     targets: ReadonlyArray<{ hostId: string; commandId: string }>,
     request: CommandRequest,
     actor: string,
-    manager: EntityManager,
     options: Pick<CreateOptions, 'expiresInSeconds'> = {},
   ): Promise<Array<Settled<{ dto: CommandDto; entity: CommandEntity | null }>>> {
-    const repo = manager.getRepository(CommandEntity);
     const existing = new Map(
-      (await repo.findBy({ id: In(targets.map((t) => t.commandId)) })).map((c) => [c.id, c]),
+      (await this.repo.byIds(targets.map((t) => t.commandId))).map((c) => [c.id, c]),
     );
     const fresh = targets.filter((t) => !existing.has(t.commandId));
+    // AgentsService still takes the manager: the caller's unit of work's, as before.
     const agentOf = await this.agents.activeAgentsOf(
       fresh.map((t) => t.hostId),
-      manager,
+      this.tx.manager,
     );
     const now = new Date();
     const expiresAt = new Date(
@@ -102,7 +112,7 @@ export class CommandCreation {
         return { ok: true, value: { dto: { ...toCommandDto(entity), pushed: false }, entity } };
       },
     );
-    await this.repo.insertMany(created, manager);
+    await this.repo.insertMany(created);
     await this.audit.recordMany(
       created.map((c) => ({
         actor,
@@ -112,5 +122,44 @@ export class CommandCreation {
       })),
     );
     return outcomes;
+  }
+
+  /**
+   * A remediation done by hand recorded as a succeeded 'remediate' command of the host's agent,
+   * never pushed (CommandsService.recordManualRemediation). In the caller's unit of work.
+   */
+  async recordManualRemediation(
+    hostId: string,
+    remediation: ManualRemediation,
+    actor: string,
+  ): Promise<CommandEntity> {
+    const agentId = await this.agents.activeAgentOf(hostId);
+    if (!agentId)
+      throw new DomainException(
+        DomainErrorCode.FailedPrecondition,
+        `host ${hostId} has no active agent to verify a remediation with a rescan`,
+      );
+    const now = new Date();
+    const entity = newCommandRow({
+      id: randomUUID(),
+      hostId,
+      agentId,
+      kind: 'remediate',
+      payload: toJson({ manual: true, ...remediation }),
+      state: 'succeeded',
+      message: remediation.note,
+      createdBy: actor,
+      createdAt: now,
+      expiresAt: now,
+      succeededAt: now,
+    });
+    await this.repo.insert(entity);
+    await this.audit.record({
+      actor,
+      action: 'remediation.recorded',
+      hostId,
+      details: { commandId: entity.id, manual: true, ...remediation },
+    });
+    return entity;
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { TransactionService } from '../database/transaction.service';
 import { CommandEntity, CommandStateName } from './command.entity';
 import { canMoveTo } from './command-state';
+import { CommandsRepository } from './commands.repository';
 import type { ProofOutcome } from '../verification/remediation-proof';
 
 /** States a command whose results the controller refused may fail from. */
@@ -17,11 +17,13 @@ export class CommandEndings {
   constructor(
     private readonly audit: AuditService,
     private readonly tx: TransactionService,
+    private readonly repo: CommandsRepository,
   ) {}
 
   /**
    * A scan's verdict on one succeeded remediation (verification/remediation-proof.ts): verified or
    * failed (the scan is recorded on it), or left succeeded with why that scan did not verify it.
+   * In the caller's unit of work.
    */
   async settleRemediation(
     hostId: string,
@@ -29,11 +31,9 @@ export class CommandEndings {
     proof: ProofOutcome,
     scanRunId: string,
     actor: string,
-    manager: EntityManager,
   ): Promise<void> {
-    const repo = manager.getRepository(CommandEntity);
     if (proof.outcome === 'unverified') {
-      await repo.update({ id, state: 'succeeded' }, { verificationNote: proof.reason });
+      await this.repo.moveFrom(id, 'succeeded', { verificationNote: proof.reason });
       return;
     }
     const now = new Date();
@@ -52,8 +52,7 @@ export class CommandEndings {
           verifiedByScanRunId: scanRunId,
           verificationNote: proof.reason,
         };
-    const moved = await repo.update({ id, state: 'succeeded' }, patch);
-    if (!moved.affected) return;
+    if (!(await this.repo.moveFrom(id, 'succeeded', patch))) return;
     await this.audit.record({
       actor,
       action: verified ? 'command.verified' : 'command.verification_failed',
@@ -72,18 +71,15 @@ export class CommandEndings {
     agentId: string,
     reason: string,
   ): Promise<boolean> {
-    return this.tx.run(async (manager) => {
-      const repo = manager.getRepository(CommandEntity);
-      const row = await repo.findOne({
-        where: { id: commandId, agentId, state: In([...RESULTS_REFUSABLE_STATES]) },
-        select: { id: true, hostId: true, state: true },
-      });
+    return this.tx.run(async () => {
+      const row = await this.repo.ofAgentInStates(commandId, agentId, RESULTS_REFUSABLE_STATES);
       if (!row) return false;
-      const result = await repo.update(
-        { id: row.id, state: row.state },
-        { state: 'failed', failedAt: new Date(), message: reason },
-      );
-      if (!result.affected) return false;
+      const moved = await this.repo.moveFrom(row.id, row.state, {
+        state: 'failed',
+        failedAt: new Date(),
+        message: reason,
+      });
+      if (!moved) return false;
       await this.audit.record({
         actor: 'system',
         action: 'command.failed',
@@ -109,21 +105,14 @@ export class CommandEndings {
     let moved = 0;
     for (let i = 0; i < commandIds.length; i += TRANSITION_BATCH) {
       const batch = commandIds.slice(i, i + TRANSITION_BATCH);
-      moved += await this.tx.run(async (manager) => {
-        const repo = manager.getRepository(CommandEntity);
+      moved += await this.tx.run(async () => {
         const now = new Date();
-        const rows = await repo.find({
-          where: { id: In(batch), state: In([...from]) },
-          select: { id: true, hostId: true, state: true },
-        });
+        const rows = await this.repo.inStates(batch, from);
         let count = 0;
         for (const row of rows) {
           if (!canMoveTo(row.state, to)) continue;
-          const result = await repo.update(
-            { id: row.id, state: row.state },
-            { state: to, [column]: now },
-          );
-          if (!result.affected) continue;
+          if (!(await this.repo.moveFrom(row.id, row.state, { state: to, [column]: now })))
+            continue;
           await this.audit.record({
             actor,
             action: `command.${to}`,

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AuditRecord } from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { loggerFor } from '../common/logger';
@@ -25,15 +24,14 @@ export class CommandReports {
     private readonly audit: AuditService,
   ) {}
 
-  /** Plain SQL: one read of the batch's commands, a guarded UPDATE per target state, one audit INSERT. */
+  /**
+   * Plain SQL: one read of the batch's commands, a guarded UPDATE per target state, one audit
+   * INSERT. In the caller's unit of work.
+   */
   async apply(
     items: ReadonlyArray<{ agentId: string; update: CommandUpdateInput }>,
-    manager: EntityManager,
   ): Promise<Array<Settled<{ hostId: string; kind: CommandKind } | null>>> {
-    const rows = await this.repo.forReports(
-      items.map((i) => i.update.commandId),
-      manager,
-    );
+    const rows = await this.repo.forReports(items.map((i) => i.update.commandId));
     const current = new Map(rows.map((r) => [r.id, r]));
     const events: AuditRecord[] = [];
     const outcomes: Array<Settled<{ hostId: string; kind: CommandKind } | null>> = [];
@@ -96,7 +94,6 @@ export class CommandReports {
             message: x.update.message || null,
             totalChunks: x.totalChunks,
           })),
-          manager,
         );
         for (const { index, agentId, update, previous, totalChunks } of list) {
           const entity = current.get(update.commandId)!;

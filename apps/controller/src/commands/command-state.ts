@@ -18,6 +18,18 @@ const FINAL: ReadonlySet<CommandStateName> = new Set([
   'cancelled',
 ]);
 
+/** States of a command not started yet. */
+export const PENDING_STATES = ['queued', 'delivered'] as const;
+/**
+ * What a (re)connecting agent is sent: the commands not started yet, and the ones it started
+ * and never finished as far as the controller knows (an agent restart interrupted them: the agent
+ * runs them again; one it finished is acknowledged from its executed log, one it still runs is
+ * acknowledged as started).
+ */
+export const RESENT_STATES = [...PENDING_STATES, 'started'] as const;
+/** States expiry ends: a started command whose agent never finished it expires too. */
+export const EXPIRABLE_STATES = [...RESENT_STATES] as const;
+
 /** A command only moves forward: "sent" never turns back into "queued", "done" never into "running". */
 export function canMoveTo(from: CommandStateName, to: CommandStateName): boolean {
   if (FINAL.has(from)) return false;

@@ -6,6 +6,7 @@ import { HostsModule } from '../hosts/hosts.module';
 import { CommandsController } from './commands.controller';
 import { CommandCreation } from './command-creation';
 import { CommandEndings } from './command-endings';
+import { CommandPending } from './command-pending';
 import { CommandReports } from './command-reports';
 import { CommandsRepository } from './commands.repository';
 import { CommandsService } from './commands.service';
@@ -13,7 +14,14 @@ import { CommandsService } from './commands.service';
 @Module({
   imports: [AuditModule, DeliveryModule, HostsModule, AgentsModule],
   controllers: [CommandsController],
-  providers: [CommandsService, CommandsRepository, CommandReports, CommandCreation, CommandEndings],
+  providers: [
+    CommandsService,
+    CommandsRepository,
+    CommandReports,
+    CommandCreation,
+    CommandEndings,
+    CommandPending,
+  ],
   exports: [CommandsService],
 })
 export class CommandsModule {}

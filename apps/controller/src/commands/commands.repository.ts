@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { In, IsNull, Repository } from 'typeorm';
 import { REMEDIATION_KINDS } from './kinds';
 import { bulkInsert } from '../database/bulk-insert';
 import {
@@ -10,6 +10,7 @@ import {
   selectByIds,
   updateFromValues,
 } from '../database/raw-query';
+import { TransactionService } from '../database/transaction.service';
 import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
 import type { PendingRemediation, RemediationTargets } from '../verification/remediation-proof';
 import { STATE_COLUMN } from './commands.mapper';
@@ -48,22 +49,31 @@ export interface ReportMove {
   totalChunks: number | null;
 }
 
+/** A command as the controller's own endings read it before moving it. */
+export type EndingCommandRow = Pick<CommandEntity, 'id' | 'hostId' | 'state'>;
+
 /**
  * The commands table: every statement on it. The hand-written ones are where measurements put
  * them (bulk inserts, UPDATE ... FROM (VALUES ...), advisory locks for result ingestion); the
- * column list of an insert is the entity's, read from its metadata (one place).
+ * column list of an insert is the entity's, read from its metadata (one place). Statements run in
+ * the caller's unit of work (the ambient transaction of TransactionService), or on their own
+ * outside one; the plain reads of the API (`repo`, the default manager) always on their own.
  */
 @Injectable()
 export class CommandsRepository {
-  constructor(@InjectRepository(CommandEntity) private readonly repo: Repository<CommandEntity>) {}
+  constructor(
+    @InjectRepository(CommandEntity) private readonly repo: Repository<CommandEntity>,
+    private readonly tx: TransactionService,
+  ) {}
 
-  /** The default (no transaction) manager, for callers that open none. */
-  get manager(): EntityManager {
-    return this.repo.manager;
+  /** The commands table through the manager of the caller's unit of work (or the default one). */
+  private get inUnit(): Repository<CommandEntity> {
+    return this.tx.manager.getRepository(CommandEntity);
   }
 
   /** Many new commands in a few multi-row INSERTs. */
-  async insertMany(entities: readonly CommandEntity[], manager = this.manager): Promise<void> {
+  async insertMany(entities: readonly CommandEntity[]): Promise<void> {
+    const manager = this.tx.manager;
     const columns = manager.connection.getMetadata(CommandEntity).columns;
     await bulkInsert(
       manager,
@@ -80,9 +90,9 @@ export class CommandsRepository {
   }
 
   /** The rows of the batch of reports, read once (no lock: the guarded UPDATE decides). */
-  forReports(ids: readonly string[], manager: EntityManager): Promise<ReportedCommandRow[]> {
+  forReports(ids: readonly string[]): Promise<ReportedCommandRow[]> {
     return selectByIds<ReportedCommandRow>(
-      manager,
+      this.tx.manager,
       'commands',
       'id, agent_id, host_id, kind, state, total_chunks',
       ids,
@@ -100,11 +110,10 @@ export class CommandsRepository {
     state: CommandStateName,
     at: string,
     moves: ReportMove[],
-    manager: EntityManager,
   ): Promise<Set<string>> {
     moves.sort((x, y) => (x.commandId < y.commandId ? -1 : 1));
     const { rows } = await updateFromValues<{ id: string }>(
-      manager,
+      this.tx.manager,
       {
         table: 'commands',
         set: `state = $1, ${STATE_COLUMN[state]} = $2,
@@ -124,12 +133,9 @@ export class CommandsRepository {
    * command are serialized for the transaction by an advisory lock, not by locking the command's
    * row, which the agents' reports update meanwhile. SQLite serializes writers anyway.
    */
-  async forResults(
-    ids: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, ResultCommand>> {
-    if (manager.connection.options.type === 'postgres')
-      await lockEntities(manager, 'command-results', ids);
+  async forResults(ids: readonly string[]): Promise<Map<string, ResultCommand>> {
+    const manager = this.tx.manager;
+    if (this.tx.isPostgres) await lockEntities(manager, 'command-results', ids);
     const rows = await selectByIds<{
       id: string;
       host_id: string;
@@ -166,10 +172,7 @@ export class CommandsRepository {
   }
 
   /** The remediations of these hosts that succeeded and await their proof, oldest first. */
-  async pendingRemediations(
-    hostIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<PendingRemediation[]> {
+  async pendingRemediations(hostIds: readonly string[]): Promise<PendingRemediation[]> {
     if (hostIds.length === 0) return [];
     const { rows } = await rawQuery<{
       id: string;
@@ -178,7 +181,7 @@ export class CommandsRepository {
       created_at: string;
       verification_targets: string | null;
     }>(
-      manager,
+      this.tx.manager,
       `SELECT id, host_id, succeeded_at, created_at, verification_targets FROM commands
        WHERE kind IN (${REMEDIATION_KINDS.map((k) => `'${k}'`).join(', ')}) AND state = 'succeeded' AND host_id IN (${placeholders(hostIds.length)})
        ORDER BY created_at`,
@@ -199,10 +202,9 @@ export class CommandsRepository {
     hostId: string,
     toAgentId: string,
     states: readonly CommandStateName[],
-    manager: EntityManager,
   ): Promise<Array<{ id: string; agent_id: string; state: CommandStateName }>> {
     const { rows } = await rawQuery<{ id: string; agent_id: string; state: CommandStateName }>(
-      manager,
+      this.tx.manager,
       `SELECT id, agent_id, state FROM commands
        WHERE host_id = $1 AND agent_id <> $2 AND state IN (${states
          .map((_, i) => `$${i + 3}`)
@@ -213,19 +215,99 @@ export class CommandsRepository {
   }
 
   /** Queues the command again for `toAgentId`, if it is still in `from`; whether it moved. */
-  async reassign(
-    id: string,
-    from: CommandStateName,
-    toAgentId: string,
-    manager: EntityManager,
-  ): Promise<boolean> {
+  async reassign(id: string, from: CommandStateName, toAgentId: string): Promise<boolean> {
     const { affected } = await rawQuery(
-      manager,
+      this.tx.manager,
       `UPDATE commands SET agent_id = $1, state = $2, delivered_at = NULL
          WHERE id = $3 AND state = $4`,
       [toAgentId, 'queued', id, from],
     );
     return Boolean(affected);
+  }
+
+  /** The commands of these ids that exist. */
+  byIds(ids: readonly string[]): Promise<CommandEntity[]> {
+    return this.inUnit.findBy({ id: In([...ids]) });
+  }
+
+  /** One new command (a single INSERT). */
+  async insert(entity: CommandEntity): Promise<void> {
+    await this.inUnit.insert(entity);
+  }
+
+  /** Moves the command to `patch` only if it is still in `from`; whether it moved. */
+  async moveFrom(
+    id: string,
+    from: CommandStateName,
+    patch: Partial<CommandEntity>,
+  ): Promise<boolean> {
+    const result = await this.inUnit.update({ id, state: from }, patch);
+    return Boolean(result.affected);
+  }
+
+  /** The commands of `ids` that are in one of `states`. */
+  inStates(ids: readonly string[], states: readonly CommandStateName[]): Promise<EndingCommandRow[]> {
+    return this.inUnit.find({
+      where: { id: In([...ids]), state: In([...states]) },
+      select: { id: true, hostId: true, state: true },
+    });
+  }
+
+  /** The command if `agentId` holds it and it is in one of `states`. */
+  ofAgentInStates(
+    id: string,
+    agentId: string,
+    states: readonly CommandStateName[],
+  ): Promise<EndingCommandRow | null> {
+    return this.inUnit.findOne({
+      where: { id, agentId, state: In([...states]) },
+      select: { id: true, hostId: true, state: true },
+    });
+  }
+
+  /** The commands the agents are sent when they connect: of these agents, in `states`, oldest first. */
+  ofAgents(agentIds: readonly string[], states: readonly CommandStateName[]): Promise<CommandEntity[]> {
+    return this.repo.find({
+      where: { agentId: In([...new Set(agentIds)]), state: In([...states]) },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  findById(id: string): Promise<CommandEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** A host's newest commands. */
+  newestOfHost(hostId: string, take: number): Promise<CommandEntity[]> {
+    return this.repo.find({ where: { hostId }, order: { createdAt: 'DESC' }, take });
+  }
+
+  /** A host's newest remediations (kind remediate). */
+  remediationsOf(hostId: string, take: number): Promise<CommandEntity[]> {
+    return this.repo.find({
+      where: { hostId, kind: In([...REMEDIATION_KINDS]) },
+      order: { createdAt: 'DESC' },
+      take,
+    });
+  }
+
+  /** Sets where a remediation's rescan must verify it, if it is not set yet. */
+  async setVerificationTargets(id: string, targets: RemediationTargets): Promise<void> {
+    await this.repo.update(
+      { id, verificationTargets: IsNull() },
+      { verificationTargets: JSON.stringify(targets) },
+    );
+  }
+
+  /** Where a remediation's rescan must verify it, once set. */
+  async verificationTargetsOf(id: string): Promise<RemediationTargets | null> {
+    const row = await this.repo.findOne({
+      where: { id },
+      select: { id: true, verificationTargets: true },
+    });
+    return row?.verificationTargets
+      ? (JSON.parse(row.verificationTargets) as RemediationTargets)
+      : null;
   }
 }
 

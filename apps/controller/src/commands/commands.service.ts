@@ -1,48 +1,36 @@
 import { loggerFor } from '../common/logger';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Repository } from 'typeorm';
 import type { Command } from '@log4fleet/contracts';
-import { AgentsService } from '../agents/agents.service';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
-import { toJson } from '../common/json-column';
 import { CommandDelivery, DeliveredTo } from '../cluster/command-delivery.service';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
-import { CommandEntity, CommandKind, CommandStateName } from './command.entity';
-import { CommandCreation, type CreateOptions } from './command-creation';
+import { CommandEntity, CommandKind } from './command.entity';
+import {
+  CommandCreation,
+  type CreateOptions,
+  type ManualRemediation,
+} from './command-creation';
 import { CommandEndings } from './command-endings';
+import { CommandPending } from './command-pending';
 import { CommandReports } from './command-reports';
+import { EXPIRABLE_STATES, PENDING_STATES, RESENT_STATES } from './command-state';
 import { CommandDto, CommandUpdateInput } from './commands.dto';
 import {
   CommandsRepository,
-  newCommandRow,
   type PendingRemediation,
   type RemediationTargets,
   type ResultCommand,
 } from './commands.repository';
 import type { ProofOutcome } from '../verification/remediation-proof';
-import { REMEDIATION_KINDS, VERIFIABLE_KINDS, type CommandRequest } from './kinds';
+import { VERIFIABLE_KINDS, type CommandRequest } from './kinds';
 import { toCommandDto, toProtoCommand } from './commands.mapper';
 
-const PENDING_STATES = ['queued', 'delivered'] as const;
-/**
- * What a (re)connecting agent is sent: the commands not started yet, and the ones it started
- * and never finished as far as the controller knows (an agent restart interrupted them: the agent
- * runs them again; one it finished is acknowledged from its executed log, one it still runs is
- * acknowledged as started).
- */
-const RESENT_STATES = [...PENDING_STATES, 'started'] as const;
-/** States expiry ends: a started command whose agent never finished it expires too. */
-const EXPIRABLE_STATES = [...RESENT_STATES] as const;
-const MAX_PENDING_PUSH = 100;
-/** Agents whose pending commands are read together at most. */
-const PENDING_BATCH = 200;
 /** Agent reports applied per transaction at most. */
 const UPDATE_BATCH = 200;
 
@@ -65,13 +53,7 @@ export interface CommandMoved {
 export { unknownCommand } from './unknown-command';
 export type { ResultCommand } from './commands.repository';
 
-export type { CreateOptions } from './command-creation';
-
-export interface ManualRemediation {
-  method: string;
-  note: string;
-  ticket?: string;
-}
+export type { CreateOptions, ManualRemediation } from './command-creation';
 
 @Injectable()
 export class CommandsService {
@@ -80,21 +62,14 @@ export class CommandsService {
   private readonly updates = new MicroBatcher<
     { agentId: string; update: CommandUpdateInput },
     { hostId: string; kind: CommandKind } | null
-  >((items) => this.tx.run((manager) => this.reports.apply(items, manager)), UPDATE_BATCH);
-
-  private readonly pending = new MicroBatcher<string, Command[]>(
-    (agentIds) => this.pendingOf(agentIds),
-    PENDING_BATCH,
-  );
+  >((items) => this.tx.run(() => this.reports.apply(items)), UPDATE_BATCH);
 
   private readonly successListeners: Array<(success: VerifiableSuccess) => Promise<void>> = [];
   private readonly movedListeners: Array<(moved: CommandMoved) => Promise<void>> = [];
 
   constructor(
-    @InjectRepository(CommandEntity) private readonly commands: Repository<CommandEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly hosts: HostsService,
-    private readonly agents: AgentsService,
     private readonly delivery: CommandDelivery,
     private readonly audit: AuditService,
     private readonly tx: TransactionService,
@@ -102,6 +77,7 @@ export class CommandsService {
     private readonly reports: CommandReports,
     private readonly creation: CommandCreation,
     private readonly endings: CommandEndings,
+    private readonly pending: CommandPending,
   ) {}
 
   /**
@@ -155,7 +131,7 @@ export class CommandsService {
     actor: string,
     options: Pick<CreateOptions, 'expiresInSeconds'> = {},
   ): Promise<Array<Settled<{ dto: CommandDto; entity: CommandEntity | null }>>> {
-    return this.creation.createRows(targets, request, actor, this.tx.manager, options);
+    return this.creation.createRows(targets, request, actor, options);
   }
 
   /**
@@ -174,9 +150,9 @@ export class CommandsService {
    * its stream is). A finished command is a conflict.
    */
   async cancelByOperator(commandId: string, actor: string): Promise<CommandDto> {
-    const before = await this.commands.findOneBy({ id: commandId });
+    const before = await this.repo.findById(commandId);
     if (!before) throw DomainException.notFound('command', commandId);
-    const moved = await this.endCommands([commandId], 'cancelled', actor, {}, RESENT_STATES);
+    const moved = await this.endings.end([commandId], 'cancelled', actor, {}, RESENT_STATES);
     if (moved === 0)
       throw new DomainException(
         DomainErrorCode.Conflict,
@@ -215,30 +191,25 @@ export class CommandsService {
     actor: string,
     context: Record<string, unknown> = {},
   ): Promise<number> {
-    return this.endCommands(commandIds, 'cancelled', actor, context, PENDING_STATES);
+    return this.endings.end(commandIds, 'cancelled', actor, context, PENDING_STATES);
   }
 
   expireMany(
     commandIds: readonly string[],
     context: Record<string, unknown> = {},
   ): Promise<number> {
-    return this.endCommands(commandIds, 'expired', 'system', context, EXPIRABLE_STATES);
+    return this.endings.end(commandIds, 'expired', 'system', context, EXPIRABLE_STATES);
   }
 
   async get(id: string): Promise<CommandDto> {
-    const entity = await this.commands.findOneBy({ id });
+    const entity = await this.repo.findById(id);
     if (!entity) throw DomainException.notFound('command', id);
     return toCommandDto(entity);
   }
 
   async listForHost(hostId: string): Promise<CommandDto[]> {
     await this.hosts.require(hostId);
-    const rows = await this.commands.find({
-      where: { hostId },
-      order: { createdAt: 'DESC' },
-      take: 200,
-    });
-    return rows.map(toCommandDto);
+    return (await this.repo.newestOfHost(hostId, 200)).map(toCommandDto);
   }
 
   /**
@@ -248,12 +219,10 @@ export class CommandsService {
    * connects. Runs in the enrollment's unit of work; audit: command.reassigned. Returns how many.
    */
   async reassignPending(hostId: string, toAgentId: string): Promise<number> {
-    const manager = this.tx.manager;
-    const rows = await this.repo.reassignable(hostId, toAgentId, PENDING_STATES, manager);
+    const rows = await this.repo.reassignable(hostId, toAgentId, PENDING_STATES);
     let moved = 0;
     for (const row of rows) {
-      const affected = await this.repo.reassign(row.id, row.state, toAgentId, manager);
-      if (!affected) continue;
+      if (!(await this.repo.reassign(row.id, row.state, toAgentId))) continue;
       await this.audit.record({
         actor: 'system',
         action: 'command.reassigned',
@@ -270,28 +239,7 @@ export class CommandsService {
    * first. Expired ones are marked. The agents that connect together are looked up together.
    */
   pendingFor(agentId: string): Promise<Command[]> {
-    return this.pending.submit(agentId);
-  }
-
-  private async pendingOf(agentIds: string[]): Promise<Array<Settled<Command[]>>> {
-    const rows = await this.commands.find({
-      where: { agentId: In([...new Set(agentIds)]), state: In([...RESENT_STATES]) },
-      order: { createdAt: 'ASC' },
-    });
-    const now = Date.now();
-    // A started command past its expiry is sent all the same: the agent that was running it
-    // reports how it ended (or that it expired before it could run it again).
-    const overdue = (row: CommandEntity) =>
-      row.state !== 'started' && row.expiresAt.getTime() <= now;
-    await this.expireMany(rows.filter(overdue).map((c) => c.id));
-    const byAgent = new Map<string, Command[]>();
-    for (const row of rows) {
-      if (overdue(row)) continue;
-      const list = byAgent.get(row.agentId) ?? [];
-      if (list.length < MAX_PENDING_PUSH) list.push(toProtoCommand(row));
-      byAgent.set(row.agentId, list);
-    }
-    return agentIds.map((id) => ({ ok: true, value: byAgent.get(id) ?? [] }));
+    return this.pending.pendingFor(agentId);
   }
 
   /**
@@ -342,40 +290,12 @@ export class CommandsService {
    * to each asset", and what makes a later clean scan "verified" instead of "who patched it?".
    * In the caller's unit of work.
    */
-  async recordManualRemediation(
+  recordManualRemediation(
     hostId: string,
     remediation: ManualRemediation,
     actor: string,
   ): Promise<CommandEntity> {
-    const manager = this.tx.manager;
-    const agentId = await this.agents.activeAgentOf(hostId);
-    if (!agentId)
-      throw new DomainException(
-        DomainErrorCode.FailedPrecondition,
-        `host ${hostId} has no active agent to verify a remediation with a rescan`,
-      );
-    const now = new Date();
-    const entity = newCommandRow({
-      id: randomUUID(),
-      hostId,
-      agentId,
-      kind: 'remediate',
-      payload: toJson({ manual: true, ...remediation }),
-      state: 'succeeded',
-      message: remediation.note,
-      createdBy: actor,
-      createdAt: now,
-      expiresAt: now,
-      succeededAt: now,
-    });
-    await manager.getRepository(CommandEntity).insert(entity);
-    await this.audit.record({
-      actor,
-      action: 'remediation.recorded',
-      hostId,
-      details: { commandId: entity.id, manual: true, ...remediation },
-    });
-    return entity;
+    return this.creation.recordManualRemediation(hostId, remediation, actor);
   }
 
   /** A scan's verdict on one succeeded remediation, in the caller's unit of work. */
@@ -386,36 +306,22 @@ export class CommandsService {
     scanRunId: string,
     actor: string,
   ): Promise<void> {
-    return this.endings.settleRemediation(hostId, id, proof, scanRunId, actor, this.tx.manager);
+    return this.endings.settleRemediation(hostId, id, proof, scanRunId, actor);
   }
 
   /** Where a remediation's rescan must verify it (set once, when its rescan is requested). */
-  async setVerificationTargets(id: string, targets: RemediationTargets): Promise<void> {
-    await this.repo.manager
-      .getRepository(CommandEntity)
-      .update(
-        { id, verificationTargets: IsNull() },
-        { verificationTargets: JSON.stringify(targets) },
-      );
+  setVerificationTargets(id: string, targets: RemediationTargets): Promise<void> {
+    return this.repo.setVerificationTargets(id, targets);
   }
 
   /** Where a remediation's rescan must verify it, once set. */
-  async verificationTargetsOf(id: string): Promise<RemediationTargets | null> {
-    const row = await this.repo.manager
-      .getRepository(CommandEntity)
-      .findOne({ where: { id }, select: { id: true, verificationTargets: true } });
-    return row?.verificationTargets
-      ? (JSON.parse(row.verificationTargets) as RemediationTargets)
-      : null;
+  verificationTargetsOf(id: string): Promise<RemediationTargets | null> {
+    return this.repo.verificationTargetsOf(id);
   }
 
   /** A host's remediations (kind remediate), newest first. */
   remediationsOf(hostId: string): Promise<CommandEntity[]> {
-    return this.repo.manager.getRepository(CommandEntity).find({
-      where: { hostId, kind: In([...REMEDIATION_KINDS]) },
-      order: { createdAt: 'DESC' },
-      take: 200,
-    });
+    return this.repo.remediationsOf(hostId, 200);
   }
 
   /**
@@ -423,12 +329,12 @@ export class CommandsService {
    * ingestion of one command are serialized (CommandsRepository.forResults).
    */
   forResults(ids: readonly string[]): Promise<Map<string, ResultCommand>> {
-    return this.repo.forResults(ids, this.tx.manager);
+    return this.repo.forResults(ids);
   }
 
   /** The remediations of these hosts that succeeded and await their proof, oldest first. */
   pendingRemediations(hostIds: readonly string[]): Promise<PendingRemediation[]> {
-    return this.repo.pendingRemediations(hostIds, this.tx.manager);
+    return this.repo.pendingRemediations(hostIds);
   }
 
   /**
@@ -437,15 +343,5 @@ export class CommandsService {
    */
   failForRefusedResults(commandId: string, agentId: string, reason: string): Promise<boolean> {
     return this.endings.failForRefusedResults(commandId, agentId, reason);
-  }
-
-  private endCommands(
-    commandIds: readonly string[],
-    to: 'cancelled' | 'expired',
-    actor: string,
-    context: Record<string, unknown>,
-    from: readonly CommandStateName[],
-  ): Promise<number> {
-    return this.endings.end(commandIds, to, actor, context, from);
   }
 }
