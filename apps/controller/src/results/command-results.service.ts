@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Not, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { CommandsService } from '../commands/commands.service';
 import { CommandResultsDto, RetryResultsDto } from './command-results.dto';
 import { IngestQueue } from './ingest-queue.service';
-import { ResultChunkEntity } from './result-chunk.entity';
+import { ResultChunksRepository } from './result-chunks.repository';
 
 /** A command's uploaded chunks as stored, and a second try for those set aside. */
 @Injectable()
 export class CommandResultsService {
   constructor(
-    @InjectRepository(ResultChunkEntity) private readonly chunks: Repository<ResultChunkEntity>,
+    private readonly chunks: ResultChunksRepository,
     private readonly commands: CommandsService,
     private readonly ingestQueue: IngestQueue,
     private readonly audit: AuditService,
@@ -19,21 +17,7 @@ export class CommandResultsService {
 
   async of(commandId: string): Promise<CommandResultsDto> {
     await this.commands.get(commandId);
-    const rows = await this.chunks.find({
-      where: { commandId },
-      select: {
-        agentId: true,
-        sequence: true,
-        totalChunks: true,
-        findingsCount: true,
-        errorsCount: true,
-        receivedAt: true,
-        ingestedAt: true,
-        failedAt: true,
-        failure: true,
-      },
-      order: { sequence: 'ASC', receivedAt: 'ASC' },
-    });
+    const rows = await this.chunks.listOf(commandId);
     return {
       commandId,
       received: rows.length,
@@ -59,15 +43,8 @@ export class CommandResultsService {
    */
   async retry(commandId: string, actor: string): Promise<RetryResultsDto> {
     const command = await this.commands.get(commandId);
-    const failed = await this.chunks.find({
-      where: { commandId, failedAt: Not(IsNull()), ingestedAt: IsNull() },
-      select: { id: true, agentId: true, commandId: true, sequence: true },
-    });
-    if (failed.length > 0)
-      await this.chunks.update(
-        { id: In(failed.map((c) => c.id)) },
-        { failedAt: null, failure: null },
-      );
+    const failed = await this.chunks.setAsideOf(commandId);
+    if (failed.length > 0) await this.chunks.clearSetAside(failed.map((c) => c.id));
     let requeued = 0;
     for (const c of failed)
       if (

@@ -1,5 +1,4 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { loggerFor } from '../common/logger';
 import { AppConfig } from '../config/app-config';
@@ -7,7 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { JobName, QueueName, jobId } from '../queues/queue-names';
 import { QueuesService } from '../queues/queues.service';
 import { SchedulerReconciler } from '../queues/scheduler-reconciler.service';
-import { ResultChunkEntity } from './result-chunk.entity';
+import { ResultChunksRepository } from './result-chunks.repository';
 import type { ChunkKey } from './results-ingest.service';
 
 /** How often, and how many chunks at a time, the sweep looks for chunks whose job Redis lost. */
@@ -28,7 +27,7 @@ export class IngestQueue implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queues: QueuesService,
-    private readonly dataSource: DataSource,
+    private readonly chunks: ResultChunksRepository,
     private readonly reconciler: SchedulerReconciler,
   ) {}
 
@@ -113,18 +112,9 @@ export class IngestQueue implements OnModuleInit {
    * for good; a job still waiting, delayed or running is left alone. Returns how many it enqueued.
    */
   async sweep(): Promise<number> {
-    const pending = await this.dataSource
-      .getRepository(ResultChunkEntity)
-      .createQueryBuilder('c')
-      .select(['c.agentId', 'c.commandId', 'c.sequence'])
-      .where('c.ingested_at IS NULL')
-      .andWhere('c.failed_at IS NULL')
-      .orderBy('c.received_at', 'ASC')
-      .take(SWEEP_BATCH)
-      .getMany();
+    const pending = await this.chunks.pendingKeys(SWEEP_BATCH);
     let enqueued = 0;
-    for (const { agentId, commandId, sequence } of pending)
-      if (await this.requeue({ agentId, commandId, sequence })) enqueued++;
+    for (const key of pending) if (await this.requeue(key)) enqueued++;
     if (enqueued > 0)
       this.logger.warn({ enqueued }, 're-enqueued result chunks that had no live ingest job');
     return enqueued;

@@ -6,8 +6,7 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { loggerFor } from '../common/logger';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { placeholders, rawQuery } from '../database/raw-query';
-import { TransactionService } from '../database/transaction.service';
+import { ResultChunksRepository } from './result-chunks.repository';
 
 const MB = 1024 * 1024;
 const HOUR_MS = 3_600_000;
@@ -54,49 +53,27 @@ export class ResultLimits {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly commands: CommandsService,
     private readonly audit: AuditService,
-    private readonly tx: TransactionService,
+    private readonly chunks: ResultChunksRepository,
   ) {}
 
   /**
    * What the commands and agents of a batch of uploads already take: chunks and bytes per command,
-   * bytes per agent over the last hour (two grouped statements). octet_length, not length: both
-   * databases read it from the row's header (PostgreSQL from the TOAST pointer) instead of reading
-   * and counting megabytes of payload. In the caller's unit of work.
+   * bytes per agent over the last hour (two grouped statements, ResultChunksRepository). In the
+   * caller's unit of work.
    */
   async usage(
     uploads: ReadonlyArray<{ agentId: string; commandId: string }>,
     now = Date.now(),
   ): Promise<UploadUsage> {
-    const manager = this.tx.manager;
     const usage: UploadUsage = { commands: new Map(), agentsLastHour: new Map() };
     const commandIds = [...new Set(uploads.map((u) => u.commandId))];
     const agentIds = [...new Set(uploads.map((u) => u.agentId))];
     if (commandIds.length === 0) return usage;
-    const byCommand = await rawQuery<{
-      command_id: string;
-      chunks: number | string;
-      chars: number | string | null;
-    }>(
-      manager,
-      `SELECT command_id, COUNT(*) AS chunks, SUM(octet_length(payload)) AS chars
-       FROM result_chunks WHERE command_id IN (${placeholders(commandIds.length)})
-       GROUP BY command_id`,
-      commandIds,
-    );
-    for (const r of byCommand.rows)
-      usage.commands.set(r.command_id, {
-        chunks: Number(r.chunks),
-        bytes: bytesOfBase64(Number(r.chars ?? 0)),
-      });
-    const byAgent = await rawQuery<{ agent_id: string; chars: number | string | null }>(
-      manager,
-      `SELECT agent_id, SUM(octet_length(payload)) AS chars FROM result_chunks
-       WHERE agent_id IN (${placeholders(agentIds.length, 2)}) AND received_at > $1
-       GROUP BY agent_id`,
-      [new Date(now - HOUR_MS).toISOString(), ...agentIds],
-    );
-    for (const r of byAgent.rows)
-      usage.agentsLastHour.set(r.agent_id, bytesOfBase64(Number(r.chars ?? 0)));
+    for (const [commandId, used] of await this.chunks.usageByCommand(commandIds))
+      usage.commands.set(commandId, { chunks: used.chunks, bytes: bytesOfBase64(used.chars) });
+    const since = new Date(now - HOUR_MS).toISOString();
+    for (const [agentId, chars] of await this.chunks.charsByAgentSince(agentIds, since))
+      usage.agentsLastHour.set(agentId, bytesOfBase64(chars));
     return usage;
   }
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { placeholders, rawQuery } from '../database/raw-query';
+import { ResultChunksRepository } from './result-chunks.repository';
 
 /** Chunks handled per statement, and statements per run at most (the next run goes on). */
 const PAGE = 500;
@@ -13,28 +12,17 @@ const MAX_PAGES = 200;
  */
 @Injectable()
 export class ResultPayloadRetention {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly chunks: ResultChunksRepository) {}
 
+  /** Statement by statement, outside any unit of work (the retention job opens none). */
   async prune(ingestedBefore: Date): Promise<number> {
-    const manager = this.dataSource.manager;
     let pruned = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
-      // ix_result_chunks_payload_kept (partial, payload IS NOT NULL) keeps this from rereading pruned rows.
-      const { rows } = await rawQuery<{ id: string }>(
-        manager,
-        `SELECT id FROM result_chunks
-         WHERE payload IS NOT NULL AND ingested_at IS NOT NULL AND ingested_at < $1
-         LIMIT $2`,
-        [ingestedBefore.toISOString(), PAGE],
-      );
-      if (rows.length === 0) break;
-      await rawQuery(
-        manager,
-        `UPDATE result_chunks SET payload = NULL WHERE id IN (${placeholders(rows.length)})`,
-        rows.map((r) => r.id),
-      );
-      pruned += rows.length;
-      if (rows.length < PAGE) break;
+      const ids = await this.chunks.withPayloadIngestedBefore(ingestedBefore.toISOString(), PAGE);
+      if (ids.length === 0) break;
+      await this.chunks.dropPayloads(ids);
+      pruned += ids.length;
+      if (ids.length < PAGE) break;
     }
     return pruned;
   }
