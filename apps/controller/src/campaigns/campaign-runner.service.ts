@@ -1,5 +1,4 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { CommandDelivery } from '../cluster/command-delivery.service';
 import { CommandEntity } from '../commands/command.entity';
 import { CommandsService } from '../commands/commands.service';
@@ -185,12 +184,9 @@ export class CampaignRunner implements OnModuleInit {
       byCampaign.set(item.campaignId, [...(byCampaign.get(item.campaignId) ?? []), item]);
     }
     const perCampaign = new Map<string, { push: CommandEntity[]; cancel: string[] }>();
-    await this.tx.run(async (manager) => {
+    await this.tx.run(async () => {
       for (const [campaignId, batch] of byCampaign)
-        perCampaign.set(
-          campaignId,
-          await this.createHostCommands(campaignId, batch, manager, outcomes),
-        );
+        perCampaign.set(campaignId, await this.createHostCommands(campaignId, batch, outcomes));
     });
     for (const [campaignId, { push, cancel }] of perCampaign) {
       // After the commit: a campaign cancelled or expired meanwhile gets these commands
@@ -221,14 +217,13 @@ export class CampaignRunner implements OnModuleInit {
   private async createHostCommands(
     campaignId: string,
     batch: HostDispatch[],
-    manager: EntityManager,
     outcomes: Map<HostDispatch, Settled<void>>,
   ): Promise<{ push: CommandEntity[]; cancel: string[] }> {
     const none = { push: [], cancel: [] };
-    const campaign = await manager.getRepository(CampaignEntity).findOneBy({ id: campaignId });
+    const campaign = await this.repo.findInUnit(campaignId);
     if (!campaign || campaign.status === 'paused' || FINAL_CAMPAIGN_STATUSES.has(campaign.status))
       return none;
-    const claimed = await this.repo.claimTargets(campaignId, batch, manager);
+    const claimed = await this.repo.claimTargets(campaignId, batch);
     const hostIds = batch.map((b) => b.hostId).filter((id) => claimed.has(id));
     if (hostIds.length === 0) return none;
     const ttlS = Math.ceil((campaign.expiresAt.getTime() - Date.now()) / 1000);
@@ -238,7 +233,6 @@ export class CampaignRunner implements OnModuleInit {
         hostIds,
         'expired',
         'the campaign expires before a command could run',
-        manager,
       );
       return none;
     }
@@ -250,7 +244,6 @@ export class CampaignRunner implements OnModuleInit {
         hostIds,
         'skipped',
         `this controller knows no command kind ${campaign.commandKind}`,
-        manager,
       );
       return none;
     }
@@ -281,12 +274,12 @@ export class CampaignRunner implements OnModuleInit {
         (error.code === DomainErrorCode.FailedPrecondition ||
           error.code === DomainErrorCode.NotFound)
       ) {
-        await this.repo.settleTargets(campaignId, [hostId], 'skipped', error.message, manager);
+        await this.repo.settleTargets(campaignId, [hostId], 'skipped', error.message);
       } else {
         for (const b of batch) if (b.hostId === hostId) outcomes.set(b, { ok: false, error });
       }
     }
-    const linked = await this.repo.linkTargets(campaignId, links, new Date(), manager);
+    const linked = await this.repo.linkTargets(campaignId, links, new Date());
     const push: CommandEntity[] = [];
     const cancel: string[] = [];
     for (const link of links) {

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, FindOptionsWhere, In, Repository } from 'typeorm';
+import { FindOptionsWhere, In, Repository } from 'typeorm';
 import { CommandEntity, CommandStateName } from '../commands/command.entity';
 import { jsonElementPattern } from '../common/json-column';
-import { bulkInsert } from '../database/bulk-insert';
 import { placeholders, rawQuery } from '../database/raw-query';
+import { tableRows } from '../database/table-rows';
+import { TransactionService } from '../database/transaction.service';
 import { HostEntity } from '../hosts/host.entity';
 import { FindingEntity } from '../results/finding.entity';
 import { ScanRunEntity } from '../results/scan-run.entity';
@@ -14,8 +15,17 @@ import { CampaignQueryDto, CampaignSelectorDto } from './campaigns.dto';
 const INSERT_CHUNK = 500;
 /** Targets released per statement when a pause takes their commands back. */
 const RELEASE_BATCH = 500;
-/** A new target's columns (the others start empty). */
-const TARGET_COLUMNS = ['campaign_id', 'host_id', 'position', 'canary', 'state'];
+/** A new target's columns and values (the others start empty). */
+const TARGET_ROWS = tableRows<{ campaign: CampaignEntity; hostId: string; position: number }>(
+  'campaign_targets',
+  [
+    ['campaign_id', (t) => t.campaign.id],
+    ['host_id', (t) => t.hostId],
+    ['position', (t) => t.position],
+    ['canary', (t) => t.position < t.campaign.canarySize],
+    ['state', () => 'pending'],
+  ],
+);
 /**
  * A target's state in a WHERE that names hosts: written so that no index on it can be used, and
  * SQLite looks the hosts up by primary key. With `state = ...` SQLite (no statistics) chose the
@@ -49,7 +59,10 @@ export interface CanaryRow {
 
 /**
  * Storage of campaigns and their targets, and the read-only queries a campaign's report needs
- * over the core's hosts, commands, scan runs and findings (no writes to those here).
+ * over the core's hosts, commands, scan runs and findings (no writes to those here). The
+ * creation and the dispatch statements (insertWithTargets, findInUnit, claimTargets,
+ * settleTargets, linkTargets) run in the caller's unit of work (the ambient transaction of
+ * TransactionService); the others on their own.
  */
 @Injectable()
 export class CampaignsRepository {
@@ -58,10 +71,16 @@ export class CampaignsRepository {
     @InjectRepository(CampaignTargetEntity)
     private readonly targets: Repository<CampaignTargetEntity>,
     @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
+    private readonly tx: TransactionService,
   ) {}
 
   findById(id: string): Promise<CampaignEntity | null> {
     return this.campaigns.findOneBy({ id });
+  }
+
+  /** The campaign as the unit of work running now sees it (a dispatch batch reads it there). */
+  findInUnit(id: string): Promise<CampaignEntity | null> {
+    return this.tx.manager.getRepository(CampaignEntity).findOneBy({ id });
   }
 
   /** Campaigns not finished yet (canary, running, paused), a page at a time in id order. */
@@ -116,26 +135,12 @@ export class CampaignsRepository {
     return rows.map((r) => r.id);
   }
 
-  async insertWithTargets(
-    campaign: CampaignEntity,
-    hostIds: string[],
-    manager: EntityManager,
-  ): Promise<void> {
+  async insertWithTargets(campaign: CampaignEntity, hostIds: string[]): Promise<void> {
+    const manager = this.tx.manager;
     await manager.getRepository(CampaignEntity).insert(campaign);
-    const rows = hostIds.map((hostId, position) => [
-      campaign.id,
-      hostId,
-      position,
-      position < campaign.canarySize,
-      'pending',
-    ]);
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await bulkInsert(
-        manager,
-        'campaign_targets',
-        TARGET_COLUMNS,
-        rows.slice(i, i + INSERT_CHUNK),
-      );
+    const targets = hostIds.map((hostId, position) => ({ campaign, hostId, position }));
+    for (let i = 0; i < targets.length; i += INSERT_CHUNK) {
+      await TARGET_ROWS.insert(manager, targets.slice(i, i + INSERT_CHUNK));
       // better-sqlite3 is synchronous: let heartbeats and uploads through between chunks.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -167,9 +172,9 @@ export class CampaignsRepository {
   async claimTargets(
     campaignId: string,
     claims: ReadonlyArray<{ hostId: string; claimer: string }>,
-    manager: EntityManager,
   ): Promise<Set<string>> {
     if (claims.length === 0) return new Set();
+    const manager = this.tx.manager;
     const hostIds = claims.map((c) => c.hostId);
     const cases = claims.map((_, i) => `WHEN $${2 * i + 2} THEN $${2 * i + 3}`).join(' ');
     const list = placeholders(hostIds.length, 2 * claims.length + 2);
@@ -195,11 +200,10 @@ export class CampaignsRepository {
     hostIds: readonly string[],
     state: TargetState,
     reason: string,
-    manager: EntityManager,
   ): Promise<void> {
     if (hostIds.length === 0) return;
     await rawQuery(
-      manager,
+      this.tx.manager,
       `UPDATE campaign_targets SET state = $1, reason = $2
        WHERE campaign_id = $3 AND host_id IN (${placeholders(hostIds.length, 4)})
          AND ${UNINDEXED_STATE} IN ('pending', 'dispatching')`,
@@ -215,14 +219,13 @@ export class CampaignsRepository {
     campaignId: string,
     links: ReadonlyArray<{ hostId: string; commandId: string; agentId: string }>,
     dispatchedAt: Date,
-    manager: EntityManager,
   ): Promise<Set<string>> {
     if (links.length === 0) return new Set();
     const commandCases = links.map((_, i) => `WHEN $${3 * i + 3} THEN $${3 * i + 4}`).join(' ');
     const agentCases = links.map((_, i) => `WHEN $${3 * i + 3} THEN $${3 * i + 5}`).join(' ');
     const hostList = links.map((_, i) => `$${3 * i + 3}`).join(', ');
     const { rows } = await rawQuery<{ host_id: string }>(
-      manager,
+      this.tx.manager,
       `UPDATE campaign_targets SET state = 'dispatched', reason = NULL, dispatched_at = $2,
          command_id = CASE host_id ${commandCases} END, agent_id = CASE host_id ${agentCases} END
        WHERE campaign_id = $1 AND host_id IN (${hostList}) AND ${UNINDEXED_STATE} IN ('pending', 'dispatching')

@@ -113,8 +113,8 @@ export class CampaignsService {
       pausedAt: null,
       finishedAt: null,
     };
-    await this.tx.run(async (manager) => {
-      await this.repo.insertWithTargets(campaign, hostIds, manager);
+    await this.tx.run(async () => {
+      await this.repo.insertWithTargets(campaign, hostIds);
       await this.audit.record({
         actor,
         action: 'campaign.created',

@@ -1,39 +1,51 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { HuntSummary } from '@log4fleet/contracts';
-import { DataSource, EntityManager } from 'typeorm';
+import type { HuntHit, HuntSummary } from '@log4fleet/contracts';
 import type { ResultCommand } from '../commands/commands.repository';
 import { rawQuery } from '../database/raw-query';
+import { tableRows } from '../database/table-rows';
+import { TransactionService } from '../database/transaction.service';
 import type { HuntHitFilterDto } from './hunt.dto';
 
-/** hunt_hits columns in hitRow's order (hunt-results.ts). */
-export const HUNT_HIT_COLUMNS = [
-  'id',
-  'host_id',
-  'command_id',
-  'kind',
-  'confidence',
-  'file',
-  'line',
-  'line_at',
-  'raw',
-  'raw_truncated',
-  'decoded',
-  'protocol',
-  'target_host',
-  'port',
-  'target_path',
-  'callback_host',
-  'bypass',
-  'exfiltrates',
-  'trace',
-  'obfuscation',
-  'cves',
-  'indicator_type',
-  'indicator_value',
-  'message',
-  'created_at',
-] as const;
+/** A hit as its hunt_hits row is written. */
+export interface NewHuntHit {
+  id: string;
+  hit: HuntHit;
+  hostId: string;
+  commandId: string;
+  createdAt: string;
+}
+
+/** The hunt_hits columns and each one's value. */
+export const HUNT_HITS = tableRows<NewHuntHit>('hunt_hits', [
+  ['id', (h) => h.id],
+  ['host_id', (h) => h.hostId],
+  ['command_id', (h) => h.commandId],
+  ['kind', (h) => h.hit.kind],
+  ['confidence', (h) => h.hit.confidence],
+  ['file', (h) => h.hit.file],
+  ['line', (h) => h.hit.line],
+  ['line_at', (h) => h.hit.timestamp || null],
+  ['raw', (h) => h.hit.raw],
+  ['raw_truncated', (h) => h.hit.rawTruncated],
+  ['decoded', (h) => h.hit.decoded],
+  ['protocol', (h) => h.hit.target?.protocol ?? null],
+  ['target_host', (h) => h.hit.target?.host ?? null],
+  ['port', (h) => (h.hit.target && h.hit.target.port > 0 ? h.hit.target.port : null)],
+  ['target_path', (h) => h.hit.target?.path ?? null],
+  [
+    'callback_host',
+    (h) => (h.hit.target?.callbackHost ? h.hit.target.callbackHost.toLowerCase() : null),
+  ],
+  ['bypass', (h) => h.hit.target?.bypass || null],
+  ['exfiltrates', (h) => JSON.stringify(h.hit.exfiltrates)],
+  ['trace', (h) => h.hit.trace || null],
+  ['obfuscation', (h) => JSON.stringify(h.hit.obfuscation)],
+  ['cves', (h) => JSON.stringify(h.hit.cves)],
+  ['indicator_type', (h) => h.hit.indicatorType || null],
+  ['indicator_value', (h) => h.hit.indicatorValue || null],
+  ['message', (h) => h.hit.message],
+  ['created_at', (h) => h.createdAt],
+]);
 
 export interface HuntHitRow {
   id: string;
@@ -115,13 +127,22 @@ function where(filter: HuntHitFilterDto & { hostId?: string }): { sql: string; p
   return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-/** The hunt kind's SQL: hits, runs, and the fleet-wide view by callback host. */
+/**
+ * The hunt kind's SQL: hits, runs, and the fleet-wide view by callback host. In the caller's unit
+ * of work (the ambient transaction of TransactionService), or on its own outside one.
+ */
 @Injectable()
 export class HuntHitsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly tx: TransactionService) {}
+
+  /** Multi-row INSERTs of hits. */
+  insertHits(hits: readonly NewHuntHit[]): Promise<void> {
+    return HUNT_HITS.insert(this.tx.manager, hits);
+  }
 
   /** Creates the run on its first part, then adds each part's errors, hit count and (last) summary. */
-  async addToRun(manager: EntityManager, command: ResultCommand, part: RunPart): Promise<void> {
+  async addToRun(command: ResultCommand, part: RunPart): Promise<void> {
+    const manager = this.tx.manager;
     const existing = await rawQuery<{ errors: string; hits: number }>(
       manager,
       'SELECT errors, hits FROM hunt_runs WHERE command_id = $1',
@@ -148,21 +169,21 @@ export class HuntHitsRepository {
     );
   }
 
-  async completeRun(manager: EntityManager, commandId: string, at: string): Promise<void> {
-    await rawQuery(manager, 'UPDATE hunt_runs SET completed_at = $1 WHERE command_id = $2', [
+  async completeRun(commandId: string, at: string): Promise<void> {
+    await rawQuery(this.tx.manager, 'UPDATE hunt_runs SET completed_at = $1 WHERE command_id = $2', [
       at,
       commandId,
     ]);
   }
 
   /** What a completed run found that flags its host: high-confidence hits, their kinds and callback hosts. */
-  async evidence(manager: EntityManager, commandId: string): Promise<RunEvidence> {
+  async evidence(commandId: string): Promise<RunEvidence> {
     const { rows } = await rawQuery<{
       kind: string;
       callback_host: string | null;
       n: number | string;
     }>(
-      manager,
+      this.tx.manager,
       `SELECT kind, callback_host, COUNT(*) AS n FROM hunt_hits WHERE command_id = $1 AND confidence = 'high'
        GROUP BY kind, callback_host ORDER BY kind, callback_host`,
       [commandId],
@@ -178,7 +199,7 @@ export class HuntHitsRepository {
 
   async countRuns(hostId: string): Promise<number> {
     const { rows } = await rawQuery<{ n: number | string }>(
-      this.db.manager,
+      this.tx.manager,
       'SELECT COUNT(*) AS n FROM hunt_runs WHERE host_id = $1',
       [hostId],
     );
@@ -188,7 +209,7 @@ export class HuntHitsRepository {
   /** Newest first. */
   async runs(hostId: string, offset: number, limit: number): Promise<HuntRunRow[]> {
     const { rows } = await rawQuery<HuntRunRow>(
-      this.db.manager,
+      this.tx.manager,
       'SELECT command_id, host_id, summary, errors, hits, completed_at, created_at FROM hunt_runs WHERE host_id = $1 ORDER BY created_at DESC, command_id DESC LIMIT $2 OFFSET $3',
       [hostId, limit, offset],
     );
@@ -198,7 +219,7 @@ export class HuntHitsRepository {
   async countHits(filter: HuntHitFilterDto & { hostId?: string }): Promise<number> {
     const w = where(filter);
     const { rows } = await rawQuery<{ n: number | string }>(
-      this.db.manager,
+      this.tx.manager,
       `SELECT COUNT(*) AS n FROM hunt_hits ${w.sql}`,
       w.params,
     );
@@ -214,8 +235,8 @@ export class HuntHitsRepository {
     const w = where(filter);
     const n = w.params.length;
     const { rows } = await rawQuery<HuntHitRow>(
-      this.db.manager,
-      `SELECT ${HUNT_HIT_COLUMNS.join(', ')} FROM hunt_hits ${w.sql} ORDER BY id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      this.tx.manager,
+      `SELECT ${HUNT_HITS.columns.join(', ')} FROM hunt_hits ${w.sql} ORDER BY id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
       [...w.params, limit, offset],
     );
     return rows;
@@ -225,7 +246,7 @@ export class HuntHitsRepository {
     const w = where({ since });
     const cond = `${w.sql ? `${w.sql} AND` : 'WHERE'} callback_host IS NOT NULL`;
     const { rows } = await rawQuery<{ n: number | string }>(
-      this.db.manager,
+      this.tx.manager,
       `SELECT COUNT(DISTINCT callback_host) AS n FROM hunt_hits ${cond}`,
       w.params,
     );
@@ -242,7 +263,7 @@ export class HuntHitsRepository {
     const cond = `${w.sql ? `${w.sql} AND` : 'WHERE'} callback_host IS NOT NULL`;
     const n = w.params.length;
     const { rows } = await rawQuery<CallbackHostRow>(
-      this.db.manager,
+      this.tx.manager,
       `SELECT callback_host, COUNT(DISTINCT host_id) AS hosts, COUNT(*) AS hits,
          MIN(line_at) AS first_seen, MAX(line_at) AS last_seen
        FROM hunt_hits ${cond}
@@ -251,7 +272,7 @@ export class HuntHitsRepository {
     );
     if (rows.length === 0) return rows;
     const protocols = await rawQuery<{ callback_host: string; protocol: string }>(
-      this.db.manager,
+      this.tx.manager,
       `SELECT DISTINCT callback_host, protocol FROM hunt_hits WHERE protocol IS NOT NULL AND callback_host IN (${rows.map((_, i) => `$${i + 1}`).join(', ')})`,
       rows.map((r) => r.callback_host),
     );

@@ -2,55 +2,18 @@ import { Injectable } from '@nestjs/common';
 import type { HuntHit, HuntResults } from '@log4fleet/contracts';
 import { timeOrderedUuid } from '../common/time-ordered-id';
 import type { ResultCommand } from '../commands/commands.repository';
-import { bulkInsert } from '../database/bulk-insert';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
 import { completedBy, type KindResultChunk, type KindResultHandler } from '../results/kind-results';
 import type { StoredChunk } from '../results/result-chunks.repository';
-import { HuntHitsRepository, HUNT_HIT_COLUMNS } from './hunt-hits.repository';
+import { HuntHitsRepository, type NewHuntHit } from './hunt-hits.repository';
 
 /** Errors kept per run (the agent sends at most HUNT_LIMITS.errors). */
 const MAX_RUN_ERRORS = 1000;
 
-function hitRow(hit: HuntHit, hostId: string, commandId: string, createdAt: string): unknown[] {
-  const t = hit.target;
-  return [
-    timeOrderedUuid(),
-    hostId,
-    commandId,
-    hit.kind,
-    hit.confidence,
-    hit.file,
-    hit.line,
-    hit.timestamp || null,
-    hit.raw,
-    hit.rawTruncated,
-    hit.decoded,
-    t?.protocol ?? null,
-    t?.host ?? null,
-    t && t.port > 0 ? t.port : null,
-    t?.path ?? null,
-    t?.callbackHost ? t.callbackHost.toLowerCase() : null,
-    t?.bypass || null,
-    JSON.stringify(hit.exfiltrates),
-    hit.trace || null,
-    JSON.stringify(hit.obfuscation),
-    JSON.stringify(hit.cves),
-    hit.indicatorType || null,
-    hit.indicatorValue || null,
-    hit.message,
-    createdAt,
-  ];
-}
-
 /** A changed configuration file as a low-confidence hit: listed with the host's other evidence. */
-function changedFileRow(
-  f: HuntResults['changedFiles'][number],
-  hostId: string,
-  commandId: string,
-  createdAt: string,
-): unknown[] {
-  const hit: HuntHit = {
+function changedFileHit(f: HuntResults['changedFiles'][number]): HuntHit {
+  return {
     kind: 'changed-file',
     confidence: 'low',
     file: f.path,
@@ -69,7 +32,6 @@ function changedFileRow(
     indicatorValue: '',
     message: `configuration file changed after the date (${f.changed})`,
   };
-  return hitRow(hit, hostId, commandId, createdAt);
 }
 
 /**
@@ -94,16 +56,22 @@ export class HuntResultsHandler implements KindResultHandler {
     createdAt: string,
   ): Promise<void> {
     const manager = this.tx.manager;
-    const rows: unknown[][] = [];
+    const hits: NewHuntHit[] = [];
     for (const chunk of chunks) {
       const kind = chunk.results.kindResults?.kind;
       const command = commands.get(chunk.commandId);
       if (kind?.$case !== 'hunt' || !command) continue;
       const r = kind.value;
-      for (const h of r.hits) rows.push(hitRow(h, command.hostId, command.id, createdAt));
-      for (const f of r.changedFiles)
-        rows.push(changedFileRow(f, command.hostId, command.id, createdAt));
-      await this.repo.addToRun(manager, command, {
+      const hitOf = (hit: HuntHit): NewHuntHit => ({
+        id: timeOrderedUuid(),
+        hit,
+        hostId: command.hostId,
+        commandId: command.id,
+        createdAt,
+      });
+      for (const h of r.hits) hits.push(hitOf(h));
+      for (const f of r.changedFiles) hits.push(hitOf(changedFileHit(f)));
+      await this.repo.addToRun(command, {
         errors: r.errors.map((e) => ({ path: e.path, code: e.code, error: e.error })),
         hits: r.hits.length + r.changedFiles.length,
         summary: r.summary ?? null,
@@ -111,12 +79,12 @@ export class HuntResultsHandler implements KindResultHandler {
         createdAt,
       });
     }
-    await bulkInsert(manager, 'hunt_hits', HUNT_HIT_COLUMNS, rows);
+    await this.repo.insertHits(hits);
     for (const commandId of completedBy(chunks, stored)) {
       const command = commands.get(commandId);
       if (!command) continue;
-      await this.repo.completeRun(manager, commandId, createdAt);
-      const evidence = await this.repo.evidence(manager, commandId);
+      await this.repo.completeRun(commandId, createdAt);
+      const evidence = await this.repo.evidence(commandId);
       if (evidence.highHits === 0) continue;
       await this.hosts.flagCompromiseSuspected(
         command.hostId,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ReportInventoryResponse } from '@log4fleet/contracts';
-import { EntityManager } from 'typeorm';
 import { AgentPrincipal } from '../agents/agents.dto';
 import { AuditService } from '../audit/audit.service';
 import { HostsService } from '../hosts/hosts.service';
@@ -37,7 +36,7 @@ export class InventoryIngestService {
     await this.rate.refuseOverRate(principal.agentId);
     const { hostname } = await this.hosts.get(principal.hostId);
     try {
-      return await this.tx.run((manager) => this.store(principal, hostname, report, manager));
+      return await this.tx.run(() => this.store(principal, hostname, report));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // The same snapshot raced in on another connection: answer as a duplicate.
@@ -51,19 +50,10 @@ export class InventoryIngestService {
     principal: AgentPrincipal,
     hostname: string,
     report: ValidInventoryReport,
-    manager: EntityManager,
   ): Promise<ReportInventoryResponse> {
-    const existing = await this.snapshots.findByKey(
-      principal.agentId,
-      report.collectedAtMs,
-      manager,
-    );
+    const existing = await this.snapshots.findByKey(principal.agentId, report.collectedAtMs);
     if (existing) return { snapshotId: existing.id, duplicate: true, changes: existing.changes };
-    const previous = await this.snapshots.previousOf(
-      principal.hostId,
-      report.collectedAtMs,
-      manager,
-    );
+    const previous = await this.snapshots.previousOf(principal.hostId, report.collectedAtMs);
     const changes = previous
       ? diffSnapshots(parseSnapshot(previous.snapshot), report.snapshot)
       : [];
@@ -81,8 +71,8 @@ export class InventoryIngestService {
       },
       new Date(),
     );
-    await this.snapshots.insert(entity, manager);
-    if (!(await this.snapshots.hasNewer(principal.hostId, report.collectedAtMs, manager))) {
+    await this.snapshots.insert(entity);
+    if (!(await this.snapshots.hasNewer(principal.hostId, report.collectedAtMs))) {
       await this.recordChanges(principal, id, entity.collectedAt, changes);
     }
     return { snapshotId: id, duplicate: false, changes: changes.length };

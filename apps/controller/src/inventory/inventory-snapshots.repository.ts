@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { In, LessThan, MoreThan, Repository } from 'typeorm';
 import { placeholders, rawQuery } from '../database/raw-query';
+import { TransactionService } from '../database/transaction.service';
 import { InventorySnapshotEntity } from './inventory-snapshot.entity';
 
 export interface LatestSnapshotFilter {
@@ -13,39 +14,38 @@ export interface LatestSnapshotFilter {
   pageSize: number;
 }
 
+/**
+ * inventory_snapshots. An ingest's statements (findByKey, previousOf, insert, hasNewer) run in the
+ * caller's unit of work (the ambient transaction of TransactionService), or on their own outside
+ * one; the other reads and the retention's statements run on their own.
+ */
 @Injectable()
 export class InventorySnapshotsRepository {
   constructor(
     @InjectRepository(InventorySnapshotEntity)
     private readonly snapshots: Repository<InventorySnapshotEntity>,
+    private readonly tx: TransactionService,
   ) {}
 
-  private repo(manager?: EntityManager): Repository<InventorySnapshotEntity> {
-    return manager ? manager.getRepository(InventorySnapshotEntity) : this.snapshots;
+  /** The table in the unit of work running now (the default manager's outside one). */
+  private get inUnit(): Repository<InventorySnapshotEntity> {
+    return this.tx.manager.getRepository(InventorySnapshotEntity);
   }
 
-  findByKey(
-    agentId: string,
-    collectedAtMs: number,
-    manager?: EntityManager,
-  ): Promise<InventorySnapshotEntity | null> {
-    return this.repo(manager).findOneBy({ agentId, collectedAtMs });
+  findByKey(agentId: string, collectedAtMs: number): Promise<InventorySnapshotEntity | null> {
+    return this.inUnit.findOneBy({ agentId, collectedAtMs });
   }
 
   /** The host's snapshot collected just before `collectedAtMs` (any agent of the host). */
-  previousOf(
-    hostId: string,
-    collectedAtMs: number,
-    manager?: EntityManager,
-  ): Promise<InventorySnapshotEntity | null> {
-    return this.repo(manager).findOne({
+  previousOf(hostId: string, collectedAtMs: number): Promise<InventorySnapshotEntity | null> {
+    return this.inUnit.findOne({
       where: { hostId, collectedAtMs: LessThan(collectedAtMs) },
       order: { collectedAtMs: 'DESC', id: 'ASC' },
     });
   }
 
-  hasNewer(hostId: string, collectedAtMs: number, manager?: EntityManager): Promise<boolean> {
-    return this.repo(manager).existsBy({ hostId, collectedAtMs: MoreThan(collectedAtMs) });
+  hasNewer(hostId: string, collectedAtMs: number): Promise<boolean> {
+    return this.inUnit.existsBy({ hostId, collectedAtMs: MoreThan(collectedAtMs) });
   }
 
   /** How many snapshots this agent sent that were stored since `since`, and the first of them. */
@@ -103,8 +103,8 @@ export class InventorySnapshotsRepository {
     return { deleted: rows.length, more: rows.length === limit };
   }
 
-  async insert(entity: InventorySnapshotEntity, manager?: EntityManager): Promise<void> {
-    await this.repo(manager).insert(entity);
+  async insert(entity: InventorySnapshotEntity): Promise<void> {
+    await this.inUnit.insert(entity);
   }
 
   latest(hostId: string): Promise<InventorySnapshotEntity | null> {

@@ -20,6 +20,7 @@ import { ScanInventory } from '../scan/scan-inventory';
 import { ScanHistoryController } from './scan-history.controller';
 import { ScanHistoryService } from './scan-history.service';
 import { ScanResults } from '../scan/scan-results';
+import { ScanRunsRepository } from '../scan/scan-runs.repository';
 import { QuarantineResults, ReleaseResults } from '../quarantine/containment-results';
 import { ContainmentModule } from '../quarantine/quarantine.module';
 import { ProbeResults } from '../probe/probe-results';
@@ -55,6 +56,7 @@ import { KIND_RESULT_HANDLERS, KindResultHandler } from './kind-results';
     // the factory's list.
     ScanResults,
     ScanInventory,
+    ScanRunsRepository,
     ScanHistoryService,
     QuarantineResults,
     ReleaseResults,

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import type { ResultCommand } from '../commands/commands.service';
-import { placeholders, rawQuery, updateFromValues } from '../database/raw-query';
+import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import { ScanRunEntity } from '../results/scan-run.entity';
 import { CompletedRun, CurrentFinding, HostInventory, InventoryChange } from './host-inventory';
 import { scanParams } from './scan.kind';
 import { FindingFacts, NewFinding, RunError, setCurrent, VULNERABLE_PRODUCT } from './scan-rows';
+import { FindingRow, ScanRunsRepository } from './scan-runs.repository';
 import {
-  FindingSource,
   incompleteReason,
   scopeFromJson,
   scopeOf,
@@ -42,18 +41,6 @@ export interface Applied {
   nowCurrent: string[];
 }
 
-type FindingRow = {
-  id: string;
-  scan_run_id: string;
-  host_id?: string;
-  source: FindingSource;
-  path: string;
-  product: string;
-  package_root: string;
-  status: string;
-  created_at?: string;
-};
-
 const facts = (r: FindingRow): FindingFacts => ({
   id: r.id,
   source: r.source,
@@ -72,29 +59,19 @@ const isNew = (f: FindingFacts | NewFinding): f is NewFinding => 'row' in f;
  */
 @Injectable()
 export class ScanInventory {
-  constructor(private readonly hosts: HostsService) {}
+  constructor(
+    private readonly tx: TransactionService,
+    private readonly hosts: HostsService,
+    private readonly repo: ScanRunsRepository,
+  ) {}
 
   /** The stored findings and errors of runs completed now whose first chunks came earlier. */
-  async storedFacts(
-    runIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, RunFacts>> {
+  async storedFacts(runIds: readonly string[]): Promise<Map<string, RunFacts>> {
     const out = new Map<string, RunFacts>(runIds.map((id) => [id, { findings: [], errors: [] }]));
     if (runIds.length === 0) return out;
-    const list = placeholders(runIds.length);
-    const { rows } = await rawQuery<FindingRow>(
-      manager,
-      `SELECT id, scan_run_id, source, path, product, package_root, status FROM findings
-       WHERE scan_run_id IN (${list})`,
-      runIds,
-    );
-    for (const r of rows) (out.get(r.scan_run_id)!.findings as FindingFacts[]).push(facts(r));
-    const { rows: errors } = await rawQuery<{ scan_run_id: string; path: string; message: string }>(
-      manager,
-      `SELECT scan_run_id, path, message FROM scan_errors WHERE scan_run_id IN (${list})`,
-      runIds,
-    );
-    for (const e of errors)
+    for (const r of await this.repo.findingsOfRuns(runIds))
+      (out.get(r.scan_run_id)!.findings as FindingFacts[]).push(facts(r));
+    for (const e of await this.repo.errorsOfRuns(runIds))
       out.get(e.scan_run_id)!.errors.push({ path: e.path, message: e.message });
     return out;
   }
@@ -108,14 +85,13 @@ export class ScanInventory {
     completed: ScanRunEntity[],
     factsOf: Map<string, RunFacts>,
     commands: ReadonlyMap<string, ResultCommand>,
-    manager: EntityManager,
   ): Promise<Applied> {
+    const manager = this.tx.manager;
     const hostIds = [...new Set(completed.map((r) => r.hostId))];
     const hosts = await this.hosts.forVerdicts(hostIds, manager);
-    const current = await this.currentOf(hostIds, manager);
-    const newest = await this.commandCreatedOfRuns(
+    const current = await this.currentOf(hostIds);
+    const newest = await this.repo.commandCreatedOfRuns(
       [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),
-      manager,
     );
     const order = (r: ScanRunEntity) => commands.get(r.commandId)!.createdAt;
     const runs = [...completed].sort((x, y) =>
@@ -130,7 +106,7 @@ export class ScanInventory {
       const late = lastCreated !== undefined && lastCreated > command.createdAt;
       let inventory = inventories.get(run.hostId);
       if (!inventory) {
-        const newer = late ? await this.runsAfter(run.hostId, command.createdAt, manager) : [];
+        const newer = late ? await this.runsAfter(run.hostId, command.createdAt) : [];
         inventory = new HostInventory(current.get(run.hostId) ?? [], newer);
         inventories.set(run.hostId, inventory);
       }
@@ -166,38 +142,17 @@ export class ScanInventory {
   }
 
   /** Writes what apply decided of stored findings (this batch's rows carry it already). */
-  async write(applied: Applied, manager: EntityManager): Promise<void> {
-    const rows: unknown[][] = [
+  async write(applied: Applied): Promise<void> {
+    await this.repo.markFindings([
       ...[...applied.superseded].map(([id, by]) => [id, false, by]),
       ...applied.nowCurrent.map((id) => [id, true, null]),
-    ];
-    await updateFromValues(
-      manager,
-      {
-        table: 'findings',
-        set: 'current = CAST(v.column2 AS BOOLEAN), superseded_by = v.column3',
-        where: 'findings.id = v.column1',
-      },
-      [],
-      rows,
-    );
+    ]);
   }
 
   /** The current findings of these hosts, with when the command that saw each was created. */
-  private async currentOf(
-    hostIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, CurrentFinding[]>> {
-    const { rows } = await rawQuery<Required<FindingRow>>(
-      manager,
-      `SELECT f.id, f.host_id, f.scan_run_id, f.source, f.path, f.product, f.package_root, f.status,
-         c.created_at
-       FROM findings f JOIN commands c ON c.id = f.command_id
-       WHERE f.current = $1 AND f.host_id IN (${placeholders(hostIds.length, 2)})`,
-      [true, ...hostIds],
-    );
+  private async currentOf(hostIds: readonly string[]): Promise<Map<string, CurrentFinding[]>> {
     const out = new Map<string, CurrentFinding[]>();
-    for (const r of rows) {
+    for (const r of await this.repo.currentFindingsOf(hostIds)) {
       const list = out.get(r.host_id) ?? [];
       list.push({ ...facts(r), runId: r.scan_run_id, seenBy: r.created_at });
       out.set(r.host_id, list);
@@ -206,28 +161,9 @@ export class ScanInventory {
   }
 
   /** A host's completed runs whose commands were created after `createdAt` (a late run's newer ones). */
-  private async runsAfter(
-    hostId: string,
-    createdAt: string,
-    manager: EntityManager,
-  ): Promise<CompletedRun[]> {
-    const { rows } = await rawQuery<{
-      id: string;
-      scope: string | null;
-      incomplete_reason: string | null;
-      completeness: string;
-      created_at: string;
-    }>(
-      manager,
-      `SELECT r.id, r.scope, r.completeness, r.incomplete_reason, c.created_at
-       FROM scan_runs r JOIN commands c ON c.id = r.command_id
-       WHERE r.host_id = $1 AND r.finished_at IS NOT NULL AND c.created_at > $2`,
-      [hostId, createdAt],
-    );
-    const errors = await this.storedFacts(
-      rows.map((r) => r.id),
-      manager,
-    );
+  private async runsAfter(hostId: string, createdAt: string): Promise<CompletedRun[]> {
+    const rows = await this.repo.completedRunsAfter(hostId, createdAt);
+    const errors = await this.storedFacts(rows.map((r) => r.id));
     return rows.map((r) => ({
       id: r.id,
       createdAt: r.created_at,
@@ -236,21 +172,6 @@ export class ScanInventory {
       errors: errors.get(r.id)?.errors ?? [],
       findings: [],
     }));
-  }
-
-  /** When the command of each of these scan runs was created (ISO strings compare in order). */
-  private async commandCreatedOfRuns(
-    runIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, string>> {
-    if (runIds.length === 0) return new Map();
-    const { rows } = await rawQuery<{ id: string; created_at: string }>(
-      manager,
-      `SELECT r.id, c.created_at FROM scan_runs r JOIN commands c ON c.id = r.command_id
-       WHERE r.id IN (${placeholders(runIds.length)})`,
-      runIds,
-    );
-    return new Map(rows.map((r) => [r.id, r.created_at]));
   }
 }
 

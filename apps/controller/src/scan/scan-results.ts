@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { UploadResultsRequest } from '@log4fleet/contracts';
-import { EntityManager } from 'typeorm';
 import { AuditRecord } from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { CommandsService, type ResultCommand } from '../commands/commands.service';
 import { DomainException } from '../common/domain.exception';
 import { loggerFor } from '../common/logger';
 import { timeOrderedUuid } from '../common/time-ordered-id';
-import { bulkInsert } from '../database/bulk-insert';
-import { placeholders, rawQuery } from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostsService, HostVerdictState } from '../hosts/hosts.service';
 import type { AfterCommit, KindResultHandler } from '../results/kind-results';
@@ -24,19 +21,8 @@ import {
   proveRemediation,
 } from '../verification/remediation-proof';
 import { Applied, RunFacts, ScanInventory } from './scan-inventory';
-import {
-  FINDING_COLUMNS,
-  SCAN_ERROR_COLUMNS,
-  RunCounts,
-  RunError,
-  NewFinding,
-  applySummary,
-  addRows,
-  SCAN_RUN_COLUMNS,
-  RUN_KEY_COLUMNS,
-  scanRunRow,
-  scanRunFromRow,
-} from './scan-rows';
+import { RunCounts, RunError, NewFinding, applySummary, addRows } from './scan-rows';
+import { ScanRunsRepository } from './scan-runs.repository';
 
 /** A decoded chunk of a scan's results, as the kind-neutral ingestion hands it over. */
 export interface ScanChunk {
@@ -73,6 +59,7 @@ export class ScanResults implements KindResultHandler {
     private readonly audit: AuditService,
     private readonly inventory: ScanInventory,
     private readonly autoQuarantine: AutoQuarantineService,
+    private readonly repo: ScanRunsRepository,
   ) {}
 
   /**
@@ -86,10 +73,8 @@ export class ScanResults implements KindResultHandler {
     createdAt: string,
     afterCommit: AfterCommit,
   ): Promise<void> {
-    const manager = this.tx.manager;
     const { runs, fresh } = await this.scanRunsFor(
       [...new Set(chunks.map((c) => c.commandId))].map((id) => commands.get(id)!),
-      manager,
     );
     const findings = new Map<string, NewFinding[]>();
     const runErrors = new Map<string, RunError[]>();
@@ -131,10 +116,7 @@ export class ScanResults implements KindResultHandler {
       });
     }
     const older = completed.filter((r) => !fresh.has(r.id));
-    for (const [id, f] of await this.inventory.storedFacts(
-      older.map((r) => r.id),
-      manager,
-    ))
+    for (const [id, f] of await this.inventory.storedFacts(older.map((r) => r.id)))
       facts.set(id, f);
     for (const run of older) {
       // Its stored rows, and this batch's, not stored yet.
@@ -149,25 +131,15 @@ export class ScanResults implements KindResultHandler {
     }
     const applied =
       completed.length > 0
-        ? await this.inventory.apply(completed, facts, commands, manager)
+        ? await this.inventory.apply(completed, facts, commands)
         : undefined;
-    await bulkInsert(
-      manager,
-      'scan_runs',
-      SCAN_RUN_COLUMNS,
-      [...runs.values()].filter((r) => fresh.has(r.id)).map(scanRunRow),
-    );
-    await bulkInsert(
-      manager,
-      'findings',
-      FINDING_COLUMNS,
-      [...findings.values()].flat().map((f) => f.row),
-    );
-    await bulkInsert(manager, 'scan_errors', SCAN_ERROR_COLUMNS, errors);
-    for (const run of runs.values()) if (!fresh.has(run.id)) await this.saveRun(run, manager);
+    await this.repo.insertRuns([...runs.values()].filter((r) => fresh.has(r.id)));
+    await this.repo.insertFindings([...findings.values()].flat().map((f) => f.row));
+    await this.repo.insertErrors(errors);
+    for (const run of runs.values()) if (!fresh.has(run.id)) await this.repo.saveRun(run);
     if (applied) {
-      await this.inventory.write(applied, manager);
-      const vulnerable = await this.completeScans(completed, applied, manager);
+      await this.inventory.write(applied);
+      const vulnerable = await this.completeScans(completed, applied);
       // The AUTO_QUARANTINE policy acts once the verdicts are committed (off: nothing to do).
       if (vulnerable.length > 0 && this.autoQuarantine.enabled)
         afterCommit(() => this.autoQuarantine.onBecameVulnerable(vulnerable));
@@ -177,20 +149,10 @@ export class ScanResults implements KindResultHandler {
   /** The commands' scan runs; those that have none yet get one, in `fresh`, not stored yet. */
   private async scanRunsFor(
     commands: readonly ResultCommand[],
-    manager: EntityManager,
   ): Promise<{ runs: Map<string, ScanRunEntity>; fresh: Set<string> }> {
-    const ids = commands.map((c) => c.id);
-    const { rows } = await rawQuery<Record<string, unknown>>(
-      manager,
-      `SELECT ${SCAN_RUN_COLUMNS.join(', ')} FROM scan_runs
-       WHERE command_id IN (${placeholders(ids.length)})`,
-      ids,
-    );
     const runs = new Map<string, ScanRunEntity>();
-    for (const row of rows) {
-      const run = scanRunFromRow(row);
+    for (const run of await this.repo.runsOfCommands(commands.map((c) => c.id)))
       runs.set(run.commandId, run);
-    }
     const fresh = new Set<string>();
     for (const command of commands) {
       if (runs.has(command.id)) continue;
@@ -222,17 +184,6 @@ export class ScanResults implements KindResultHandler {
     return { runs, fresh };
   }
 
-  /** Writes a stored run's counters and times (not its keys). */
-  private async saveRun(run: ScanRunEntity, manager: EntityManager): Promise<void> {
-    const values = scanRunRow(run).slice(RUN_KEY_COLUMNS);
-    const sets = SCAN_RUN_COLUMNS.slice(RUN_KEY_COLUMNS).map((c, i) => `${c} = $${i + 1}`);
-    await rawQuery(
-      manager,
-      `UPDATE scan_runs SET ${sets.join(', ')} WHERE id = $${values.length + 1}`,
-      [...values, run.id],
-    );
-  }
-
   /**
    * The last chunk of these commands is in, and their hosts' inventories took them in (in the
    * order the commands were created): the remediations each run proves or not
@@ -242,7 +193,6 @@ export class ScanResults implements KindResultHandler {
   private async completeScans(
     completed: ScanRunEntity[],
     applied: Applied,
-    manager: EntityManager,
   ): Promise<BecameVulnerable[]> {
     const becameVulnerable = new Map<string, string>();
     const now = new Date();
@@ -320,6 +270,7 @@ export class ScanResults implements KindResultHandler {
         'scan completed',
       );
     }
+    const manager = this.tx.manager;
     await this.hosts.saveVerdicts([...changed], manager);
     await this.audit.recordMany(events);
     for (const s of settle)

@@ -1,45 +1,62 @@
 import type { ScanSummary, UploadResultsRequest } from '@log4fleet/contracts';
 import { timeOrderedUuid } from '../common/time-ordered-id';
 import { isoOrNull } from '../database/column-types';
+import { tableRows } from '../database/table-rows';
 import { findingColumns, scanErrorColumns } from '../results/findings.mapper';
 import { ScanRunEntity } from '../results/scan-run.entity';
 import { findingSource, type FindingSource, type ScanCompleteness } from './scan-scope';
 
-/** The rows a scan's results become (scan_runs, findings, scan_errors): column lists and values. */
-export const FINDING_COLUMNS = [
-  'id',
-  'host_id',
-  'scan_run_id',
-  'command_id',
-  'chain',
-  'path',
-  'product',
-  'version',
-  'version_exact',
-  'status',
-  'cves',
-  'evidence',
-  'package_root',
-  'sha256',
-  'created_at',
-  'source',
-  'current',
-];
+/** A finding of a chunk as its findings row is written (scan_runs, findings, scan_errors below). */
+interface FindingValues {
+  id: string;
+  run: ScanRunEntity;
+  columns: ReturnType<typeof findingColumns>;
+  source: FindingSource;
+  createdAt: string;
+}
+
+/** The findings columns and each one's value: 'current' is false until the scan completes. */
+export const FINDING_ROWS = tableRows<FindingValues>('findings', [
+  ['id', (f) => f.id],
+  ['host_id', (f) => f.run.hostId],
+  ['scan_run_id', (f) => f.run.id],
+  ['command_id', (f) => f.run.commandId],
+  ['chain', (f) => f.columns.chain],
+  ['path', (f) => f.columns.path],
+  ['product', (f) => f.columns.product],
+  ['version', (f) => f.columns.version],
+  ['version_exact', (f) => f.columns.versionExact],
+  ['status', (f) => f.columns.status],
+  ['cves', (f) => f.columns.cves],
+  ['evidence', (f) => f.columns.evidence],
+  ['package_root', (f) => f.columns.packageRoot],
+  ['sha256', (f) => f.columns.sha256],
+  ['created_at', (f) => f.createdAt],
+  ['source', (f) => f.source],
+  ['current', () => false],
+]);
 
 /** Index of 'current' in a finding row: decided when the scan completes. */
-const CURRENT_AT = FINDING_COLUMNS.indexOf('current');
+const CURRENT_AT = FINDING_ROWS.indexOf('current');
 
-export const SCAN_ERROR_COLUMNS = [
-  'id',
-  'host_id',
-  'scan_run_id',
-  'command_id',
-  'chain',
-  'path',
-  'code',
-  'message',
-  'created_at',
-];
+/** A scan error of a chunk as its scan_errors row is written. */
+interface ScanErrorValues {
+  run: ScanRunEntity;
+  columns: ReturnType<typeof scanErrorColumns>;
+  createdAt: string;
+}
+
+export const SCAN_ERROR_ROWS = tableRows<ScanErrorValues>('scan_errors', [
+  ['id', () => timeOrderedUuid()],
+  ['host_id', (e) => e.run.hostId],
+  ['scan_run_id', (e) => e.run.id],
+  ['command_id', (e) => e.run.commandId],
+  ['chain', (e) => e.columns.chain],
+  ['path', (e) => e.columns.path],
+  ['code', (e) => e.columns.code],
+  ['message', (e) => e.columns.message],
+  ['created_at', (e) => e.createdAt],
+]);
 
 /** A host is vulnerable when its inventory holds an exploitable log4j-core (Log4Shell lives there). */
 export const VULNERABLE_PRODUCT = 'log4j-core';
@@ -89,7 +106,7 @@ export function applySummary(run: ScanRunEntity, summary: ScanSummary): void {
   if (summary.startedAtMs > 0) run.startedAt = new Date(summary.startedAtMs);
 }
 
-/** One finding row and one error row per entry of the chunk, in FINDING_COLUMNS / SCAN_ERROR_COLUMNS order. */
+/** One finding row (FINDING_ROWS) and one error row (SCAN_ERROR_ROWS) per entry of the chunk. */
 export function addRows(
   run: ScanRunEntity,
   chunk: UploadResultsRequest,
@@ -99,7 +116,6 @@ export function addRows(
   counts: RunCounts,
   runErrors: RunError[],
 ): void {
-  const base = [run.hostId, run.id, run.commandId];
   counts.findings += chunk.findings.length;
   counts.errors += chunk.errors.length;
   for (const f of chunk.findings) {
@@ -108,23 +124,7 @@ export function addRows(
     if (vulnerable) counts.vulnerable = true;
     const id = timeOrderedUuid();
     const source = findingSource(f.evidence);
-    const row = [
-      id,
-      ...base,
-      c.chain,
-      c.path,
-      c.product,
-      c.version,
-      c.versionExact,
-      c.status,
-      c.cves,
-      c.evidence,
-      c.packageRoot,
-      c.sha256,
-      createdAt,
-      source,
-      false,
-    ];
+    const row = FINDING_ROWS.row({ id, run, columns: c, source, createdAt });
     findings.push({
       id,
       source,
@@ -137,64 +137,39 @@ export function addRows(
   }
   for (const e of chunk.errors) {
     const c = scanErrorColumns(e);
-    errors.push([timeOrderedUuid(), ...base, c.chain, c.path, c.code, c.message, createdAt]);
+    errors.push(SCAN_ERROR_ROWS.row({ run, columns: c, createdAt }));
     runErrors.push({ path: c.path, message: c.message });
   }
 }
 
-export const SCAN_RUN_COLUMNS = [
-  'id',
-  'host_id',
-  'command_id',
-  'started_at',
-  'finished_at',
-  'files',
-  'directories',
-  'archives',
-  'bytes_read',
-  'findings_count',
-  'errors_count',
-  'vulnerable',
-  'mitigated',
-  'safe',
-  'unknown',
-  'duration_ms',
-  'created_at',
-  'scope',
-  'completeness',
-  'incomplete_reason',
-];
+/** The scan_runs columns and a run's value of each. */
+export const SCAN_RUN_ROWS = tableRows<ScanRunEntity>('scan_runs', [
+  ['id', (r) => r.id],
+  ['host_id', (r) => r.hostId],
+  ['command_id', (r) => r.commandId],
+  ['started_at', (r) => isoOrNull(r.startedAt)],
+  ['finished_at', (r) => isoOrNull(r.finishedAt)],
+  ['files', (r) => r.files],
+  ['directories', (r) => r.directories],
+  ['archives', (r) => r.archives],
+  ['bytes_read', (r) => r.bytesRead],
+  ['findings_count', (r) => r.findingsCount],
+  ['errors_count', (r) => r.errorsCount],
+  ['vulnerable', (r) => r.vulnerable],
+  ['mitigated', (r) => r.mitigated],
+  ['safe', (r) => r.safe],
+  ['unknown', (r) => r.unknown],
+  ['duration_ms', (r) => r.durationMs],
+  ['created_at', (r) => r.createdAt.toISOString()],
+  ['scope', (r) => r.scope],
+  ['completeness', (r) => r.completeness],
+  ['incomplete_reason', (r) => r.incompleteReason],
+]);
 
 /** id, host_id, command_id: a stored run's keys, never updated. */
 export const RUN_KEY_COLUMNS = 3;
 
-/** A scan run's values in SCAN_RUN_COLUMNS order. */
-export function scanRunRow(run: ScanRunEntity): unknown[] {
-  return [
-    run.id,
-    run.hostId,
-    run.commandId,
-    isoOrNull(run.startedAt),
-    isoOrNull(run.finishedAt),
-    run.files,
-    run.directories,
-    run.archives,
-    run.bytesRead,
-    run.findingsCount,
-    run.errorsCount,
-    run.vulnerable,
-    run.mitigated,
-    run.safe,
-    run.unknown,
-    run.durationMs,
-    run.createdAt.toISOString(),
-    run.scope,
-    run.completeness,
-    run.incompleteReason,
-  ];
-}
-
-/** A scan_runs row read with SCAN_RUN_COLUMNS (PostgreSQL returns bigint as a string). */
+/** A scan_runs row read with SCAN_RUN_ROWS.columns (PostgreSQL returns bigint as a string). */
 export function scanRunFromRow(row: Record<string, unknown>): ScanRunEntity {
   const date = (v: unknown) => (v ? new Date(v as string) : null);
   return {
