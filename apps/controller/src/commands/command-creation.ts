@@ -50,7 +50,6 @@ export class CommandCreation {
     const fresh = targets.filter((t) => !existing.has(t.commandId));
     const agentOf = await this.agents.activeAgentsOf(
       fresh.map((t) => t.hostId),
-      manager,
     );
     const now = new Date();
     const expiresAt = new Date(

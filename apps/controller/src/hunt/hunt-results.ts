@@ -128,7 +128,6 @@ export class HuntResultsHandler implements KindResultHandler {
           kinds: evidence.kinds,
           callbackHosts: evidence.callbackHosts,
         },
-        manager,
       );
     }
   }

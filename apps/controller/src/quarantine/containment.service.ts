@@ -65,7 +65,6 @@ export class ContainmentService implements OnModuleInit {
           },
         },
         req.actor,
-        manager,
       ),
     );
     const deliveredTo = await this.commands.push(created.entity);
@@ -81,7 +80,7 @@ export class ContainmentService implements OnModuleInit {
     state: string,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    const host = await this.hosts.require(command.hostId, this.tx.manager);
+    const host = await this.hosts.require(command.hostId);
     if (!(await this.isCurrent(command.id, host.containmentCommandId))) return;
     const next = this.change({ kind: command.kind, event: 'results', state }, host.containment);
     if (!next) return;
@@ -89,7 +88,6 @@ export class ContainmentService implements OnModuleInit {
       command.hostId,
       { ...next, commandId: command.id, detail: { kind: command.kind, ...detail } },
       command.agentId,
-      this.tx.manager,
     );
   }
 
@@ -111,7 +109,6 @@ export class ContainmentService implements OnModuleInit {
           },
         },
         principal.agentId,
-        manager,
       ),
     );
     this.logger.warn({ hostId: principal.hostId, report }, 'containment report from the agent');
@@ -122,7 +119,7 @@ export class ContainmentService implements OnModuleInit {
     if (!['succeeded', 'failed', 'expired', 'cancelled'].includes(moved.state)) return;
     const kind = moved.kind as 'quarantine' | 'release';
     await this.tx.run(async (manager) => {
-      const host = await this.hosts.require(moved.hostId, manager);
+      const host = await this.hosts.require(moved.hostId);
       if (!(await this.isCurrent(moved.commandId, host.containmentCommandId))) return;
       const event = moved.state as 'succeeded' | 'failed' | 'expired' | 'cancelled';
       const next = this.change({ kind, event }, host.containment);
@@ -139,7 +136,6 @@ export class ContainmentService implements OnModuleInit {
           },
         },
         'system',
-        manager,
       );
     });
   }

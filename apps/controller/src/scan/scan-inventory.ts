@@ -111,7 +111,7 @@ export class ScanInventory {
     manager: EntityManager,
   ): Promise<Applied> {
     const hostIds = [...new Set(completed.map((r) => r.hostId))];
-    const hosts = await this.hosts.forVerdicts(hostIds, manager);
+    const hosts = await this.hosts.forVerdicts(hostIds);
     const current = await this.currentOf(hostIds, manager);
     const newest = await this.commandCreatedOfRuns(
       [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),

@@ -320,7 +320,7 @@ export class ScanResults implements KindResultHandler {
         'scan completed',
       );
     }
-    await this.hosts.saveVerdicts([...changed], manager);
+    await this.hosts.saveVerdicts([...changed]);
     await this.audit.recordMany(events);
     for (const s of settle)
       await this.commands.settleRemediation(s.hostId, s.id, s.proof, s.runId, s.actor);
