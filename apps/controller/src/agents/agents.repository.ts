@@ -69,6 +69,15 @@ export class AgentsRepository {
     );
   }
 
+  findById(id: string): Promise<AgentEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Every agent of the host, the newest first. */
+  ofHost(hostId: string): Promise<AgentEntity[]> {
+    return this.repo.find({ where: { hostId }, order: { createdAt: 'DESC' } });
+  }
+
   /** The host's agents not revoked: their ids and credential hashes. */
   activeOfHost(hostId: string): Promise<Array<Pick<AgentEntity, 'id' | 'credentialHash'>>> {
     return this.repo.find({

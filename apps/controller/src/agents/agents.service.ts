@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
@@ -41,8 +39,7 @@ export class AgentsService {
   private readonly lastSeenWriteIntervalMs: number;
 
   constructor(
-    @InjectRepository(AgentEntity) private readonly agents: Repository<AgentEntity>,
-    private readonly repository: AgentsRepository,
+    private readonly agents: AgentsRepository,
     private readonly hosts: HostsService,
     private readonly registry: AgentRegistry,
     private readonly audit: AuditService,
@@ -73,7 +70,7 @@ export class AgentsService {
   );
 
   private async credentialsOf(ids: string[]): Promise<Array<Settled<StoredCredential | null>>> {
-    const byId = await this.repository.credentialsOf(ids);
+    const byId = await this.agents.credentialsOf(ids);
     return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
   }
 
@@ -101,7 +98,7 @@ export class AgentsService {
 
   /** Why an agent is revoked, for a stream found revoked after it was opened. */
   async revocationOf(agentId: string): Promise<AgentRevokedException> {
-    const agent = await this.agents.findOneBy({ id: agentId });
+    const agent = await this.agents.findById(agentId);
     return new AgentRevokedException(agentId, agent?.revokedReason ?? 'revoked');
   }
 
@@ -113,7 +110,7 @@ export class AgentsService {
     hostId: string,
     credential: string,
   ): Promise<{ activeAgentIds: string[]; proven: boolean }> {
-    const active = await this.repository.activeOfHost(hostId);
+    const active = await this.agents.activeOfHost(hostId);
     const presented = credential ? parseAgentAuthorization(`Bearer ${credential}`) : null;
     const proven =
       presented !== null &&
@@ -133,12 +130,12 @@ export class AgentsService {
     revokedAgentIds: string[];
     revokedReason: string;
   }> {
-    const previous = await this.repository.activeOfHost(hostId);
+    const previous = await this.agents.activeOfHost(hostId);
     const now = new Date();
     const id = randomUUID();
     const revokedReason = replacedReason(id, now);
     if (previous.length > 0)
-      await this.repository.revokeMany(
+      await this.agents.revokeMany(
         previous.map((a) => a.id),
         now,
         revokedReason,
@@ -155,21 +152,18 @@ export class AgentsService {
       revokedReason: null,
       createdAt: now,
     };
-    await this.repository.insert(agent);
+    await this.agents.insert(agent);
     return { agentId: agent.id, secret, revokedAgentIds: previous.map((a) => a.id), revokedReason };
   }
 
   async revoke(id: string, actor: string): Promise<AgentDto> {
-    const agent = await this.agents.findOneBy({ id });
+    const agent = await this.agents.findById(id);
     if (!agent) throw DomainException.notFound('agent', id);
     if (!agent.revoked) {
       agent.revoked = true;
       agent.revokedAt = new Date();
       agent.revokedReason = revokedByReason(actor, agent.revokedAt);
-      await this.agents.update(
-        { id },
-        { revoked: true, revokedAt: agent.revokedAt, revokedReason: agent.revokedReason },
-      );
+      await this.agents.revokeMany([id], agent.revokedAt, agent.revokedReason);
       await this.audit.record({
         actor,
         action: 'agent.revoked',
@@ -187,7 +181,7 @@ export class AgentsService {
   }
 
   async listForHost(hostId: string): Promise<AgentDto[]> {
-    const rows = await this.agents.find({ where: { hostId }, order: { createdAt: 'DESC' } });
+    const rows = await this.agents.ofHost(hostId);
     return rows.map((a) => toAgentDto(a, this.registry.isConnected(a.id)));
   }
 
@@ -197,11 +191,11 @@ export class AgentsService {
    * that does not exist is missing from the map.
    */
   activeAgentsOf(hostIds: readonly string[]): Promise<Map<string, string | null>> {
-    return this.repository.activeAgentsOf(hostIds);
+    return this.agents.activeAgentsOf(hostIds);
   }
 
   async activeAgentOf(hostId: string): Promise<string | null> {
-    return (await this.repository.activeAgentsOutsideUnitOf([hostId])).get(hostId) ?? null;
+    return (await this.agents.activeAgentsOutsideUnitOf([hostId])).get(hostId) ?? null;
   }
 
   /** The agent's hello: its version, its host's facts (null: none sent) and last-seen times. */
@@ -236,7 +230,7 @@ export class AgentsService {
   private async recordSightings(principals: AgentPrincipal[]): Promise<Array<Settled<boolean>>> {
     const seenAt = new Date().toISOString();
     const active = await this.tx.run(async () => {
-      const touched = await this.repository.touchLastSeen(
+      const touched = await this.agents.touchLastSeen(
         principals.map((p) => p.agentId),
         seenAt,
       );
@@ -254,7 +248,7 @@ export class AgentsService {
     const seenAt = new Date().toISOString();
     const versions = new Map(hellos.map((h) => [h.principal.agentId, h.version]));
     await this.tx.run(async () => {
-      await this.repository.recordVersions([...versions], seenAt);
+      await this.agents.recordVersions([...versions], seenAt);
       await this.hosts.recordFacts(
         hellos.map((h) => ({ hostId: h.principal.hostId, facts: h.facts })),
         seenAt,
