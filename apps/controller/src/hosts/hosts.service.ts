@@ -90,7 +90,6 @@ export class HostsService {
     });
   }
 
-  /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
   /**
    * The host enrolled with this machine id, if any. On PostgreSQL (in the enrollment's
    * transaction) its row stays locked until the commit, so that two enrollments of one machine
@@ -100,6 +99,7 @@ export class HostsService {
     return this.hosts.findForEnrollment(machineId);
   }
 
+  /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
   async upsertForEnrollment(
     facts: HostFactsInput,
     tags: string[],
