@@ -2,19 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { hashMatches, newSecret, sha256Hex } from '../common/secrets';
 import { AgentRegistry } from '../connections/agent-registry.service';
-import {
-  idsLockedInOrder,
-  placeholders,
-  rawQuery,
-  selectByIds,
-  updateFromValues,
-} from '../database/raw-query';
 import { TransactionService } from '../database/transaction.service';
 import { HostFactsInput } from '../hosts/hosts.dto';
 import { MicroBatcher, Settled } from '../common/micro-batcher';
@@ -24,18 +15,11 @@ import { AgentRevokedException, replacedReason, revokedByReason } from './agent-
 import { parseAgentAuthorization } from './agent-credential';
 import { AgentDto, AgentPrincipal } from './agents.dto';
 import { toAgentDto } from './agents.mapper';
+import { AgentsRepository, StoredCredential } from './agents.repository';
 
 // Heartbeats arrive every interval from every agent; last-seen is written every other one at most.
 const LAST_SEEN_WRITES_PER_HEARTBEATS = 2;
 const MAX_TRACKED_LAST_SEEN = 100_000;
-
-interface StoredCredential {
-  id: string;
-  hostId: string;
-  credentialHash: string;
-  revoked: boolean;
-  revokedReason: string | null;
-}
 
 /** Agents read per credential lookup at most. */
 const CREDENTIAL_BATCH = 500;
@@ -55,7 +39,7 @@ export class AgentsService {
   private readonly lastSeenWriteIntervalMs: number;
 
   constructor(
-    @InjectRepository(AgentEntity) private readonly agents: Repository<AgentEntity>,
+    private readonly agents: AgentsRepository,
     private readonly hosts: HostsService,
     private readonly registry: AgentRegistry,
     private readonly audit: AuditService,
@@ -86,31 +70,7 @@ export class AgentsService {
   );
 
   private async credentialsOf(ids: string[]): Promise<Array<Settled<StoredCredential | null>>> {
-    const rows = await selectByIds<{
-      id: string;
-      host_id: string;
-      hash: string;
-      revoked: unknown;
-      revoked_reason: string | null;
-    }>(
-      this.agents.manager,
-      'agents',
-      'id, host_id, credential_hash AS hash, revoked, revoked_reason',
-      ids,
-      false,
-    );
-    const byId = new Map(
-      rows.map((r) => [
-        r.id,
-        {
-          id: r.id,
-          hostId: r.host_id,
-          credentialHash: r.hash,
-          revoked: Boolean(r.revoked),
-          revokedReason: r.revoked_reason,
-        },
-      ]),
-    );
+    const byId = await this.agents.credentialsOf(ids);
     return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
   }
 
@@ -138,7 +98,7 @@ export class AgentsService {
 
   /** Why an agent is revoked, for a stream found revoked after it was opened. */
   async revocationOf(agentId: string): Promise<AgentRevokedException> {
-    const agent = await this.agents.findOneBy({ id: agentId });
+    const agent = await this.agents.findById(agentId);
     return new AgentRevokedException(agentId, agent?.revokedReason ?? 'revoked');
   }
 
@@ -149,11 +109,8 @@ export class AgentsService {
   async enrollmentStanding(
     hostId: string,
     credential: string,
-    manager: EntityManager,
   ): Promise<{ activeAgentIds: string[]; proven: boolean }> {
-    const active = await manager
-      .getRepository(AgentEntity)
-      .find({ where: { hostId, revoked: false }, select: { id: true, credentialHash: true } });
+    const active = await this.agents.activeOfHost(hostId);
     const presented = credential ? parseAgentAuthorization(`Bearer ${credential}`) : null;
     const proven =
       presented !== null &&
@@ -167,22 +124,21 @@ export class AgentsService {
   async createForHost(
     hostId: string,
     version: string,
-    manager: EntityManager,
   ): Promise<{
     agentId: string;
     secret: string;
     revokedAgentIds: string[];
     revokedReason: string;
   }> {
-    const repo = manager.getRepository(AgentEntity);
-    const previous = await repo.findBy({ hostId, revoked: false });
+    const previous = await this.agents.activeOfHost(hostId);
     const now = new Date();
     const id = randomUUID();
     const revokedReason = replacedReason(id, now);
     if (previous.length > 0)
-      await repo.update(
-        { id: In(previous.map((a) => a.id)) },
-        { revoked: true, revokedAt: now, revokedReason },
+      await this.agents.revokeMany(
+        previous.map((a) => a.id),
+        now,
+        revokedReason,
       );
     const secret = newSecret(32);
     const agent: AgentEntity = {
@@ -196,21 +152,18 @@ export class AgentsService {
       revokedReason: null,
       createdAt: now,
     };
-    await repo.insert(agent);
+    await this.agents.insert(agent);
     return { agentId: agent.id, secret, revokedAgentIds: previous.map((a) => a.id), revokedReason };
   }
 
   async revoke(id: string, actor: string): Promise<AgentDto> {
-    const agent = await this.agents.findOneBy({ id });
+    const agent = await this.agents.findById(id);
     if (!agent) throw DomainException.notFound('agent', id);
     if (!agent.revoked) {
       agent.revoked = true;
       agent.revokedAt = new Date();
       agent.revokedReason = revokedByReason(actor, agent.revokedAt);
-      await this.agents.update(
-        { id },
-        { revoked: true, revokedAt: agent.revokedAt, revokedReason: agent.revokedReason },
-      );
+      await this.agents.revokeMany([id], agent.revokedAt, agent.revokedReason);
       await this.audit.record({
         actor,
         action: 'agent.revoked',
@@ -228,7 +181,7 @@ export class AgentsService {
   }
 
   async listForHost(hostId: string): Promise<AgentDto[]> {
-    const rows = await this.agents.find({ where: { hostId }, order: { createdAt: 'DESC' } });
+    const rows = await this.agents.ofHost(hostId);
     return rows.map((a) => toAgentDto(a, this.registry.isConnected(a.id)));
   }
 
@@ -237,25 +190,12 @@ export class AgentsService {
    * The newest unrevoked agent of each host: the agent's id, null for a host without one; a host
    * that does not exist is missing from the map.
    */
-  async activeAgentsOf(
-    hostIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, string | null>> {
-    const ids = [...new Set(hostIds)];
-    if (ids.length === 0) return new Map();
-    const { rows } = await rawQuery<{ host_id: string; agent_id: string | null }>(
-      manager,
-      `SELECT h.id AS host_id,
-         (SELECT a.id FROM agents a WHERE a.host_id = h.id AND a.revoked = $1
-          ORDER BY a.created_at DESC LIMIT 1) AS agent_id
-       FROM hosts h WHERE h.id IN (${placeholders(ids.length, 2)})`,
-      [false, ...ids],
-    );
-    return new Map(rows.map((r) => [r.host_id, r.agent_id]));
+  activeAgentsOf(hostIds: readonly string[]): Promise<Map<string, string | null>> {
+    return this.agents.activeAgentsOf(hostIds);
   }
 
   async activeAgentOf(hostId: string): Promise<string | null> {
-    return (await this.activeAgentsOf([hostId], this.agents.manager)).get(hostId) ?? null;
+    return (await this.agents.activeAgentsOutsideUnitOf([hostId])).get(hostId) ?? null;
   }
 
   /** The agent's hello: its version, its host's facts (null: none sent) and last-seen times. */
@@ -289,22 +229,16 @@ export class AgentsService {
    */
   private async recordSightings(principals: AgentPrincipal[]): Promise<Array<Settled<boolean>>> {
     const seenAt = new Date().toISOString();
-    const ids = [...new Set(principals.map((p) => p.agentId))].sort();
-    const lock = this.tx.isPostgres;
-    const active = await this.tx.run(async (manager) => {
-      const { rows } = await rawQuery<{ id: string; host_id: string }>(
-        manager,
-        `UPDATE agents SET last_seen_at = $1
-         WHERE revoked = $2 AND id IN (${idsLockedInOrder('agents', ids.length, 3, lock)})
-         RETURNING id, host_id`,
-        [seenAt, false, ...ids],
+    const active = await this.tx.run(async () => {
+      const touched = await this.agents.touchLastSeen(
+        principals.map((p) => p.agentId),
+        seenAt,
       );
       await this.hosts.touchLastSeen(
-        rows.map((r) => r.host_id),
+        touched.map((a) => a.hostId),
         seenAt,
-        manager,
       );
-      return new Set(rows.map((r) => r.id));
+      return new Set(touched.map((a) => a.id));
     });
     return principals.map((p) => ({ ok: true, value: active.has(p.agentId) }));
   }
@@ -312,24 +246,12 @@ export class AgentsService {
   /** Hellos of many agents: one UPDATE of their agents and one or two of their hosts per batch. */
   private async recordHellos(hellos: Hello[]): Promise<Array<Settled<void>>> {
     const seenAt = new Date().toISOString();
-    const lock = this.tx.isPostgres;
     const versions = new Map(hellos.map((h) => [h.principal.agentId, h.version]));
-    await this.tx.run(async (manager) => {
-      if (lock) await selectByIds(manager, 'agents', 'id', [...versions.keys()], true);
-      await updateFromValues(
-        manager,
-        {
-          table: 'agents',
-          set: 'version = v.column2, last_seen_at = $1',
-          where: 'agents.id = v.column1',
-        },
-        [seenAt],
-        [...versions],
-      );
+    await this.tx.run(async () => {
+      await this.agents.recordVersions([...versions], seenAt);
       await this.hosts.recordFacts(
         hellos.map((h) => ({ hostId: h.principal.hostId, facts: h.facts })),
         seenAt,
-        manager,
       );
     });
     return hellos.map(() => ({ ok: true, value: undefined }));

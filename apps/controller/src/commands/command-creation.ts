@@ -57,11 +57,7 @@ export class CommandCreation {
       (await this.repo.byIds(targets.map((t) => t.commandId))).map((c) => [c.id, c]),
     );
     const fresh = targets.filter((t) => !existing.has(t.commandId));
-    // AgentsService still takes the manager: the caller's unit of work's, as before.
-    const agentOf = await this.agents.activeAgentsOf(
-      fresh.map((t) => t.hostId),
-      this.tx.manager,
-    );
+    const agentOf = await this.agents.activeAgentsOf(fresh.map((t) => t.hostId));
     const now = new Date();
     const expiresAt = new Date(
       now.getTime() + (options.expiresInSeconds ?? this.config.commandTtlS) * 1000,

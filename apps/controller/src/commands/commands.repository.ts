@@ -246,7 +246,10 @@ export class CommandsRepository {
   }
 
   /** The commands of `ids` that are in one of `states`. */
-  inStates(ids: readonly string[], states: readonly CommandStateName[]): Promise<EndingCommandRow[]> {
+  inStates(
+    ids: readonly string[],
+    states: readonly CommandStateName[],
+  ): Promise<EndingCommandRow[]> {
     return this.inUnit.find({
       where: { id: In([...ids]), state: In([...states]) },
       select: { id: true, hostId: true, state: true },
@@ -266,7 +269,10 @@ export class CommandsRepository {
   }
 
   /** The commands the agents are sent when they connect: of these agents, in `states`, oldest first. */
-  ofAgents(agentIds: readonly string[], states: readonly CommandStateName[]): Promise<CommandEntity[]> {
+  ofAgents(
+    agentIds: readonly string[],
+    states: readonly CommandStateName[],
+  ): Promise<CommandEntity[]> {
     return this.repo.find({
       where: { agentId: In([...new Set(agentIds)]), state: In([...states]) },
       order: { createdAt: 'ASC' },

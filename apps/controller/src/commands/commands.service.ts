@@ -11,11 +11,7 @@ import { MicroBatcher, Settled } from '../common/micro-batcher';
 import { isUniqueViolation, TransactionService } from '../database/transaction.service';
 import { HostsService } from '../hosts/hosts.service';
 import { CommandEntity, CommandKind } from './command.entity';
-import {
-  CommandCreation,
-  type CreateOptions,
-  type ManualRemediation,
-} from './command-creation';
+import { CommandCreation, type CreateOptions, type ManualRemediation } from './command-creation';
 import { CommandEndings } from './command-endings';
 import { CommandPending } from './command-pending';
 import { CommandReports } from './command-reports';

@@ -1,7 +1,5 @@
 import { loggerFor } from '../common/logger';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectEntityManager } from '@nestjs/typeorm';
-import { EntityManager } from 'typeorm';
 import type { EnrollResponse } from '@log4fleet/contracts';
 import { AgentsService } from '../agents/agents.service';
 import { AuditService } from '../audit/audit.service';
@@ -32,7 +30,6 @@ export class EnrollService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectEntityManager() private readonly manager: EntityManager,
     private readonly tx: TransactionService,
     private readonly tokens: EnrollmentTokensService,
     private readonly hosts: HostsService,
@@ -60,7 +57,7 @@ export class EnrollService {
     // Refusals are found before the transaction (see TransactionService on SQLite); consume()
     // and checkReplacement() check again inside it, under race.
     const token = await this.tokens.verify(input.token);
-    await this.checkReplacement(input, token, this.manager);
+    await this.checkReplacement(input, token);
     const outcome = await this.enrollOnce(input).catch((error: unknown) => {
       // Two first enrollments of one machine raced on the unique machine id; the loser finds
       // the winner's host, and its agent, on the second try.
@@ -90,15 +87,14 @@ export class EnrollService {
   }
 
   private enrollOnce(input: EnrollInput) {
-    return this.tx.run(async (manager) => {
-      const token = await this.tokens.consume(input.token, manager);
-      const proof = await this.checkReplacement(input, token, manager);
+    return this.tx.run(async () => {
+      const token = await this.tokens.consume(input.token);
+      const proof = await this.checkReplacement(input, token);
       const { host, created } = await this.hosts.upsertForEnrollment(
         input.host,
         parseJsonArray(token.tags),
-        manager,
       );
-      const agent = await this.agents.createForHost(host.id, input.agentVersion, manager);
+      const agent = await this.agents.createForHost(host.id, input.agentVersion);
       const reassigned = await this.commands.reassignPending(host.id, agent.agentId);
       await this.audit.record({
         actor: agent.agentId,
@@ -125,11 +121,10 @@ export class EnrollService {
   private async checkReplacement(
     input: EnrollInput,
     token: EnrollmentTokenEntity,
-    manager: EntityManager,
   ): Promise<'credential' | 'replacement-token' | 'none'> {
-    const host = await this.hosts.findForEnrollment(input.host.machineId, manager);
+    const host = await this.hosts.findForEnrollment(input.host.machineId);
     const standing = host
-      ? await this.agents.enrollmentStanding(host.id, input.currentCredential, manager)
+      ? await this.agents.enrollmentStanding(host.id, input.currentCredential)
       : { activeAgentIds: [], proven: false };
     const refusal = replacementRefusal({
       machineId: input.host.machineId,

@@ -3,13 +3,12 @@ import { CertificateFingerprint, certificateFingerprint } from '../common/certif
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { HostsService } from '../hosts/hosts.service';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { toJson } from '../common/json-column';
 import { hashMatches, newSecret, newShortId, sha256Hex } from '../common/secrets';
 import { EnrollmentTokenEntity } from './enrollment-token.entity';
+import { EnrollmentTokensRepository } from './enrollment-tokens.repository';
 import { formatEnrollmentToken, parseEnrollmentToken } from './enrollment-token.format';
 import {
   ControllerCertificateDto,
@@ -24,8 +23,7 @@ export class EnrollmentTokensService {
   private fingerprint: CertificateFingerprint | undefined;
 
   constructor(
-    @InjectRepository(EnrollmentTokenEntity)
-    private readonly tokens: Repository<EnrollmentTokenEntity>,
+    private readonly tokens: EnrollmentTokensRepository,
     private readonly audit: AuditService,
     private readonly hosts: HostsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,7 +81,7 @@ export class EnrollmentTokensService {
   }
 
   async list(): Promise<EnrollmentTokenDto[]> {
-    const rows = await this.tokens.find({ order: { createdAt: 'DESC' }, take: 1000 });
+    const rows = await this.tokens.newest();
     return rows.map(toEnrollmentTokenDto);
   }
 
@@ -95,7 +93,7 @@ export class EnrollmentTokensService {
     const entity = await this.require(id);
     if (!entity.revoked) {
       entity.revoked = true;
-      await this.tokens.update({ id }, { revoked: true });
+      await this.tokens.markRevoked(id);
       await this.audit.record({
         actor,
         action: 'enrollment_token.revoked',
@@ -109,19 +107,9 @@ export class EnrollmentTokensService {
    * Spends one use of a token; the conditional UPDATE makes the last use go to exactly one
    * enrollment even when hosts race. Failures say why, without telling a guesser which ids exist.
    */
-  async consume(raw: string, manager: EntityManager): Promise<EnrollmentTokenEntity> {
-    const entity = await this.verify(raw, manager.getRepository(EnrollmentTokenEntity));
-    const result = await manager
-      .getRepository(EnrollmentTokenEntity)
-      .createQueryBuilder()
-      .update(EnrollmentTokenEntity)
-      .set({ uses: () => 'uses + 1' })
-      .where('id = :id AND uses < max_uses AND revoked = :revoked', {
-        id: entity.id,
-        revoked: false,
-      })
-      .execute();
-    if (!result.affected)
+  async consume(raw: string): Promise<EnrollmentTokenEntity> {
+    const entity = await this.verify(raw);
+    if (!(await this.tokens.spendUse(entity.id)))
       throw new DomainException(
         DomainErrorCode.PermissionDenied,
         `enrollment token ${entity.id} has no uses left (${entity.maxUses})`,
@@ -131,14 +119,11 @@ export class EnrollmentTokensService {
   }
 
   /** Whether a token may enroll a host now; throws the reason when not. Spends nothing. */
-  async verify(
-    raw: string,
-    repo: Repository<EnrollmentTokenEntity> = this.tokens,
-  ): Promise<EnrollmentTokenEntity> {
+  async verify(raw: string): Promise<EnrollmentTokenEntity> {
     const parsed = parseEnrollmentToken(raw);
     if (!parsed)
       throw new DomainException(DomainErrorCode.Unauthenticated, 'malformed enrollment token');
-    const entity = await repo.findOneBy({ id: parsed.id });
+    const entity = await this.tokens.findById(parsed.id);
     if (!entity || !hashMatches(parsed.secret, entity.tokenHash))
       throw new DomainException(DomainErrorCode.Unauthenticated, 'unknown enrollment token');
     if (entity.revoked)
@@ -160,7 +145,7 @@ export class EnrollmentTokensService {
   }
 
   private async require(id: string): Promise<EnrollmentTokenEntity> {
-    const entity = await this.tokens.findOneBy({ id });
+    const entity = await this.tokens.findById(id);
     if (!entity) throw DomainException.notFound('enrollment token', id);
     return entity;
   }

@@ -7,12 +7,13 @@ import { SigningModule } from '../signing/signing.module';
 import { ControllerCertificateController } from './controller-certificate.controller';
 import { EnrollService } from './enroll.service';
 import { EnrollmentTokensController } from './enrollment-tokens.controller';
+import { EnrollmentTokensRepository } from './enrollment-tokens.repository';
 import { EnrollmentTokensService } from './enrollment-tokens.service';
 
 @Module({
   imports: [AuditModule, HostsModule, AgentsModule, CommandsModule, SigningModule],
   controllers: [EnrollmentTokensController, ControllerCertificateController],
-  providers: [EnrollmentTokensService, EnrollService],
+  providers: [EnrollmentTokensService, EnrollmentTokensRepository, EnrollService],
   exports: [EnrollService],
 })
 export class EnrollmentModule {}

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
 import { AuditRecord } from '../audit/audit.dto';
 import { AuditService } from '../audit/audit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
-import { jsonElementPattern, parseJsonArray, toJson } from '../common/json-column';
+import { parseJsonArray, toJson } from '../common/json-column';
 import { Page } from '../common/pagination.dto';
 import { TransactionService } from '../database/transaction.service';
-import { idsLockedInOrder, rawQuery, selectByIds, updateFromValues } from '../database/raw-query';
 import { ContainmentState, HostEntity, HostStatus } from './host.entity';
 import {
   FLAG_CLEAN_WITHOUT_REMEDIATION,
@@ -18,17 +15,9 @@ import {
 } from './host-state';
 import { HostDto, HostFactsInput, HostQueryDto } from './hosts.dto';
 import { toHostDto } from './hosts.mapper';
+import { factsColumns, HostsRepository, HostVerdictState } from './hosts.repository';
 
-/** What a scan verdict reads and changes of a host (timestamps as stored: ISO strings; null: unchanged). */
-export interface HostVerdictState {
-  id: string;
-  status: HostStatus;
-  flagged: boolean;
-  flagReason: string | null;
-  statusChangedAt: string | null;
-  lastScanRunId: string | null;
-  lastScanAt: string | null;
-}
+export type { HostVerdictState } from './hosts.repository';
 
 /** A change of a host's containment (HostsService.setContainment). */
 export interface ContainmentChange {
@@ -46,7 +35,7 @@ export interface ContainmentChange {
 @Injectable()
 export class HostsService {
   constructor(
-    @InjectRepository(HostEntity) private readonly hosts: Repository<HostEntity>,
+    private readonly hosts: HostsRepository,
     private readonly audit: AuditService,
     private readonly tx: TransactionService,
   ) {}
@@ -55,49 +44,14 @@ export class HostsService {
     return toHostDto(await this.require(id));
   }
 
-  async require(id: string, manager?: EntityManager): Promise<HostEntity> {
-    const host = await this.repo(manager).findOneBy({ id });
+  async require(id: string): Promise<HostEntity> {
+    const host = await this.hosts.findById(id);
     if (!host) throw DomainException.notFound('host', id);
     return host;
   }
 
   async list(query: HostQueryDto): Promise<Page<HostDto>> {
-    const qb = this.hosts.createQueryBuilder('h');
-    if (query.status) qb.andWhere('h.status = :status', { status: query.status });
-    if (query.flagged !== undefined)
-      qb.andWhere('h.flagged = :flagged', { flagged: query.flagged });
-    if (query.tag)
-      qb.andWhere(`h.tags LIKE :tag ESCAPE '\\'`, { tag: jsonElementPattern(query.tag) });
-    if (query.lastSeenBefore)
-      qb.andWhere('h.last_seen_at < :before', {
-        before: new Date(query.lastSeenBefore).toISOString(),
-      });
-    if (query.lastSeenAfter)
-      qb.andWhere('h.last_seen_at >= :after', {
-        after: new Date(query.lastSeenAfter).toISOString(),
-      });
-    const findingFilters: string[] = [];
-    if (query.cve) findingFilters.push(`f.cves LIKE :cve ESCAPE '\\'`);
-    if (query.product) findingFilters.push('f.product = :product');
-    if (query.version) findingFilters.push('f.version = :version');
-    if (findingFilters.length > 0) {
-      // Read model: hosts whose current findings hold a matching copy.
-      qb.andWhere(
-        `EXISTS (SELECT 1 FROM findings f WHERE f.host_id = h.id AND f.current = :current AND ${findingFilters.join(' AND ')})`,
-        {
-          current: true,
-          cve: query.cve ? jsonElementPattern(query.cve) : undefined,
-          product: query.product,
-          version: query.version,
-        },
-      );
-    }
-    const [rows, total] = await qb
-      .orderBy('h.hostname', 'ASC')
-      .addOrderBy('h.id', 'ASC')
-      .skip((query.page - 1) * query.pageSize)
-      .take(query.pageSize)
-      .getManyAndCount();
+    const [rows, total] = await this.hosts.page(query);
     return { items: rows.map(toHostDto), total, page: query.page, pageSize: query.pageSize };
   }
 
@@ -105,7 +59,7 @@ export class HostsService {
     const host = await this.require(id);
     const before = parseJsonArray(host.tags);
     host.tags = toJson(tags);
-    await this.hosts.update({ id }, { tags: host.tags });
+    await this.hosts.setTags(id, host.tags);
     await this.audit.record({
       actor,
       action: 'host.tags_updated',
@@ -117,15 +71,12 @@ export class HostsService {
 
   /** An admin clears the host's flag, with a note (audited); a host not flagged is a 409. */
   async clearFlag(id: string, note: string, actor: string): Promise<HostDto> {
-    return this.tx.run(async (manager) => {
-      const host = await this.require(id, manager);
+    return this.tx.run(async () => {
+      const host = await this.require(id);
       if (!host.flagged)
         throw new DomainException(DomainErrorCode.Conflict, `host ${id} is not flagged`);
       const reason = host.flagReason;
-      const { affected } = await manager
-        .getRepository(HostEntity)
-        .update({ id, flagged: true }, { flagged: false, flagReason: null });
-      if (!affected)
+      if (!(await this.hosts.clearFlag(id)))
         throw new DomainException(DomainErrorCode.Conflict, `host ${id} is not flagged`);
       host.flagged = false;
       host.flagReason = null;
@@ -139,36 +90,26 @@ export class HostsService {
     });
   }
 
-  /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
   /**
    * The host enrolled with this machine id, if any. On PostgreSQL (in the enrollment's
    * transaction) its row stays locked until the commit, so that two enrollments of one machine
    * decide one after the other.
    */
-  async findForEnrollment(
-    machineId: string,
-    manager: EntityManager = this.hosts.manager,
-  ): Promise<Pick<HostEntity, 'id' | 'hostname'> | null> {
-    const { rows } = await rawQuery<{ id: string; hostname: string }>(
-      manager,
-      `SELECT id, hostname FROM hosts WHERE machine_id = $1${locksRows(manager) ? ' FOR UPDATE' : ''}`,
-      [machineId],
-    );
-    return rows[0] ?? null;
+  findForEnrollment(machineId: string): Promise<Pick<HostEntity, 'id' | 'hostname'> | null> {
+    return this.hosts.findForEnrollment(machineId);
   }
 
+  /** Enrollment: the host is found by machine id (re-enrolling keeps its history) or created. */
   async upsertForEnrollment(
     facts: HostFactsInput,
     tags: string[],
-    manager: EntityManager,
   ): Promise<{ host: HostEntity; created: boolean }> {
-    const repo = this.repo(manager);
-    const existing = await repo.findOneBy({ machineId: facts.machineId });
+    const existing = await this.hosts.findByMachineId(facts.machineId);
     const now = new Date();
     if (existing) {
       const merged = [...new Set([...parseJsonArray(existing.tags), ...tags])];
       Object.assign(existing, factsColumns(facts), { tags: toJson(merged), lastSeenAt: now });
-      await repo.save(existing);
+      await this.hosts.save(existing);
       return { host: existing, created: false };
     }
     const host: HostEntity = {
@@ -189,7 +130,7 @@ export class HostsService {
       containmentChangedAt: null,
       containmentDetail: null,
     };
-    await repo.insert(host);
+    await this.hosts.insert(host);
     return { host, created: true };
   }
 
@@ -201,71 +142,29 @@ export class HostsService {
   async recordFacts(
     entries: ReadonlyArray<{ hostId: string; facts: HostFactsInput | null }>,
     seenAt: string,
-    manager: EntityManager,
   ): Promise<void> {
-    const lock = locksRows(manager);
     const last = new Map(entries.map((e) => [e.hostId, e.facts]));
-    const withFacts = [...last].filter((e): e is [string, HostFactsInput] => e[1] !== null);
-    if (lock) await selectByIds(manager, 'hosts', 'id', [...last.keys()], true);
-    await updateFromValues(
-      manager,
-      {
-        table: 'hosts',
-        set: `hostname = v.column2, fqdn = v.column3, os_name = v.column4, os_version = v.column5,
-          kernel = v.column6, arch = v.column7, addresses = v.column8, last_seen_at = $1`,
-        where: 'hosts.id = v.column1',
-      },
-      [seenAt],
-      withFacts.map(([id, facts]) => {
-        const c = factsColumns(facts);
-        return [id, c.hostname, c.fqdn, c.osName, c.osVersion, c.kernel, c.arch, c.addresses];
-      }),
-    );
-    await this.markSeen(
+    await this.hosts.recordFacts(
+      [...last].filter((e): e is [string, HostFactsInput] => e[1] !== null),
       [...last].filter((e) => e[1] === null).map((e) => e[0]),
       seenAt,
-      manager,
-      false,
     );
   }
 
   /** Marks the hosts seen at `seenAt` in one statement (on PostgreSQL rows locked in id order). */
-  touchLastSeen(hostIds: readonly string[], seenAt: string, manager: EntityManager): Promise<void> {
-    return this.markSeen(hostIds, seenAt, manager, locksRows(manager));
-  }
-
-  private async markSeen(
-    hostIds: readonly string[],
-    seenAt: string,
-    manager: EntityManager,
-    lock: boolean,
-  ): Promise<void> {
-    const ids = [...new Set(hostIds)].sort();
-    if (ids.length === 0) return;
-    await rawQuery(
-      manager,
-      `UPDATE hosts SET last_seen_at = $1 WHERE id IN (${idsLockedInOrder('hosts', ids.length, 2, lock)})`,
-      [seenAt, ...ids],
-    );
+  touchLastSeen(hostIds: readonly string[], seenAt: string): Promise<void> {
+    return this.hosts.touchLastSeen(hostIds, seenAt);
   }
 
   /**
    * A remediation was recorded: by the state rule (host-state.ts) the host is 'remediated' until a
    * rescan proves it ('verified') or finds it still vulnerable; a "who patched it?" flag stays.
    */
-  async markRemediated(
-    host: HostEntity,
-    actor: string,
-    commandId: string,
-    manager: EntityManager,
-  ): Promise<void> {
+  async markRemediated(host: HostEntity, actor: string, commandId: string): Promise<void> {
     const next = nextHostState(host.status, 'remediation-recorded', true).status;
     if (next === host.status) return;
     await this.changeStatus(host, next, actor, { commandId }, new Date());
-    await this.repo(manager).update(
-      { id: host.id },
-      { status: host.status, statusChangedAt: host.statusChangedAt },
-    );
+    await this.hosts.saveStatus(host);
   }
 
   /**
@@ -273,21 +172,9 @@ export class HostsService {
    * (`containment.<state>`, actor and evidence) and, when `status` is given, the host's status
    * (host.status_changed). In the caller's unit of work; the host row is locked on PostgreSQL.
    */
-  async setContainment(
-    hostId: string,
-    change: ContainmentChange,
-    actor: string,
-    manager: EntityManager,
-  ): Promise<void> {
-    const [row] = await selectByIds<{ id: string }>(
-      manager,
-      'hosts',
-      'id',
-      [hostId],
-      locksRows(manager),
-    );
-    if (!row) throw DomainException.notFound('host', hostId);
-    const host = await this.require(hostId, manager);
+  async setContainment(hostId: string, change: ContainmentChange, actor: string): Promise<void> {
+    if (!(await this.hosts.lock(hostId))) throw DomainException.notFound('host', hostId);
+    const host = await this.require(hostId);
     const at = new Date();
     // The host's status follows its one rule (hosts/host-state.ts): a verified quarantine is the
     // 'quarantined' event, a release the 'released' one (which leaves an uncontained host as is).
@@ -305,18 +192,7 @@ export class HostsService {
     if (change.commandId !== undefined) host.containmentCommandId = change.commandId;
     host.containmentChangedAt = at;
     host.containmentDetail = toJson(change.detail);
-    await this.repo(manager).update(
-      { id: host.id },
-      {
-        status: host.status,
-        statusChangedAt: host.statusChangedAt,
-        containment: host.containment,
-        containmentMode: host.containmentMode,
-        containmentCommandId: host.containmentCommandId,
-        containmentChangedAt: host.containmentChangedAt,
-        containmentDetail: host.containmentDetail,
-      },
-    );
+    await this.hosts.saveContainment(host);
     await this.audit.record({
       actor,
       action: `containment.${change.state}`,
@@ -339,13 +215,12 @@ export class HostsService {
     reason: string,
     actor: string,
     details: Record<string, unknown>,
-    manager: EntityManager,
   ): Promise<void> {
-    const host = await this.repo(manager).findOneBy({ id: hostId });
+    const host = await this.hosts.findById(hostId);
     if (!host) return;
     const flagReason = `compromise-suspected: ${reason}`.slice(0, 255);
     if (!host.flagged) {
-      await this.repo(manager).update({ id: hostId }, { flagged: true, flagReason });
+      await this.hosts.flag(hostId, flagReason);
       await this.audit.record({
         actor,
         action: 'host.flagged',
@@ -372,9 +247,8 @@ export class HostsService {
     event: 'probe-callback' | 'probe-clean',
     state: { records: HostRecords; remediationPending: boolean },
     context: { actor: string; commandId: string },
-    manager: EntityManager,
   ): Promise<HostStatus> {
-    const host = (await this.forVerdicts([hostId], manager)).get(hostId);
+    const host = (await this.forVerdicts([hostId])).get(hostId);
     if (!host) throw DomainException.notFound('host', hostId);
     const events = this.applyHostEvent(
       host,
@@ -385,7 +259,7 @@ export class HostsService {
       state.records,
     );
     if (events.length === 0) return host.status;
-    await this.saveVerdicts([host], manager);
+    await this.saveVerdicts([host]);
     await this.audit.recordMany(events);
     return host.status;
   }
@@ -408,32 +282,12 @@ export class HostsService {
    * The hosts scan verdicts are applied to; on PostgreSQL locked for the transaction, in id
    * order (ingest batches never deadlock). Hosts that do not exist are missing from the map.
    */
-  async forVerdicts(
-    hostIds: readonly string[],
-    manager: EntityManager,
-  ): Promise<Map<string, HostVerdictState>> {
-    const lock = locksRows(manager);
-    const rows = await selectByIds<{
-      id: string;
-      status: HostStatus;
-      flagged: boolean | number;
-      flag_reason: string | null;
-      last_scan_run_id: string | null;
-    }>(manager, 'hosts', 'id, status, flagged, flag_reason, last_scan_run_id', hostIds, lock);
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        {
-          id: r.id,
-          status: r.status,
-          flagged: Boolean(r.flagged),
-          flagReason: r.flag_reason,
-          statusChangedAt: null,
-          lastScanRunId: r.last_scan_run_id,
-          lastScanAt: null,
-        },
-      ]),
-    );
+  /**
+   * The hosts scan verdicts are applied to; on PostgreSQL locked for the transaction, in id
+   * order (ingest batches never deadlock). Hosts that do not exist are missing from the map.
+   */
+  forVerdicts(hostIds: readonly string[]): Promise<Map<string, HostVerdictState>> {
+    return this.hosts.forVerdicts(hostIds);
   }
 
   /**
@@ -485,31 +339,8 @@ export class HostsService {
   }
 
   /** Writes hosts changed by applyHostEvent (one UPDATE for many). */
-  async saveVerdicts(hosts: readonly HostVerdictState[], manager: EntityManager): Promise<void> {
-    await updateFromValues(
-      manager,
-      {
-        table: 'hosts',
-        set: `status = v.column2, status_changed_at = COALESCE(v.column3, hosts.status_changed_at),
-          flagged = CAST(v.column4 AS BOOLEAN), flag_reason = v.column5, last_scan_run_id = v.column6,
-          last_scan_at = COALESCE(v.column7, hosts.last_scan_at)`,
-        where: 'hosts.id = v.column1',
-      },
-      [],
-      hosts.map((h) => [
-        h.id,
-        h.status,
-        h.statusChangedAt,
-        h.flagged,
-        h.flagReason,
-        h.lastScanRunId,
-        h.lastScanAt,
-      ]),
-    );
-  }
-
-  private repo(manager?: EntityManager): Repository<HostEntity> {
-    return manager ? manager.getRepository(HostEntity) : this.hosts;
+  saveVerdicts(hosts: readonly HostVerdictState[]): Promise<void> {
+    return this.hosts.saveVerdicts(hosts);
   }
 }
 
@@ -521,33 +352,4 @@ function statusChanged(
   context: Record<string, unknown>,
 ): AuditRecord {
   return { actor, action: 'host.status_changed', hostId, details: { from, to, ...context } };
-}
-
-function factsColumns(
-  facts: HostFactsInput,
-): Pick<
-  HostEntity,
-  'hostname' | 'fqdn' | 'machineId' | 'osName' | 'osVersion' | 'kernel' | 'arch' | 'addresses'
-> {
-  return {
-    hostname: facts.hostname,
-    fqdn: facts.fqdn,
-    machineId: facts.machineId,
-    osName: facts.osName,
-    osVersion: facts.osVersion,
-    kernel: facts.kernel,
-    arch: facts.arch,
-    addresses: toJson(facts.addresses),
-  };
-}
-
-/**
- * Rows are locked (until the commit) in a transaction on PostgreSQL; SQLite has one writer anyway
- * (and no FOR UPDATE), and outside a transaction a lock would end with its statement.
- */
-function locksRows(manager: EntityManager): boolean {
-  return (
-    manager.connection.options.type === 'postgres' &&
-    manager.queryRunner?.isTransactionActive === true
-  );
 }

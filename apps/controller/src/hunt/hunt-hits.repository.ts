@@ -170,10 +170,11 @@ export class HuntHitsRepository {
   }
 
   async completeRun(commandId: string, at: string): Promise<void> {
-    await rawQuery(this.tx.manager, 'UPDATE hunt_runs SET completed_at = $1 WHERE command_id = $2', [
-      at,
-      commandId,
-    ]);
+    await rawQuery(
+      this.tx.manager,
+      'UPDATE hunt_runs SET completed_at = $1 WHERE command_id = $2',
+      [at, commandId],
+    );
   }
 
   /** What a completed run found that flags its host: high-confidence hits, their kinds and callback hosts. */

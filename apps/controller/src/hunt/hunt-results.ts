@@ -55,7 +55,6 @@ export class HuntResultsHandler implements KindResultHandler {
     stored: ReadonlyMap<string, readonly StoredChunk[]>,
     createdAt: string,
   ): Promise<void> {
-    const manager = this.tx.manager;
     const hits: NewHuntHit[] = [];
     for (const chunk of chunks) {
       const kind = chunk.results.kindResults?.kind;
@@ -96,7 +95,6 @@ export class HuntResultsHandler implements KindResultHandler {
           kinds: evidence.kinds,
           callbackHosts: evidence.callbackHosts,
         },
-        manager,
       );
     }
   }

@@ -19,7 +19,13 @@ import { InventorySnapshotsRepository } from './inventory-snapshots.repository';
 export const INVENTORY_ENTITIES = [InventorySnapshotEntity];
 
 @Module({
-  imports: [TypeOrmModule.forFeature(INVENTORY_ENTITIES), AuditModule, HostsModule, AgentsModule, DeliveryModule],
+  imports: [
+    TypeOrmModule.forFeature(INVENTORY_ENTITIES),
+    AuditModule,
+    HostsModule,
+    AgentsModule,
+    DeliveryModule,
+  ],
   controllers: [HostInventoryController, InventoryController],
   providers: [
     InventorySnapshotsRepository,

@@ -117,7 +117,6 @@ export class ProbeResults implements KindResultHandler {
         'probe-callback',
         { records: 'clean', remediationPending: false },
         context,
-        this.tx.manager,
       );
     else if (!next.exploitable && verdict === 'no-callback')
       await this.hosts.applyProbe(
@@ -125,7 +124,6 @@ export class ProbeResults implements KindResultHandler {
         'probe-clean',
         await this.repo.hostRecords(command.hostId),
         context,
-        this.tx.manager,
       );
     if (next.exploitable && !current?.exploitable) {
       this.logger.warn(

@@ -50,7 +50,7 @@ export class ContainmentService implements OnModuleInit {
     });
     if (!created.entity) return created.dto;
     const mode = req.request.kind === 'quarantine' ? req.request.params.mode : undefined;
-    await this.tx.run((manager) =>
+    await this.tx.run(() =>
       this.hosts.setContainment(
         req.hostId,
         {
@@ -65,7 +65,6 @@ export class ContainmentService implements OnModuleInit {
           },
         },
         req.actor,
-        manager,
       ),
     );
     const deliveredTo = await this.commands.push(created.entity);
@@ -81,7 +80,7 @@ export class ContainmentService implements OnModuleInit {
     state: string,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    const host = await this.hosts.require(command.hostId, this.tx.manager);
+    const host = await this.hosts.require(command.hostId);
     if (!(await this.isCurrent(command.id, host.containmentCommandId))) return;
     const next = this.change({ kind: command.kind, event: 'results', state }, host.containment);
     if (!next) return;
@@ -89,14 +88,13 @@ export class ContainmentService implements OnModuleInit {
       command.hostId,
       { ...next, commandId: command.id, detail: { kind: command.kind, ...detail } },
       command.agentId,
-      this.tx.manager,
     );
   }
 
   /** The agent found its table removed or changed (and put it back), or could not put it back. */
   async onReport(principal: AgentPrincipal, report: ContainmentReport): Promise<void> {
     const state = report.state === 'tampered' ? 'tampered' : 'failed';
-    await this.tx.run((manager) =>
+    await this.tx.run(() =>
       this.hosts.setContainment(
         principal.hostId,
         {
@@ -111,7 +109,6 @@ export class ContainmentService implements OnModuleInit {
           },
         },
         principal.agentId,
-        manager,
       ),
     );
     this.logger.warn({ hostId: principal.hostId, report }, 'containment report from the agent');
@@ -121,8 +118,8 @@ export class ContainmentService implements OnModuleInit {
     if (!CONTAINMENT_KINDS.has(moved.kind)) return;
     if (!['succeeded', 'failed', 'expired', 'cancelled'].includes(moved.state)) return;
     const kind = moved.kind as 'quarantine' | 'release';
-    await this.tx.run(async (manager) => {
-      const host = await this.hosts.require(moved.hostId, manager);
+    await this.tx.run(async () => {
+      const host = await this.hosts.require(moved.hostId);
       if (!(await this.isCurrent(moved.commandId, host.containmentCommandId))) return;
       const event = moved.state as 'succeeded' | 'failed' | 'expired' | 'cancelled';
       const next = this.change({ kind, event }, host.containment);
@@ -139,7 +136,6 @@ export class ContainmentService implements OnModuleInit {
           },
         },
         'system',
-        manager,
       );
     });
   }

@@ -59,7 +59,6 @@ export class FixResultsHandler implements KindResultHandler {
     commands: ReadonlyMap<string, ResultCommand>,
     stored: ReadonlyMap<string, readonly StoredChunk[]>,
   ): Promise<void> {
-    const manager = this.tx.manager;
     const events: AuditRecord[] = [];
     const remediated = new Map<string, string>();
     for (const chunk of chunks) {
@@ -86,9 +85,9 @@ export class FixResultsHandler implements KindResultHandler {
         });
     }
     for (const [hostId, commandId] of remediated) {
-      const host = await this.hosts.require(hostId, manager);
+      const host = await this.hosts.require(hostId);
       const actor = commands.get(commandId)?.agentId ?? 'agent';
-      await this.hosts.markRemediated(host, actor, commandId, manager);
+      await this.hosts.markRemediated(host, actor, commandId);
       this.logger.info(
         { hostId, commandId },
         'host remediated by a fix: verification rescan decides',

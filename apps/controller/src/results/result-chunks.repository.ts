@@ -180,7 +180,10 @@ export class ResultChunksRepository {
   }
 
   /** Payload characters each agent uploaded since `since` (one grouped statement). */
-  async charsByAgentSince(agentIds: readonly string[], since: string): Promise<Map<string, number>> {
+  async charsByAgentSince(
+    agentIds: readonly string[],
+    since: string,
+  ): Promise<Map<string, number>> {
     const { rows } = await rawQuery<{ agent_id: string; chars: number | string | null }>(
       this.tx.manager,
       `SELECT agent_id, SUM(octet_length(payload)) AS chars FROM result_chunks

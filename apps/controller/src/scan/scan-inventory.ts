@@ -86,9 +86,8 @@ export class ScanInventory {
     factsOf: Map<string, RunFacts>,
     commands: ReadonlyMap<string, ResultCommand>,
   ): Promise<Applied> {
-    const manager = this.tx.manager;
     const hostIds = [...new Set(completed.map((r) => r.hostId))];
-    const hosts = await this.hosts.forVerdicts(hostIds, manager);
+    const hosts = await this.hosts.forVerdicts(hostIds);
     const current = await this.currentOf(hostIds);
     const newest = await this.repo.commandCreatedOfRuns(
       [...hosts.values()].map((h) => h.lastScanRunId).filter((id): id is string => id !== null),

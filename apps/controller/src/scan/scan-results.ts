@@ -130,9 +130,7 @@ export class ScanResults implements KindResultHandler {
       run.errorsCount = f.errors.length;
     }
     const applied =
-      completed.length > 0
-        ? await this.inventory.apply(completed, facts, commands)
-        : undefined;
+      completed.length > 0 ? await this.inventory.apply(completed, facts, commands) : undefined;
     await this.repo.insertRuns([...runs.values()].filter((r) => fresh.has(r.id)));
     await this.repo.insertFindings([...findings.values()].flat().map((f) => f.row));
     await this.repo.insertErrors(errors);
@@ -270,8 +268,7 @@ export class ScanResults implements KindResultHandler {
         'scan completed',
       );
     }
-    const manager = this.tx.manager;
-    await this.hosts.saveVerdicts([...changed], manager);
+    await this.hosts.saveVerdicts([...changed]);
     await this.audit.recordMany(events);
     for (const s of settle)
       await this.commands.settleRemediation(s.hostId, s.id, s.proof, s.runId, s.actor);

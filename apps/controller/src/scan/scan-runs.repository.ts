@@ -72,9 +72,7 @@ export class ScanRunsRepository {
   /** Writes a stored run's counters and times (not its keys). */
   async saveRun(run: ScanRunEntity): Promise<void> {
     const values = SCAN_RUN_ROWS.row(run).slice(RUN_KEY_COLUMNS);
-    const sets = SCAN_RUN_ROWS.columns
-      .slice(RUN_KEY_COLUMNS)
-      .map((c, i) => `${c} = $${i + 1}`);
+    const sets = SCAN_RUN_ROWS.columns.slice(RUN_KEY_COLUMNS).map((c, i) => `${c} = $${i + 1}`);
     await rawQuery(
       this.tx.manager,
       `UPDATE scan_runs SET ${sets.join(', ')} WHERE id = $${values.length + 1}`,

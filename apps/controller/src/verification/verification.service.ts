@@ -98,14 +98,14 @@ export class VerificationService implements OnModuleInit {
     dto: RecordRemediationDto,
     actor: string,
   ): Promise<RemediationDto> {
-    const { command, host } = await this.tx.run(async (manager) => {
-      const host = await this.hosts.require(hostId, manager);
+    const { command, host } = await this.tx.run(async () => {
+      const host = await this.hosts.require(hostId);
       const command = await this.commands.recordManualRemediation(
         hostId,
         { method: dto.method, note: dto.note, ...(dto.ticket ? { ticket: dto.ticket } : {}) },
         actor,
       );
-      await this.hosts.markRemediated(host, actor, command.id, manager);
+      await this.hosts.markRemediated(host, actor, command.id);
       return { command, host };
     });
     let verificationError: string | undefined;
