@@ -57,6 +57,43 @@ export default [
       ],
     },
   },
+  // Issue 13: the controller's data access lives in repositories (and the database/ layer). A
+  // service opens units of work with TransactionService.run and calls repositories; it never
+  // takes, passes or injects an EntityManager or a DataSource.
+  {
+    files: ['apps/controller/src/**/*.ts'],
+    ignores: [
+      'apps/controller/src/**/*.repository.ts',
+      'apps/controller/src/database/**',
+      'apps/controller/src/health/**',
+      'apps/controller/src/**/*.spec.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              importNames: ['EntityManager', 'DataSource', 'QueryRunner'],
+              message:
+                'Data access belongs in a repository (*.repository.ts) on TransactionService.manager; services call repositories.',
+            },
+            {
+              name: '@nestjs/typeorm',
+              importNames: ['InjectEntityManager', 'InjectDataSource'],
+              message:
+                'Data access belongs in a repository (*.repository.ts) on TransactionService.manager; services call repositories.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/controller/src/**/*.service.ts'],
+    rules: { 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }] },
+  },
   {
     files: ['**/*.spec.ts', '**/test/**/*.ts', 'e2e/**/*.ts'],
     rules: {
