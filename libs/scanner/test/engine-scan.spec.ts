@@ -234,6 +234,30 @@ describe('scan', () => {
       }
     }, 60_000);
 
+    it('reading ahead (what a worker does once the disk makes it wait) finds and reports the same as reading in turn', async () => {
+      await makeTree();
+      // Files whose opens or reads fail or vanish must come out of the read-ahead path as they
+      // do out of the synchronous one: a non-UTF-8 name, an empty file, a zip cut short.
+      writeFileSync(
+        Buffer.concat([Buffer.from(`${dir}/var/`), Buffer.of(0xff), Buffer.from('.jar')]),
+        core214,
+      );
+      writeFileSync(join(dir, 'var/empty.jar'), '');
+      writeFileSync(join(dir, 'var/cut.jar'), core214.subarray(0, 5000));
+      const inTurn = await run(options([dir], { threads: 1, workerFile }));
+      const ahead = await run(options([dir], { threads: 1, workerFile }), {
+        readAheadAlways: true,
+      });
+      expect(view(inTurn).findings.length).toBeGreaterThanOrEqual(6);
+      expect(view(inTurn).errors).toContain(`${join(dir, 'var/cut.jar')} truncated-archive`);
+      expect(view(ahead)).toEqual(view(inTurn));
+      expect(ahead.summary).toMatchObject({
+        files: inTurn.summary.files,
+        archives: inTurn.summary.archives,
+        bytes: inTurn.summary.bytes,
+      });
+    }, 60_000);
+
     it('replaces a crashed worker: the file it was on becomes an internal error, nothing else is lost', async () => {
       await makeTree();
       const victim = join(dir, 'var/filler/f7.txt');

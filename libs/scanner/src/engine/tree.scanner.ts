@@ -27,6 +27,8 @@ const MAX_NICE_PAUSE_MS = 200;
 /** Test hooks, not part of the public options. */
 export interface ScanInternals {
   crashOnPath?: string;
+  /** Workers read ahead from the first batch, as they do once the disk is slow (tests). */
+  readAheadAlways?: boolean;
 }
 
 interface Tally extends ScanProgress {
@@ -181,6 +183,7 @@ function makeBackend(
         limits: options.limits,
         nice: options.nice,
         crashOnPath: internals.crashOnPath,
+        readAheadAlways: internals.readAheadAlways,
       },
       { finding: onFinding, error: onError },
     );

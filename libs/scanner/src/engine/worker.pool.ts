@@ -34,6 +34,7 @@ export interface PoolOptions {
   limits: ScanLimits;
   nice: boolean;
   crashOnPath?: string;
+  readAheadAlways?: boolean;
 }
 
 interface Slot {
@@ -138,6 +139,7 @@ export class WorkerPool {
       nice: this.opts.nice,
       stats,
       crashOnPath: this.opts.crashOnPath,
+      readAheadAlways: this.opts.readAheadAlways,
     };
     const worker = new Worker(this.opts.workerFile, {
       workerData: init,

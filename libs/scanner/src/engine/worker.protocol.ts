@@ -16,6 +16,8 @@ export interface WorkerInit {
   stats: SharedArrayBuffer;
   /** Test hook: the worker dies (uncaught error) when it reaches this exact path. */
   crashOnPath?: string;
+  /** Test hook: read ahead from the first batch on (as on a slow disk), never probe. */
+  readAheadAlways?: boolean;
 }
 
 export const STATS_BYTES = 24;
