@@ -129,7 +129,8 @@ export function scanFile(filePath: string, opts: ScanFileOptions = {}): FileScan
     opts.displayRaw?.toString('base64'),
   );
   const chain = [display];
-  const opened = opts.regularFile && opts.head ? opts.head : undefined;
+  // A regular file: one open and one pread (readHead), unless the caller read it ahead.
+  const opened = opts.regularFile ? (opts.head ?? readHead(openPath, headBuf)) : undefined;
   let fd: number;
   try {
     if (opened && 'error' in opened) throw opened.error;
@@ -150,10 +151,10 @@ export function scanFile(filePath: string, opts: ScanFileOptions = {}): FileScan
   const archiveNamed = namedLikeArchive(display);
   try {
     let head: Buffer;
-    if (opts.regularFile) {
+    if (opened && 'head' in opened) {
       // One pread: a regular file's read comes back short only at its end. Where a wrong
       // size would matter (a zip, or a name that says archive) fstat confirms it.
-      head = opened ? opened.head : headBuf.subarray(0, readSync(fd, headBuf, 0, HEAD_BYTES, 0));
+      head = opened.head;
       const check = head.length === HEAD_BYTES || hasZipMagic(head) || archiveNamed;
       size = check ? fstatSync(fd).size : head.length;
       if (size !== head.length && head.length < HEAD_BYTES)
