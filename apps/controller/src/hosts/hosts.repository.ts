@@ -29,6 +29,12 @@ const FACT_COLUMNS = tableRows<HostFactsInput>('hosts', [
   ['addresses', (f) => toJson(f.addresses)],
 ]);
 
+/** recordFacts' SET: the fact columns from VALUES (column1 is the host id), and the time seen. */
+const SET_FACTS = [
+  ...FACT_COLUMNS.columns.map((column, i) => `${column} = v.column${i + 2}`),
+  'last_seen_at = $1',
+].join(', ');
+
 /** The host entity's columns an agent's facts give, the machine id included. */
 export function factsColumns(
   facts: HostFactsInput,
@@ -173,10 +179,7 @@ export class HostsRepository {
       manager,
       {
         table: 'hosts',
-        set: [
-          ...FACT_COLUMNS.columns.map((column, i) => `${column} = v.column${i + 2}`),
-          'last_seen_at = $1',
-        ].join(', '),
+        set: SET_FACTS,
         where: 'hosts.id = v.column1',
       },
       [seenAt],
