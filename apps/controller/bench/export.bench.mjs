@@ -4,15 +4,10 @@
 //   node apps/controller/bench/export.bench.mjs [postgres|sqlite] [findings=60000] [hosts=200]
 // Prints numbers; asserts nothing.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { seconds, startBenchController } from './bench-controller.mjs';
 
 const require = createRequire(import.meta.url);
-const root = new URL('../../../', import.meta.url).pathname;
-const { startController } = require(join(root, 'dist/apps/controller/bootstrap.js'));
-const { loadConfig } = require(join(root, 'dist/apps/controller/config/app-config.js'));
 const { DataSource } = require('typeorm');
 
 const [database = 'postgres', findingsArg = '60000', hostsArg = '200'] = process.argv.slice(2);
@@ -20,37 +15,8 @@ const FINDINGS = Number(findingsArg);
 const HOSTS = Number(hostsArg);
 const BATCH = 500;
 
-const admin = `l4f_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'l4f-bench-'));
-const pgName = `l4f_bench_${randomBytes(4).toString('hex')}`;
-const pgAdmin = 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pg(sql) {
-  const ds = await new DataSource({ type: 'postgres', url: pgAdmin }).initialize();
-  try {
-    await ds.query(sql);
-  } finally {
-    await ds.destroy();
-  }
-}
-
-if (database === 'postgres') await pg(`CREATE DATABASE ${pgName}`);
-const running = await startController(
-  loadConfig({
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: '0',
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: '0',
-    GRPC_INSECURE: '1',
-    LOG_LEVEL: 'warn',
-    LOG4FLEET_ADMIN_TOKEN: admin,
-    ...(database === 'postgres'
-      ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${pgName}` }
-      : { SQLITE_PATH: join(dir, 'c.sqlite') }),
-  }),
-);
+const { running, admin, stop } = await startBenchController(database);
 const ds = running.app.get(DataSource);
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
 async function insert(entity, rows) {
   for (let i = 0; i < rows.length; i += BATCH)
@@ -192,6 +158,4 @@ console.log(
   }),
 );
 
-await running.app.close();
-if (database === 'postgres') await pg(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-rmSync(dir, { recursive: true, force: true });
+await stop();

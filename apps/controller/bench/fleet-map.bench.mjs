@@ -3,73 +3,21 @@
 // Needs the built controller and libs: `npx nx run controller:build`.
 //   node apps/controller/bench/fleet-map.bench.mjs [sqlite|postgres] [hosts=300]
 // Prints numbers; asserts nothing.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { pool, seconds, startBenchController, unary } from './bench-controller.mjs';
 
 const require = createRequire(import.meta.url);
-const root = new URL('../../../', import.meta.url).pathname;
-const { startController } = require(join(root, 'dist/apps/controller/bootstrap.js'));
-const { loadConfig } = require(join(root, 'dist/apps/controller/config/app-config.js'));
 const grpc = require('@grpc/grpc-js');
 const { AgentServiceClient, InventorySnapshot } = require('@log4fleet/contracts');
 const { parseDpkgStatus } = require('@log4fleet/inventory');
-const { DataSource } = require('typeorm');
 
 const [database = 'sqlite', hostsArg = '300'] = process.argv.slice(2);
 const HOSTS = Number(hostsArg);
 const CONCURRENCY = 8;
 
-const admin = `l4f_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'l4f-bench-'));
-const pgName = `l4f_bench_${randomBytes(4).toString('hex')}`;
-const pgAdmin = 'postgres://postgres@127.0.0.1:5432/test';
-async function pg(sql) {
-  const ds = await new DataSource({ type: 'postgres', url: pgAdmin }).initialize();
-  try {
-    await ds.query(sql);
-  } finally {
-    await ds.destroy();
-  }
-}
-
-if (database === 'postgres') await pg(`CREATE DATABASE ${pgName}`);
-const running = await startController(
-  loadConfig({
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: '0',
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: '0',
-    GRPC_INSECURE: '1',
-    LOG_LEVEL: 'warn',
-    LOG4FLEET_ADMIN_TOKEN: admin,
-    ...(database === 'postgres'
-      ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${pgName}` }
-      : { SQLITE_PATH: join(dir, 'c.sqlite') }),
-  }),
-);
-const api = async (path) => {
-  const res = await fetch(`${running.httpUrl}/api/v1${path}`, {
-    headers: { authorization: `Bearer ${admin}` },
-  });
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
-const unary = (client, method, req, md) =>
-  new Promise((resolve, reject) =>
-    client[method](req, md ?? new grpc.Metadata(), (e, r) => (e ? reject(e) : resolve(r))),
-  );
-async function pool(items, worker) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < items.length) await worker(items[next], next++);
-    }),
-  );
-}
+const { running, api, stop } = await startBenchController(database);
 
 const packages = parseDpkgStatus(readFileSync('/var/lib/dpkg/status', 'utf8')).value.map((p) => ({
   manager: p.manager,
@@ -80,19 +28,14 @@ const packages = parseDpkgStatus(readFileSync('/var/lib/dpkg/status', 'utf8')).v
 }));
 const address = (i) => `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
-const tokenRes = await fetch(`${running.httpUrl}/api/v1/enrollment-tokens`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ name: 'bench', maxUses: HOSTS }),
-});
-const { token } = await tokenRes.json();
+const { token } = await api('POST', '/enrollment-tokens', { name: 'bench', maxUses: HOSTS });
 const client = new AgentServiceClient(
   `127.0.0.1:${running.grpcPort}`,
   grpc.credentials.createInsecure(),
 );
 const hosts = Array.from({ length: HOSTS }, (_, i) => ({ i }));
 let t0 = process.hrtime.bigint();
-await pool(hosts, async (h, i) => {
+await pool(hosts, CONCURRENCY, async (h, i) => {
   const id = randomUUID().replace(/-/g, '');
   const r = await unary(client, 'enroll', {
     token,
@@ -115,7 +58,7 @@ await pool(hosts, async (h, i) => {
 const enrollS = seconds(t0);
 
 t0 = process.hrtime.bigint();
-await pool(hosts, async (h, i) => {
+await pool(hosts, CONCURRENCY, async (h, i) => {
   const peers = [(i + 1) % HOSTS, (i + 7) % HOSTS];
   const snapshot = InventorySnapshot.fromPartial({
     os: { hostname: `h${i}`, name: 'Debian GNU/Linux', version: '12' },
@@ -160,7 +103,7 @@ const reportS = seconds(t0);
 
 const timed = async (label, path) => {
   const t = process.hrtime.bigint();
-  const body = await api(path);
+  const body = await api('GET', path);
   return { label, s: seconds(t), body };
 };
 const results = [];
@@ -188,6 +131,4 @@ console.log(
 console.log(`rss ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
 
 client.close();
-await running.app.close();
-if (database === 'postgres') await pg(`DROP DATABASE ${pgName} WITH (FORCE)`);
-rmSync(dir, { recursive: true, force: true });
+await stop();

@@ -2,19 +2,13 @@
 // Needs the built controller: `npx nx run controller:build` (or tsc -p apps/controller/tsconfig.app.json).
 //   node apps/controller/bench/ingest.bench.mjs [sqlite|postgres] [agents=200] [chunksPerAgent=4]
 // Prints numbers; asserts nothing.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { pool, seconds, startBenchController, unary } from './bench-controller.mjs';
 
 const require = createRequire(import.meta.url);
-const root = new URL('../../../', import.meta.url).pathname;
-const { startController } = require(join(root, 'dist/apps/controller/bootstrap.js'));
-const { loadConfig } = require(join(root, 'dist/apps/controller/config/app-config.js'));
 const grpc = require('@grpc/grpc-js');
 const { AgentServiceClient } = require('@log4fleet/contracts');
-const { DataSource } = require('typeorm');
 
 const [database = 'sqlite', agentsArg = '200', chunksArg = '4'] = process.argv.slice(2);
 const AGENTS = Number(agentsArg);
@@ -22,56 +16,7 @@ const CHUNKS = Number(chunksArg);
 const FINDINGS_PER_CHUNK = 500;
 const CONCURRENCY = 8;
 
-const admin = `l4f_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'l4f-bench-'));
-const pgName = `l4f_bench_${randomBytes(4).toString('hex')}`;
-const pgAdmin = 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pg(sql) {
-  const ds = await new DataSource({ type: 'postgres', url: pgAdmin }).initialize();
-  try {
-    await ds.query(sql);
-  } finally {
-    await ds.destroy();
-  }
-}
-
-if (database === 'postgres') await pg(`CREATE DATABASE ${pgName}`);
-const config = loadConfig({
-  HTTP_HOST: '127.0.0.1',
-  HTTP_PORT: '0',
-  GRPC_HOST: '127.0.0.1',
-  GRPC_PORT: '0',
-  GRPC_INSECURE: '1',
-  LOG_LEVEL: 'warn',
-  LOG4FLEET_ADMIN_TOKEN: admin,
-  ...(database === 'postgres'
-    ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${pgName}` }
-    : { SQLITE_PATH: join(dir, 'c.sqlite') }),
-});
-const running = await startController(config);
-const api = async (method, path, body) => {
-  const res = await fetch(`${running.httpUrl}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
-const unary = (client, method, req, md) =>
-  new Promise((resolve, reject) =>
-    client[method](req, md ?? new grpc.Metadata(), (e, r) => (e ? reject(e) : resolve(r))),
-  );
-async function pool(items, worker) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < items.length) await worker(items[next++]);
-    }),
-  );
-}
+const { running, api, stop } = await startBenchController(database);
 
 const { token } = await api('POST', '/enrollment-tokens', { name: 'bench', maxUses: AGENTS });
 const agents = Array.from({ length: AGENTS }, () => ({
@@ -83,7 +28,7 @@ const agents = Array.from({ length: AGENTS }, () => ({
 }));
 
 let t0 = process.hrtime.bigint();
-await pool(agents, async (a) => {
+await pool(agents, CONCURRENCY, async (a) => {
   const id = randomUUID().replace(/-/g, '');
   const r = await unary(a.client, 'enroll', {
     token,
@@ -130,7 +75,7 @@ await Promise.all(
 const connectS = seconds(t0);
 
 t0 = process.hrtime.bigint();
-await pool(agents, async (a) => {
+await pool(agents, CONCURRENCY, async (a) => {
   a.commandId = (await api('POST', `/hosts/${a.hostId}/scans`, {})).id;
 });
 const scanS = seconds(t0);
@@ -151,7 +96,7 @@ const finding = (i) => ({
 });
 const uploads = agents.flatMap((a) => Array.from({ length: CHUNKS }, (_, s) => ({ a, s })));
 t0 = process.hrtime.bigint();
-await pool(uploads, ({ a, s }) =>
+await pool(uploads, CONCURRENCY, ({ a, s }) =>
   unary(
     a.client,
     'uploadResults',
@@ -194,6 +139,4 @@ agents.forEach((a) => {
   a.stream.cancel();
   a.client.close();
 });
-await running.app.close();
-if (database === 'postgres') await pg(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-rmSync(dir, { recursive: true, force: true });
+await stop();
