@@ -105,6 +105,7 @@ await insert(
     unknown: 0,
     durationMs: 1,
     createdAt: now,
+    completeness: 'complete',
   })),
 );
 const findings = Array.from({ length: FINDINGS }, (_, i) => {
@@ -126,6 +127,8 @@ const findings = Array.from({ length: FINDINGS }, (_, i) => {
     packageRoot: 'org/apache/logging/log4j/',
     sha256: 'a'.repeat(64),
     createdAt: now,
+    source: 'path',
+    current: true,
   };
 });
 await insert('FindingEntity', findings);
