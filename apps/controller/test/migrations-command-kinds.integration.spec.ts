@@ -1,8 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { withStorage } from './support/test-storage';
 import { CampaignEntity } from '../src/campaigns/campaign.entity';
 import { toCampaignDto } from '../src/campaigns/campaigns.mapper';
 import { storedRequest } from '../src/commands/kinds';
@@ -12,7 +10,6 @@ import { scanParams } from '../src/scan/scan.kind';
 import { ScheduleEntity } from '../src/schedules/schedule.entity';
 import { toScheduleDto } from '../src/schedules/schedules.mapper';
 
-const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const AT = '2026-01-02T03:04:05.000Z';
 const BEFORE = MIGRATIONS.findIndex((m) => m.name === 'CampaignCommandKinds1765500000000');
 /** Scan options as a controller before command kinds stored them (the campaign's options column). */
@@ -114,26 +111,9 @@ function expectWorking({ campaign, schedule, down }: Awaited<ReturnType<typeof u
 }
 
 describe('migration: campaigns and schedules carry a command kind', () => {
-  it('keeps an old campaign and schedule of an SQLite database working as kind scan', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l4f-migration-'));
-    try {
-      expectWorking(await upgrade({ type: 'better-sqlite3', database: join(dir, 'db.sqlite') }));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('keeps an old campaign and schedule of an SQLite database working as kind scan', () =>
+    withStorage('sqlite', async (options) => expectWorking(await upgrade(options))));
 
-  it('keeps an old campaign and schedule of a PostgreSQL database working as kind scan', async () => {
-    const name = `l4f_test_${randomBytes(6).toString('hex')}`;
-    const admin = await new DataSource({ type: 'postgres', url: PG_ADMIN_URL }).initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    try {
-      expectWorking(
-        await upgrade({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${name}` }),
-      );
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    }
-  });
+  it('keeps an old campaign and schedule of a PostgreSQL database working as kind scan', () =>
+    withStorage('postgres', async (options) => expectWorking(await upgrade(options))));
 });

@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { withStorage } from './support/test-storage';
 import { MIGRATIONS } from '../src/database/entities';
 
 jest.setTimeout(60_000);
 
-const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const AT = '2026-01-02T03:04:05.000Z';
 const BEFORE = MIGRATIONS.findIndex((m) => m.name === 'HostTruth1765600000000');
 const HOST = '11111111-1111-4111-8111-111111111111';
@@ -119,24 +115,9 @@ async function upgrade(options: DataSourceOptions, postgres: boolean): Promise<v
 }
 
 describe('migration: host truth', () => {
-  it('keeps each host’s last scan’s findings as its current ones on SQLite, and goes back', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l4f-migration-'));
-    try {
-      await upgrade({ type: 'better-sqlite3', database: join(dir, 'db.sqlite') }, false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('keeps each host’s last scan’s findings as its current ones on SQLite, and goes back', () =>
+    withStorage('sqlite', (options) => upgrade(options, false)));
 
-  it('keeps each host’s last scan’s findings as its current ones on PostgreSQL, and goes back', async () => {
-    const name = `l4f_test_${randomBytes(6).toString('hex')}`;
-    const admin = await new DataSource({ type: 'postgres', url: PG_ADMIN_URL }).initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    try {
-      await upgrade({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${name}` }, true);
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    }
-  });
+  it('keeps each host’s last scan’s findings as its current ones on PostgreSQL, and goes back', () =>
+    withStorage('postgres', (options) => upgrade(options, true)));
 });

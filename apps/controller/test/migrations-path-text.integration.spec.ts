@@ -1,11 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { withStorage } from './support/test-storage';
 import { MIGRATIONS } from '../src/database/entities';
 
-const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const AT = '2026-01-02T03:04:05.000Z';
 const BEFORE = MIGRATIONS.findIndex((m) => m.name === 'PathTextForm1764900000000');
 
@@ -97,24 +94,9 @@ async function upgrade(options: DataSourceOptions, postgres: boolean) {
 }
 
 describe('migration: path text form', () => {
-  it('rewrites the stored paths of an SQLite database from their exact bytes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l4f-migration-'));
-    try {
-      await upgrade({ type: 'better-sqlite3', database: join(dir, 'db.sqlite') }, false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('rewrites the stored paths of an SQLite database from their exact bytes', () =>
+    withStorage('sqlite', (options) => upgrade(options, false)));
 
-  it('rewrites the stored paths of a PostgreSQL database from their exact bytes', async () => {
-    const name = `l4f_test_${randomBytes(6).toString('hex')}`;
-    const admin = await new DataSource({ type: 'postgres', url: PG_ADMIN_URL }).initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    try {
-      await upgrade({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${name}` }, true);
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    }
-  });
+  it('rewrites the stored paths of a PostgreSQL database from their exact bytes', () =>
+    withStorage('postgres', (options) => upgrade(options, true)));
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
@@ -32,6 +32,26 @@ export async function createStorage(database: TestDatabase, label = 'test'): Pro
         () => undefined,
       ),
   };
+}
+
+/**
+ * Runs `work` on a database of its own (createStorage), given as TypeORM options, and removes the
+ * database afterwards: for tests that open their own DataSource (migrations).
+ */
+export async function withStorage(
+  database: TestDatabase,
+  work: (options: DataSourceOptions) => Promise<void>,
+): Promise<void> {
+  const storage = await createStorage(database, 'migration');
+  try {
+    await work(
+      database === 'sqlite'
+        ? { type: 'better-sqlite3', database: storage.env.SQLITE_PATH }
+        : { type: 'postgres', url: storage.env.DATABASE_URL },
+    );
+  } finally {
+    await storage.dispose();
+  }
 }
 
 async function withPgAdmin<T>(work: (client: DataSource) => Promise<T>): Promise<T> {
