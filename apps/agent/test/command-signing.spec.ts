@@ -186,6 +186,27 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
     return { state: kind.value.state, message: kind.value.message };
   }
 
+  /** The agent as enrolled before signing: no key pinned in its credentials. */
+  async function forgetPinnedKey(): Promise<void> {
+    const file = path.join(stateDir, 'credentials.json');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...stored, commandSigningKey: '' }), { mode: 0o600 });
+  }
+
+  /** The controller presents its key on the stream; resolves once the agent pinned it. */
+  async function presentKeyAndWaitPinned(): Promise<void> {
+    controller.pushMessage(agentId, {
+      kind: {
+        $case: 'signingKeys',
+        value: { firstKey: controller.signingKey.publicKey, rotations: [] },
+      },
+    });
+    await waitFor(
+      async () => (await pinnedKey()) === controller.signingKey.publicKey.toString('base64'),
+      'the presented key pinned',
+    );
+  }
+
   async function pinnedKey(): Promise<string> {
     const stored = JSON.parse(await readFile(path.join(stateDir, 'credentials.json'), 'utf8')) as {
       commandSigningKey: string;
@@ -481,9 +502,7 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
 
   it('an agent without a pinned key refuses an unsigned fix (it runs unsigned scans only), jar untouched', async () => {
     const { jar, sha } = await vulnerableJar();
-    const file = path.join(stateDir, 'credentials.json');
-    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    await writeFile(file, JSON.stringify({ ...stored, commandSigningKey: '' }), { mode: 0o600 });
+    await forgetPinnedKey();
     await run();
     const command = fixCommand(jar);
     controller.pushAsIs(agentId, command);
@@ -494,23 +513,12 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
   });
 
   it('an agent enrolled before signing runs unsigned scans until the controller presents a key, then pins it', async () => {
-    const file = path.join(stateDir, 'credentials.json');
-    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    await writeFile(file, JSON.stringify({ ...stored, commandSigningKey: '' }), { mode: 0o600 });
+    await forgetPinnedKey();
     await run();
     const legacy = scanCommand();
     controller.pushAsIs(agentId, legacy);
     expect((await outcome(legacy.id)).state).toBe(CommandState.COMMAND_STATE_SUCCEEDED);
-    controller.pushMessage(agentId, {
-      kind: {
-        $case: 'signingKeys',
-        value: { firstKey: controller.signingKey.publicKey, rotations: [] },
-      },
-    });
-    await waitFor(
-      async () => (await pinnedKey()) === controller.signingKey.publicKey.toString('base64'),
-      'the presented key pinned',
-    );
+    await presentKeyAndWaitPinned();
     const unsigned = scanCommand();
     controller.pushAsIs(agentId, unsigned);
     expect((await outcome(unsigned.id)).message).toMatch(/refused \(unsigned\)/);
@@ -520,24 +528,13 @@ describe('command signing: the agent daemon against a real gRPC server', () => {
   });
 
   it('a probe runs only signed: refused unsigned, even by an agent that has no key yet; run when signed', async () => {
-    const file = path.join(stateDir, 'credentials.json');
-    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    await writeFile(file, JSON.stringify({ ...stored, commandSigningKey: '' }), { mode: 0o600 });
+    await forgetPinnedKey();
     await run();
     const keyless = probeCommand();
     controller.pushAsIs(agentId, keyless);
     expect((await outcome(keyless.id)).state).toBe(CommandState.COMMAND_STATE_FAILED);
 
-    controller.pushMessage(agentId, {
-      kind: {
-        $case: 'signingKeys',
-        value: { firstKey: controller.signingKey.publicKey, rotations: [] },
-      },
-    });
-    await waitFor(
-      async () => (await pinnedKey()) === controller.signingKey.publicKey.toString('base64'),
-      'the presented key pinned',
-    );
+    await presentKeyAndWaitPinned();
     const unsigned = probeCommand();
     controller.pushAsIs(agentId, unsigned);
     expect((await outcome(unsigned.id)).message).toMatch(/refused \(unsigned\)/);
