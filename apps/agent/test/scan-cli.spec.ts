@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { ZipFile } from 'yazl';
 
 // Runs the BUILT agent, as an admin would. Build first: npx nx run agent:build
@@ -25,6 +26,34 @@ function agent(...args: string[]): Run {
   });
   if (res.error) throw new Error(`running ${MAIN} ${args.join(' ')} failed: ${res.error.message}`);
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A zip of one deflated entry whose headers declare `declared` bytes, whatever `deflated` holds. */
+function oneEntryZip(name: string, deflated: Buffer, declared: number): Buffer {
+  const n = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8); // deflated
+  local.writeUInt32LE(deflated.length, 18);
+  local.writeUInt32LE(declared, 22);
+  local.writeUInt16LE(n.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(deflated.length, 20);
+  central.writeUInt32LE(declared, 24);
+  central.writeUInt16LE(n.length, 28);
+  const cdOffset = local.length + n.length + deflated.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + n.length, 12);
+  end.writeUInt32LE(cdOffset, 16);
+  return Buffer.concat([local, n, deflated, central, n, end]);
 }
 
 function corpusJar(name: string): Buffer {
@@ -165,6 +194,50 @@ describe('log4fleet-agent scan (built)', () => {
     expect(all.code).toBe(0);
     expect(all.stdout).not.toContain('Errors');
     expect(all.stdout).toMatch(/Scanned 3 files .*0 errors/);
+  });
+
+  it('a nested jar whose header lies (declares 40 MB, holds 1 GB of zeros in 1 MB) is a zip-bomb error, found in bounded memory', () => {
+    // Full flushes end each piece on a byte boundary with a fresh dictionary, so one deflated
+    // 16 MB piece repeated 64 times is a valid stream of 1 GB.
+    const zeros = Buffer.alloc(16 << 20);
+    const flush = { finishFlush: zlibConstants.Z_FULL_FLUSH };
+    const first = deflateRawSync(
+      Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), zeros]),
+      flush,
+    );
+    const piece = deflateRawSync(zeros, flush);
+    const data = Buffer.concat([
+      first,
+      ...Array<Buffer>(63).fill(piece),
+      deflateRawSync(Buffer.alloc(0)),
+    ]);
+    place(tree('liar'), { 'app.zip': oneEntryZip('lib/inner.jar', data, 40 << 20) });
+    // The agent's own peak RSS, from a preload that prints it at exit.
+    const preload = path.join(base, 'max-rss.cjs');
+    writeFileSync(
+      preload,
+      "process.on('exit', () => process.stderr.write(`MAXRSS_KB=${process.resourceUsage().maxRSS}\\n`));",
+    );
+    const res = spawnSync(
+      process.execPath,
+      ['-r', preload, MAIN, 'scan', '--json', '--threads', '0', tree('liar')],
+      {
+        encoding: 'utf8',
+        timeout: RUN_TIMEOUT_MS,
+      },
+    );
+    expect(res.status).toBe(3);
+    const errors = res.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; code?: string; path?: string })
+      .filter((l) => l.type === 'error');
+    expect(errors).toEqual([
+      expect.objectContaining({ code: 'zip-bomb', path: `${tree('liar')}/app.zip!/lib/inner.jar` }),
+    ]);
+    const maxRssMb = Number(/MAXRSS_KB=(\d+)/.exec(res.stderr)?.[1]) / 1024;
+    // Before it was bounded: 3.2 GB. Now about 130 MB.
+    expect(maxRssMb).toBeLessThan(400);
   });
 
   it('exits 64 for --processes given a PATH: it inspects running JVMs only', () => {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { constants as zc, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { Inflate } from 'fflate';
+import { inflatePrefix } from './inflate-prefix';
 import { ScanProblem } from '../errors';
 import type { ScanLimits } from '../types';
 import { SliceSource, type RandomAccessSource } from './random-access.source';
@@ -24,6 +25,13 @@ const METHOD_NAMES: Readonly<Record<number, string>> = {
 /** Below this size a high ratio is harmless (a few KB of zeros compresses 100:1). */
 const BOMB_MIN_BYTES = 1024 * 1024;
 const SPILL_CHUNK = 1024 * 1024;
+/**
+ * Compressed bytes handed to the streaming inflater at a time. DEFLATE expands at most about
+ * 1032:1, so one push makes at most ~16.5 MB before the sink checks the declared size again.
+ * A whole 1 MB read pushed at once let a header that lies (declares 40 MB, holds 2 GB of
+ * zeros in 2 MB) make the inflater grow its output buffer to 1 GB: 3.2 GB RSS, 10 s.
+ */
+const PUSH_BYTES = 16 * 1024;
 /** Deflated entries with more compressed bytes than this are inflated as a stream. */
 const STREAM_ABOVE = 1024 * 1024;
 
@@ -157,25 +165,24 @@ export function storedEntrySource(zip: ZipArchive, entry: ZipEntry): RandomAcces
   return new SliceSource(zip.source, zip.dataOffset(entry), entry.compressedSize);
 }
 
-/** The first bytes of an entry (magic check), inflating only its first compressed block. */
+/**
+ * The first bytes of an entry (magic check). A deflated entry is decoded only as far as those
+ * bytes (inflatePrefix: no zlib stream per entry), from its first 128 compressed bytes, or
+ * 4 KB when a dynamic Huffman table needs more before the first output byte. Not DEFLATE,
+ * encrypted or another method: no bytes.
+ */
 export function peekEntry(zip: ZipArchive, entry: ZipEntry, length: number): Buffer {
   if (entry.encrypted || (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED))
     return Buffer.alloc(0);
   const FIRST_TRY = 128;
   const { start, head } = zip.readLocal(entry, entry.method === METHOD_STORED ? length : FIRST_TRY);
   if (entry.method === METHOD_STORED) return head;
-  // Deflate expands at most ~1032:1, so each try's output is bounded; a dynamic Huffman
-  // table may need a few hundred input bytes before the first output byte.
   for (const input of [FIRST_TRY, 4096]) {
     const raw =
       input === FIRST_TRY ? head : zip.source.read(start, Math.min(entry.compressedSize, input));
-    let out: Buffer;
-    try {
-      out = inflateRawSync(raw, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: input * 1100 });
-    } catch {
-      return Buffer.alloc(0);
-    }
-    if (out.length >= length || raw.length === entry.compressedSize) return out.subarray(0, length);
+    const prefix = inflatePrefix(raw, length);
+    if (!prefix) return Buffer.alloc(0);
+    if (!prefix.truncated || raw.length >= entry.compressedSize) return prefix.bytes;
   }
   return Buffer.alloc(0);
 }
@@ -239,8 +246,13 @@ function inflateChunks(
   const size = entry.compressedSize;
   try {
     for (let pos = 0; pos < size && !ended; pos += SPILL_CHUNK) {
-      const n = Math.min(SPILL_CHUNK, size - pos);
-      inflater.push(source.read(start + pos, n), pos + n >= size);
+      const compressed = source.read(start + pos, Math.min(SPILL_CHUNK, size - pos));
+      // Pushed a slice at a time: what one push may inflate is bounded (PUSH_BYTES × 1032)
+      // before the declared size is checked again.
+      for (let at = 0; at < compressed.length && !ended; at += PUSH_BYTES) {
+        const end = Math.min(compressed.length, at + PUSH_BYTES);
+        inflater.push(compressed.subarray(at, end), pos + end >= size);
+      }
     }
   } catch (err) {
     if (err instanceof ScanProblem) throw err;
