@@ -248,10 +248,16 @@ function scanOpenFile(
   scanArchive(ctx, source, chain, 0);
 }
 
+/** One read buffer for hashing per thread: a new 1 MB buffer per hashed file was churn. */
+let hashBuf: Buffer | undefined;
+
 /** sha256 of the outer file, streamed in 1 MB reads so memory stays bounded. */
 function addSha256(ctx: ScanContext, fd: number, size: number): void {
   const hash = createHash('sha256');
-  const buf = Buffer.allocUnsafe(Math.min(HASH_CHUNK, Math.max(1, size)));
+  const buf =
+    size < 64 * 1024
+      ? Buffer.allocUnsafe(Math.max(1, size))
+      : (hashBuf ??= Buffer.allocUnsafe(HASH_CHUNK));
   let pos = 0;
   for (;;) {
     const n = readSync(fd, buf, 0, buf.length, pos);
