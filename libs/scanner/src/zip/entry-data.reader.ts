@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { Inflate } from 'fflate';
+import { Inflate } from 'pako';
 import { inflatePrefix } from './inflate-prefix';
 import { ScanProblem } from '../errors';
 import type { ScanLimits } from '../types';
@@ -25,13 +25,8 @@ const METHOD_NAMES: Readonly<Record<number, string>> = {
 /** Below this size a high ratio is harmless (a few KB of zeros compresses 100:1). */
 const BOMB_MIN_BYTES = 1024 * 1024;
 const SPILL_CHUNK = 1024 * 1024;
-/**
- * Compressed bytes handed to the streaming inflater at a time. DEFLATE expands at most about
- * 1032:1, so one push makes at most ~16.5 MB before the sink checks the declared size again.
- * A whole 1 MB read pushed at once let a header that lies (declares 40 MB, holds 2 GB of
- * zeros in 2 MB) make the inflater grow its output buffer to 1 GB: 3.2 GB RSS, 10 s.
- */
-const PUSH_BYTES = 16 * 1024;
+/** Output handed from the streaming inflater to its sink at a time (and checked). */
+const OUT_CHUNK = 64 * 1024;
 /** Deflated entries with more compressed bytes than this are inflated as a stream. */
 const STREAM_ABOVE = 1024 * 1024;
 
@@ -188,7 +183,7 @@ export function peekEntry(zip: ZipArchive, entry: ZipEntry, length: number): Buf
 }
 
 /**
- * Inflates a big deflated entry into `filePath` chunk by chunk (fflate's synchronous
+ * Inflates a big deflated entry into `filePath` chunk by chunk (pako's synchronous
  * streaming inflater: zlib offers no synchronous streaming API), so memory stays at a few MB.
  */
 export function spillEntry(
@@ -213,16 +208,31 @@ export function spillEntry(
   }
 }
 
+/**
+ * One read buffer per thread for streaming an entry: each read is consumed (written, or
+ * pushed to the inflater, which copies what it keeps) before the next. A new 1 MB buffer per
+ * read was 190 MB of churn on this root filesystem, and freed buffers of that size make
+ * glibc serve later ones from its heap, which does not shrink again.
+ */
+let streamBuf: Buffer | undefined;
+
 function copyStored(source: RandomAccessSource, start: number, size: number, fd: number): void {
+  streamBuf ??= Buffer.allocUnsafe(SPILL_CHUNK);
   for (let pos = 0; pos < size; pos += SPILL_CHUNK) {
-    const chunk = source.read(start + pos, Math.min(SPILL_CHUNK, size - pos));
+    const chunk = source.read(start + pos, Math.min(SPILL_CHUNK, size - pos), streamBuf);
     writeSync(fd, chunk);
   }
 }
 
 /**
- * Inflates an entry chunk by chunk (fflate's synchronous streaming inflater: zlib has no
- * synchronous streaming API), handing each piece to `sink`; never more than declared.
+ * Inflates an entry chunk by chunk, handing each piece to `sink`; never more than declared.
+ * pako's streaming inflater (zlib's own code in JavaScript: Node's zlib has no synchronous
+ * streaming API) hands its output over in OUT_CHUNK pieces as it goes, even within one push,
+ * so the declared size is checked every 64 KB of output: a header that lies costs no memory.
+ * fflate's inflater, used before, handed over a push's whole output at once, so a 1 MB push
+ * of a lying 2 MB zip (declares 40 MB, holds 2 GB of zeros) grew one buffer to 1 GB
+ * (3.2 GB RSS, 10 s); cutting its pushes to 16 KB bounded that, but it then allocated and
+ * copied at least 160 KB per push, which cost 15-30 MB of peak RSS on a whole-disk scan.
  */
 function inflateChunks(
   source: RandomAccessSource,
@@ -231,8 +241,8 @@ function inflateChunks(
   sink: (chunk: Uint8Array) => void,
 ): void {
   let written = 0;
-  let ended = false;
-  const inflater = new Inflate((chunk, final) => {
+  const inflater = new Inflate({ raw: true, chunkSize: OUT_CHUNK });
+  inflater.onData = (chunk) => {
     written += chunk.length;
     if (written > entry.uncompressedSize) {
       throw new ScanProblem(
@@ -241,23 +251,25 @@ function inflateChunks(
       );
     }
     sink(chunk);
-    if (final) ended = true;
-  });
+  };
+  inflater.onEnd = () => undefined; // pako's own would gather every chunk into one result
   const size = entry.compressedSize;
+  streamBuf ??= Buffer.allocUnsafe(SPILL_CHUNK);
   try {
-    for (let pos = 0; pos < size && !ended; pos += SPILL_CHUNK) {
-      const compressed = source.read(start + pos, Math.min(SPILL_CHUNK, size - pos));
-      // Pushed a slice at a time: what one push may inflate is bounded (PUSH_BYTES × 1032)
-      // before the declared size is checked again.
-      for (let at = 0; at < compressed.length && !ended; at += PUSH_BYTES) {
-        const end = Math.min(compressed.length, at + PUSH_BYTES);
-        inflater.push(compressed.subarray(at, end), pos + end >= size);
-      }
+    for (let pos = 0; pos < size && !inflater.ended; pos += SPILL_CHUNK) {
+      const n = Math.min(SPILL_CHUNK, size - pos);
+      inflater.push(source.read(start + pos, n, streamBuf), pos + n >= size);
     }
   } catch (err) {
     if (err instanceof ScanProblem) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     throw new ScanProblem('corrupt-archive', `Entry ${entry.name} does not inflate: ${msg}.`);
+  }
+  if (inflater.err !== 0) {
+    throw new ScanProblem(
+      'corrupt-archive',
+      `Entry ${entry.name} does not inflate: ${inflater.msg || `zlib error ${inflater.err}`}.`,
+    );
   }
   if (written !== entry.uncompressedSize) {
     throw new ScanProblem(

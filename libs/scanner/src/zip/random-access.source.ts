@@ -7,8 +7,12 @@ import { ScanProblem } from '../errors';
  */
 export interface RandomAccessSource {
   readonly size: number;
-  /** Up to `length` bytes at `position`; shorter only at the end of the source. */
-  read(position: number, length: number): Buffer;
+  /**
+   * Up to `length` bytes at `position`; shorter only at the end of the source. With
+   * `scratch` (at least `length` bytes) a source that must copy reads into it, so the result
+   * is valid only until the scratch buffer is used again.
+   */
+  read(position: number, length: number, scratch?: Buffer): Buffer;
 }
 
 /** Reads a file by offset with pread: memory stays bounded whatever the file's size. */
@@ -18,9 +22,10 @@ export class FdSource implements RandomAccessSource {
     readonly size: number,
   ) {}
 
-  read(position: number, length: number): Buffer {
+  read(position: number, length: number, scratch?: Buffer): Buffer {
     const want = Math.max(0, Math.min(length, this.size - position));
-    const buf = Buffer.allocUnsafe(want);
+    const buf =
+      scratch && scratch.length >= want ? scratch.subarray(0, want) : Buffer.allocUnsafe(want);
     let done = 0;
     while (done < want) {
       const n = readSync(this.fd, buf, done, want - done, position + done);
@@ -57,8 +62,8 @@ export class SliceSource implements RandomAccessSource {
     }
   }
 
-  read(position: number, length: number): Buffer {
+  read(position: number, length: number, scratch?: Buffer): Buffer {
     const want = Math.max(0, Math.min(length, this.size - position));
-    return this.parent.read(this.offset + position, want);
+    return this.parent.read(this.offset + position, want, scratch);
   }
 }
