@@ -1,3 +1,5 @@
+// First: the heap flag is set before the scan allocates (see heap-tuning.ts).
+import './heap-tuning';
 import { Command, CommanderError } from 'commander';
 import { AGENT_VERSION } from './version';
 import { registerScanCommand, setProcessScanner } from './scan/scan.command';
