@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { scanFile, type Detector } from '../src/engine';
 import type { Detection, ScanErrorCode } from '../src/types';
 import { buildZip } from './support/jar-builder';
-import { makeTempDir } from './engine-support';
+import { makeTempDir, seededRandom } from './engine-support';
 
 /** Stand-in detector: reads every name it gets (exercising the reader) and reports a copy when LogEvent reads. */
 const readingDetector: Detector = (names, reader) => {
@@ -26,16 +26,6 @@ const readingDetector: Detector = (names, reader) => {
   };
   return found ? [d] : [];
 };
-
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function sample(): Promise<Buffer> {
   const cls = Buffer.from('cafebabe0000003400'.repeat(40), 'hex');
@@ -80,7 +70,7 @@ describe('scanFile on damaged archives', () => {
         ['payload/x.bin', 'lib/deep.jar'],
       ]);
 
-      const rand = prng(20211210);
+      const rand = seededRandom(20211210);
       const seen = new Set<string>();
       for (let i = 0; i < 400; i++) {
         const buf = Buffer.from(base);

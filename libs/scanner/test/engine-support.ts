@@ -81,3 +81,15 @@ export async function buildScript(outDir: string, name: string, source: string):
   });
   return outfile;
 }
+
+/** A deterministic PRNG (mulberry32): every run of a fuzz test checks the same inputs. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

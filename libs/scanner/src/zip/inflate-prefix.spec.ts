@@ -1,19 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as zc, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { seededRandom } from '../../test/engine-support';
 import { inflatePrefix } from './inflate-prefix';
-
-/** A deterministic PRNG (mulberry32) so every run checks the same inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(next: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
@@ -21,7 +10,7 @@ function randomBytes(next: () => number, n: number): Buffer {
   return b;
 }
 
-const next = rng(1765);
+const next = seededRandom(1765);
 const INPUTS: Array<[string, Buffer]> = [
   ['empty', Buffer.alloc(0)],
   ['one byte', Buffer.from('P')],
@@ -120,7 +109,7 @@ describe('inflatePrefix (first bytes of a raw DEFLATE stream, without zlib)', ()
   });
 
   it('agrees with zlib on garbage and on damaged streams: where zlib inflates, the same bytes; never a throw', () => {
-    const garbage = rng(42);
+    const garbage = seededRandom(42);
     const valid = deflateRawSync(readFileSync(join(__dirname, 'entry-data.reader.ts')));
     let agreed = 0;
     let decoded = 0;
