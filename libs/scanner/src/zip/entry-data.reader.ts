@@ -25,6 +25,8 @@ const METHOD_NAMES: Readonly<Record<number, string>> = {
 /** Below this size a high ratio is harmless (a few KB of zeros compresses 100:1). */
 const BOMB_MIN_BYTES = 1024 * 1024;
 const SPILL_CHUNK = 1024 * 1024;
+/** zlib's status when the input ends before the stream does. */
+const Z_BUF_ERROR = -5;
 /** Output handed from the streaming inflater to its sink at a time (and checked). */
 const OUT_CHUNK = 64 * 1024;
 /** Deflated entries with more compressed bytes than this are inflated as a stream. */
@@ -266,10 +268,12 @@ function inflateChunks(
     throw new ScanProblem('corrupt-archive', `Entry ${entry.name} does not inflate: ${msg}.`);
   }
   if (inflater.err !== 0) {
-    throw new ScanProblem(
-      'corrupt-archive',
-      `Entry ${entry.name} does not inflate: ${inflater.msg || `zlib error ${inflater.err}`}.`,
-    );
+    // Z_BUF_ERROR after the last push: zlib's "buffer error" means the input ran out.
+    const why =
+      inflater.err === Z_BUF_ERROR
+        ? 'its compressed data ends before the deflate stream does'
+        : inflater.msg || `zlib error ${inflater.err}`;
+    throw new ScanProblem('corrupt-archive', `Entry ${entry.name} does not inflate: ${why}.`);
   }
   if (written !== entry.uncompressedSize) {
     throw new ScanProblem(

@@ -264,6 +264,47 @@ describe('inflating within limits', () => {
     }
   });
 
+  it('a big deflated entry whose stream is cut short or damaged is corrupt, in memory and spilled', async () => {
+    const data = Buffer.concat([randomBytes(1_500_000), Buffer.alloc(500_000, 7)]);
+    const buf = await buildZip([{ name: 'big.jar', data }]);
+    const compressed = buf.readUInt32LE(cdRecord(buf) + 20);
+    expect(compressed).toBeGreaterThan(1024 * 1024); // the streaming path
+    const cut = Buffer.from(buf);
+    cut.writeUInt32LE(compressed - 5000, cdRecord(cut) + 20); // the stream ends before its end
+    const damaged = Buffer.from(buf);
+    // The random part deflates to stored blocks (any bytes are valid there); the zeros at the
+    // end are Huffman-coded: bytes of 0xff in them make an invalid code.
+    const end = open(buf).dataOffset(open(buf).entry(0)) + compressed;
+    damaged.fill(0xff, end - 300, end - 250);
+    const { dir, cleanup } = makeTempDir('spill-bad');
+    try {
+      for (const [label, zipBytes] of [
+        ['cut', cut],
+        ['damaged', damaged],
+      ] as const) {
+        const zip = open(zipBytes);
+        const inMemory = problem(() =>
+          readEntryBytes(zip, zip.entry(0), DEFAULT_LIMITS, new InflateBudget(1e12)),
+        );
+        const spilled = problem(() =>
+          spillEntry(zip, zip.entry(0), DEFAULT_LIMITS, new InflateBudget(1e12), join(dir, label)),
+        );
+        const says =
+          label === 'cut'
+            ? /^Entry big\.jar does not inflate: its compressed data ends before the deflate stream does\.$/
+            : /^Entry big\.jar (does not inflate|inflates to \d+ bytes)/;
+        for (const p of [inMemory, spilled])
+          expect({ label, ...p }).toEqual({
+            label,
+            code: 'corrupt-archive',
+            message: expect.stringMatching(says),
+          });
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
   it('peeks at the first bytes of a deflated entry without inflating all of it', async () => {
     const inner = await buildZip(twoEntries);
     const zip = open(await buildZip([{ name: 'x.bin', data: Buffer.concat([inner, zeros]) }]));
