@@ -79,6 +79,18 @@ function view(c: Collected): { findings: string[]; errors: string[] } {
   };
 }
 
+type Run = Awaited<ReturnType<typeof run>>;
+
+/** Two scans of the same tree found and reported the same, and counted the same files, archives and bytes. */
+function expectSameScan(actual: Run, expected: Run): void {
+  expect(view(actual)).toEqual(view(expected));
+  expect(actual.summary).toMatchObject({
+    files: expected.summary.files,
+    archives: expected.summary.archives,
+    bytes: expected.summary.bytes,
+  });
+}
+
 /** Threads of this process whose nice value is 19 (field 19 of /proc/self/task/TID/stat). */
 function threadsAtNice19(): number {
   let n = 0;
@@ -179,13 +191,8 @@ describe('scan', () => {
       const workers = await run(options([dir], { threads: 2, workerFile }));
       const niceWorkers = await run(options([dir], { threads: 2, workerFile, nice: true }));
       expect(view(inThread).findings).toHaveLength(5);
-      expect(view(workers)).toEqual(view(inThread));
+      expectSameScan(workers, inThread);
       expect(view(niceWorkers)).toEqual(view(inThread));
-      expect(workers.summary).toMatchObject({
-        files: inThread.summary.files,
-        archives: inThread.summary.archives,
-        bytes: inThread.summary.bytes,
-      });
     }, 60_000);
 
     it('runs at nice 19 in the calling thread and the workers when asked, and restores the caller', async () => {
@@ -250,12 +257,7 @@ describe('scan', () => {
       });
       expect(view(inTurn).findings.length).toBeGreaterThanOrEqual(6);
       expect(view(inTurn).errors).toContain(`${join(dir, 'var/cut.jar')} truncated-archive`);
-      expect(view(ahead)).toEqual(view(inTurn));
-      expect(ahead.summary).toMatchObject({
-        files: inTurn.summary.files,
-        archives: inTurn.summary.archives,
-        bytes: inTurn.summary.bytes,
-      });
+      expectSameScan(ahead, inTurn);
     }, 60_000);
 
     it('replaces a crashed worker: the file it was on becomes an internal error, nothing else is lost', async () => {
