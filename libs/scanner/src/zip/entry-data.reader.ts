@@ -222,11 +222,12 @@ export function spillEntry(
  * glibc serve later ones from its heap, which does not shrink again.
  */
 let streamBuf: Buffer | undefined;
+const streamBuffer = (): Buffer => (streamBuf ??= Buffer.allocUnsafe(SPILL_CHUNK));
 
 function copyStored(source: RandomAccessSource, start: number, size: number, fd: number): void {
-  streamBuf ??= Buffer.allocUnsafe(SPILL_CHUNK);
+  const scratch = streamBuffer();
   for (let pos = 0; pos < size; pos += SPILL_CHUNK) {
-    const chunk = source.read(start + pos, Math.min(SPILL_CHUNK, size - pos), streamBuf);
+    const chunk = source.read(start + pos, Math.min(SPILL_CHUNK, size - pos), scratch);
     writeSync(fd, chunk);
   }
 }
@@ -261,11 +262,11 @@ function inflateChunks(
   };
   inflater.onEnd = () => undefined; // pako's own would gather every chunk into one result
   const size = entry.compressedSize;
-  streamBuf ??= Buffer.allocUnsafe(SPILL_CHUNK);
+  const scratch = streamBuffer();
   try {
     for (let pos = 0; pos < size && !inflater.ended; pos += SPILL_CHUNK) {
       const n = Math.min(SPILL_CHUNK, size - pos);
-      inflater.push(source.read(start + pos, n, streamBuf), pos + n >= size);
+      inflater.push(source.read(start + pos, n, scratch), pos + n >= size);
     }
   } catch (err) {
     if (err instanceof ScanProblem) throw err;
